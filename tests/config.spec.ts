@@ -9,6 +9,7 @@ import {
   readRaw,
   plainSecretProblems,
   unknownKeyProblems,
+  namespaceWarnings,
   type RawConfig,
 } from "../lib/config";
 import { closest, editDistance } from "../lib/config/strict";
@@ -659,25 +660,29 @@ describe("config: settings that do not exist are refused, with the likely intend
     );
   });
 
-  it("names a key whose namespace is one or two edits from the project's or a provider's; leaves other namespaces alone", () => {
-    assert.deepEqual(
-      unknownKeyProblems([
-        "payments-data-platfrom:cmkKeySize",
-        "Payments-Data-Platform:owner",
-        "azure-natvie:location",
-        "azuread:tenantId",
-        "team:costCentre",
-        "payments:owner",
-        "pulumi:tags",
-        // Another provider's, two edits from azuread: a shared environment's, not a misspelling.
-        "azure:location",
-      ]),
-      [
-        'config payments-data-platfrom:cmkKeySize: nothing reads the namespace "payments-data-platfrom" (did you mean payments-data-platform:cmkKeySize?); this program reads payments-data-platform: keys only, so this value is ignored',
-        'config Payments-Data-Platform:owner: nothing reads the namespace "Payments-Data-Platform" (did you mean payments-data-platform:owner?); this program reads payments-data-platform: keys only, so this value is ignored',
-        'config azure-natvie:location: nothing reads the namespace "azure-natvie" (did you mean azure-native:location?); the azure-native provider reads azure-native: keys only, so this value is ignored',
-      ],
-    );
+  it("names a key whose namespace is one or two edits from the project's (an error) or a provider's (a warning); leaves real names alone", () => {
+    const keys = [
+      "payments-data-platfrom:cmkKeySize",
+      "Payments-Data-Platform:owner",
+      "azure-natvie:location",
+      "azuread:tenantId",
+      "team:costCentre",
+      "payments:owner",
+      "pulumi:tags",
+      // Other providers' (two edits from azuread) and common words two edits from `time`: real names.
+      "azure:location",
+      "azurerm:features",
+      "acme:email",
+      "tier:name",
+      "site:id",
+    ];
+    assert.deepEqual(unknownKeyProblems(keys), [
+      'config payments-data-platfrom:cmkKeySize: nothing reads the namespace "payments-data-platfrom" (did you mean payments-data-platform:cmkKeySize?); this program reads payments-data-platform: keys only, so this value is ignored',
+      'config Payments-Data-Platform:owner: nothing reads the namespace "Payments-Data-Platform" (did you mean payments-data-platform:owner?); this program reads payments-data-platform: keys only, so this value is ignored',
+    ]);
+    assert.deepEqual(namespaceWarnings(keys), [
+      'config azure-natvie:location: nothing this stack runs reads the namespace "azure-natvie" (did you mean azure-native:location?); the azure-native provider reads azure-native: keys only',
+    ]);
   });
 
   it("names a plain setting stored as a secret; the webhook (read as a secret) and other namespaces are fine", () => {

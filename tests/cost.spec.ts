@@ -1605,7 +1605,8 @@ describe("npm run cost:diff", () => {
       run([...exports, "--stack-file", path.join(ROOT, "Pulumi.dev.yaml")]),
     ]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.doesNotMatch(ok.stderr, /prices both the base and the head/);
+    assert.match(ok.stderr, /^note: Pulumi\.dev\.yaml prices both the base and the head with its usage assumptions/m);
+    assert.doesNotMatch(renamed.stderr, /prices both the base and the head/);
     assert.equal(headOnly.code, 0, headOnly.stderr);
     assert.match(
       headOnly.stderr,

@@ -601,7 +601,7 @@ describe("cost edges: docs/capacity.md explains dev's rows below its target", ()
       note,
       /^\*\*Below dev's target:\*\* app-changes\/s\. dev's fraud scorer polls every 1 s \(`ingestion\.functions\.fraudScoring\.sqlTriggerPollingMs`\)/,
     );
-    assert.match(note, /scores at most 86 changes\/s, under dev's 100 transactions\/s/);
+    assert.match(note, /scores at most 87 changes\/s, under dev's 100 transactions\/s/);
     assert.doesNotMatch(note, /Also below it/);
     assert.match(devShortNote(dev([scorer, row("MB/s", 0.5)])), /Also below it: app-MB\/s \(MB\/s\)\.$/);
     assert.equal(devShortNote(dev([row("req/s", 2)])), "Every dev tier carries dev's target load.");

@@ -139,7 +139,8 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
     };
     await assert.rejects(
       fetchRetail(baseline, "westeurope", offline),
-      /^Error: cannot reach prices\.azure\.com \(ENOTFOUND\): cost:retail needs network access to the Azure Retail Prices API \(through HTTPS_PROXY where there is one\)$/,
+      // An environment error (no stack-trace hint), naming the proxy when the environment names one.
+      /^EnvironmentError: cannot reach prices\.azure\.com( through the proxy \S+ \(HTTPS_PROXY\))? \(ENOTFOUND\): cost:retail needs network access to the Azure Retail Prices API$/,
     );
   });
 

@@ -237,7 +237,8 @@ describe("lib: zod as the config validators use it", () => {
         const rel = path.join(dir, e.name);
         if (e.isDirectory() && e.name !== "node_modules") walk(rel);
         else if (/\.ts$/.test(e.name) && rel !== path.join("lib", "zod.ts"))
-          if (/from "zod(\/[^"]*)?"/.test(fs.readFileSync(path.join(root, rel), "utf8"))) direct.push(rel);
+          if (/from "zod(\/[^"]*)?"|require\("zod(\/[^"]*)?"\)/.test(fs.readFileSync(path.join(root, rel), "utf8")))
+            direct.push(rel);
       }
     };
     for (const dir of ["lib", "components", "pipelines", "policies", "tools"]) walk(dir);

@@ -969,6 +969,12 @@ describe("offline preview", function () {
         fs.readFileSync(path.join(tmp, "insecure.md"), "utf8"),
         /\| PCI DSS requirement \| Rules \| Passed \| Failed \(mandatory\) \| Advisory \| Not applicable \| Exempted \|/,
       );
+      // The run's last line, and the job summary's first: what decided the exit code.
+      assert.match(insecure.stdout, /\n\nResult: exit 1 \(\d+ mandatory violations[^)]*\)\n$/);
+      assert.match(
+        fs.readFileSync(path.join(tmp, "insecure.md"), "utf8"),
+        /^\*\*Result: exit 1 \(\d+ mandatory violations/,
+      );
     });
 
     it("prints the cost estimate under the verdict, writes it with --cost and adds it to the Markdown report", () => {

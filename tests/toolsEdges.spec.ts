@@ -16,7 +16,15 @@ import { requireProtect } from "../policies/rules/protection";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { SchemaStore } from "../tools/lib/armSchema/store";
 import { checkGroups, checkShare } from "../tools/lib/deployedView";
-import { environmentProblem, intOption, parseArgs, sameStackExports, UsageError, writeOrCheck } from "../tools/lib/cli";
+import {
+  environmentProblem,
+  intOption,
+  missingOption,
+  parseArgs,
+  sameStackExports,
+  UsageError,
+  writeOrCheck,
+} from "../tools/lib/cli";
 import { scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN } from "../tools/lib/engine";
 import { firstDeployHazards } from "../tools/lib/hazards";
 import {
@@ -957,6 +965,13 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       "unknown argument 'dev' (npm took --stack for itself: options go after --, as in npm run preview:offline -- --stack dev)",
     );
     assert.equal(usage(["dev"], {}), "unknown argument 'dev'");
+    assert.equal(usage(["--quiet=1"]), "--quiet takes no value (got '--quiet=1')");
+    // `npm run preview:offline --stack=dev`: npm keeps all of it, the tool gets nothing.
+    assert.equal(
+      missingOption("stack", { npm_lifecycle_event: "preview:offline", npm_config_stack: "dev" }).message,
+      "--stack is required (npm took --stack for itself: options go after --, as in npm run preview:offline -- --stack <value>)",
+    );
+    assert.equal(missingOption("stack", {}).message, "--stack is required");
   });
 
   it("a stack config type error: exit 2, `error (config)`, the key named, no stack-trace hint", async () => {

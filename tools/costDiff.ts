@@ -35,11 +35,11 @@ runCli(USAGE, async (argv) => {
   const baseStackFile = args.values["base-stack-file"];
   if (baseStackFile && !fs.existsSync(baseStackFile))
     throw new UsageError(`--base-stack-file ${baseStackFile}: no such file`);
-  // Documented (README), and easy to miss: the stack file's usage assumptions price both sides, so a change to them
-  // shows as none.
-  if (args.values["stack-file"] && !baseStackFile)
+  // Documented (README), and easy to miss: without the base's own stack file, one stack file's usage assumptions
+  // price both sides, so a change to them shows as none.
+  if (!baseStackFile)
     process.stderr.write(
-      `note: --stack-file ${args.values["stack-file"]} prices both the base and the head with its usage assumptions: a change to \`usage\` itself shows only with --base-stack-file <the base's stack file>\n`,
+      `note: ${args.values["stack-file"] ? `--stack-file ${args.values["stack-file"]}` : `Pulumi.${stack}.yaml`} prices both the base and the head with its usage assumptions: a change to \`usage\` itself shows only with --base-stack-file <the base's stack file>\n`,
     );
   let baseOnHeadConfig = false;
   const baseEstimate = () => {

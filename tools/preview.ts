@@ -6,7 +6,7 @@
  * config, prints the resource tree and the policy pack's verdict. Exit 0 / 1 (mandatory violations) / 2.
  */
 import * as path from "node:path";
-import { parseArgs, runCli, UsageError, writeFile } from "./lib/cli";
+import { parseArgs, runCli, UsageError, writeFile, missingOption } from "./lib/cli";
 
 const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
@@ -36,7 +36,7 @@ runCli(USAGE, async (argv) => {
     ["quiet", "verbose", "skip-schema"],
   );
   const stack = args.values.stack;
-  if (!stack) throw new UsageError("--stack is required");
+  if (!stack) throw missingOption("stack");
   // The day with the light parser: the retirements (which load the engine and so the SDK) come after the worker starts.
   const { parseDay } = require("./lib/day") as typeof import("./lib/day");
   let today = new Date();
@@ -149,12 +149,15 @@ runCli(USAGE, async (argv) => {
         2,
       ) + "\n",
     );
+  const passed = retirements.filter(blocking);
+  const result = previewResultLine(verdict, schema, hazards, onceDeployed, passed);
+  // The job summary reads this file: its first line says what decided the exit code (the policy verdict's heading
+  // below is the pack's alone, and a hazard or a passed retirement fails the run too).
   if (args.values.markdown)
     writeFile(
       args.values.markdown,
-      `${verdictMarkdown(verdict, pack, schema, onceDeployed)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${retirementsMarkdown(retirements, today)}\n${estimateMarkdown(cost)}`,
+      `**${result}**\n\n${verdictMarkdown(verdict, pack, schema, onceDeployed)}\n${hazards ? `${hazardsMarkdown(hazards)}\n` : ""}${retirementsMarkdown(retirements, today)}\n${estimateMarkdown(cost)}`,
     );
-  const passed = retirements.filter(blocking);
-  console.log(`\n${previewResultLine(verdict, schema, hazards, onceDeployed, passed)}`);
+  console.log(`\n${result}`);
   return previewExitCode(verdict, schema, hazards, onceDeployed, passed);
 });

@@ -799,20 +799,29 @@ export function unknownKeyProblems(configKeys: readonly string[]): string[] {
 }
 
 /**
- * The namespaces a stack's keys are read under: this project's, and those of the providers the program uses (their
- * keys configure the providers: `azure-native:location`, `azuread:tenantId`) and Pulumi's own (`pulumi:tags`).
+ * The namespaces whose misspelling loses a setting: this project's (its keys configure the program) and those of the
+ * providers the program configures through the stack (`azure-native:location`, `azuread:tenantId`). `random`, `time`
+ * and `pulumi` take nothing the stack sets that a misspelling would lose silently, and short names are too close to
+ * common words to guess at.
  */
-export const KNOWN_NAMESPACES: readonly string[] = [PROJECT, "azure-native", "azuread", "random", "time", "pulumi"];
+export const KNOWN_NAMESPACES: readonly string[] = [PROJECT, "azure-native", "azuread"];
 
 /**
  * Other providers' namespaces, which a shared ESC environment may set for other stacks: real names, not misspellings
- * of the ones above, though a few are as close (`azure`, the classic provider, is two edits from `azuread`).
+ * of the ones above, though some are as close (`azure`, the classic provider, and `azurerm` are two edits from
+ * `azuread`).
  */
 const OTHER_PROVIDER_NAMESPACES: readonly string[] = [
   "azure",
+  "azurerm",
+  "azureml",
   "azuredevops",
+  "azapi",
+  "azure-justrun",
   "aws",
+  "aws-native",
   "gcp",
+  "google-native",
   "kubernetes",
   "docker",
   "github",
@@ -829,23 +838,42 @@ const OTHER_PROVIDER_NAMESPACES: readonly string[] = [
   "pulumiservice",
 ];
 
+/** The known namespace `namespace` is one or two edits from (a misspelling), or undefined. */
+function misspeltNamespace(namespace: string): string | undefined {
+  if (KNOWN_NAMESPACES.includes(namespace) || OTHER_PROVIDER_NAMESPACES.includes(namespace)) return undefined;
+  return KNOWN_NAMESPACES.find((n) => editDistance(namespace.toLowerCase(), n.toLowerCase()) <= 2);
+}
+
+const namespaceOf = (k: string) => (k.indexOf(":") > 0 ? k.slice(0, k.indexOf(":")) : undefined);
+
 /**
- * Keys under a namespace one or two edits from a known one (`payments-data-platfrom:cmkKeySize`): nothing reads them,
- * so the setting the operator meant keeps its default without a word. A namespace farther from every known one (a
+ * Keys under a namespace one or two edits from this project's (`payments-data-platfrom:cmkKeySize`): nothing reads
+ * them, so the setting the operator meant keeps its default without a word: an error. A namespace farther from it (a
  * team's shared `team:` keys) is left alone, as docs/configuration.md says.
  */
 export function namespaceProblems(configKeys: readonly string[]): string[] {
   return configKeys.flatMap((k) => {
-    const colon = k.indexOf(":");
-    if (colon <= 0) return [];
-    const namespace = k.slice(0, colon);
-    if (KNOWN_NAMESPACES.includes(namespace) || OTHER_PROVIDER_NAMESPACES.includes(namespace)) return [];
-    const near = KNOWN_NAMESPACES.find((n) => editDistance(namespace.toLowerCase(), n.toLowerCase()) <= 2);
-    if (near === undefined) return [];
-    const reader = near === PROJECT ? "this program" : `the ${near} provider`;
+    const namespace = namespaceOf(k);
+    if (namespace === undefined || misspeltNamespace(namespace) !== PROJECT) return [];
     return [
-      `config ${k}: nothing reads the namespace "${namespace}" (did you mean ${near}:${k.slice(colon + 1)}?); ` +
-        `${reader} reads ${near}: keys only, so this value is ignored`,
+      `config ${k}: nothing reads the namespace "${namespace}" (did you mean ${PROJECT}:${k.slice(namespace.length + 1)}?); ` +
+        `this program reads ${PROJECT}: keys only, so this value is ignored`,
+    ];
+  });
+}
+
+/**
+ * Keys one or two edits from a provider's namespace the program configures (`azure-natvie:location`): a warning, not
+ * an error (another team's provider may be named so: the allow-list above holds the real ones known).
+ */
+export function namespaceWarnings(configKeys: readonly string[]): string[] {
+  return configKeys.flatMap((k) => {
+    const namespace = namespaceOf(k);
+    const near = namespace === undefined ? undefined : misspeltNamespace(namespace);
+    if (namespace === undefined || near === undefined || near === PROJECT) return [];
+    return [
+      `config ${k}: nothing this stack runs reads the namespace "${namespace}" (did you mean ${near}:${k.slice(namespace.length + 1)}?); ` +
+        `the ${near} provider reads ${near}: keys only`,
     ];
   });
 }
@@ -875,6 +903,7 @@ export function loadConfig(): PlatformConfig {
   // A warning, not an error: keeping a value out of the repository (a secret in the stack file, an ESC secret) is a
   // fair reason, as long as its owner knows the state holds it in plain text.
   for (const w of plainSecretProblems(configKeys, configIsSecret)) void pulumi.log.warn(w);
+  for (const w of namespaceWarnings(configKeys)) void pulumi.log.warn(w);
   const early = [
     ...unknownKeyProblems(configKeys),
 

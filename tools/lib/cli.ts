@@ -37,7 +37,13 @@ const KINDS: Readonly<Record<string, string>> = {
   PolicyConfigError: "policy config",
   ExportFormatError: "export",
   ShipError: "ship",
+  EnvironmentError: "environment",
 };
+
+/** What the machine lacks for a command (a tool not installed, a network not reached): printed without a stack hint. */
+export class EnvironmentError extends Error {
+  override name = "EnvironmentError";
+}
 
 /** What each command the tools run needs, for the error when it is not installed. */
 const COMMANDS: Readonly<Record<string, string>> = {
@@ -47,8 +53,8 @@ const COMMANDS: Readonly<Record<string, string>> = {
 };
 
 /**
- * A command the tool runs that is not there (`spawnSync az ENOENT`), or a request that reached no server (`fetch
- * failed`, its cause in `cause`): what the operator has to fix, in one line, instead of a program error.
+ * A command the tool runs that is not there (`spawnSync az ENOENT`): what the operator has to install, in one line,
+ * instead of a program error. (A request that reached no server is an EnvironmentError where it is made.)
  */
 export function environmentProblem(e: unknown): string | undefined {
   const err = e as { code?: unknown; syscall?: unknown; path?: unknown; message?: unknown; cause?: unknown };
@@ -89,6 +95,8 @@ export function parseArgs(
       if (key in values && values[key] !== value)
         throw new UsageError(`--${key} given twice ('${values[key]}', then '${value}'): give it once`);
       values[key] = value;
+    } else if (key && flags.includes(key)) {
+      throw new UsageError(`--${key} takes no value (got '${arg}')`);
     } else if (key) {
       const near = closest(key, [...options, ...flags]);
       throw new UsageError(`unknown argument '${arg}'${near ? ` (did you mean --${near}?)` : ""}`);
@@ -105,6 +113,24 @@ export function parseArgs(
     }
   }
   return { values, flags: set };
+}
+
+/**
+ * The usage error of a required option left out; when npm took it for itself (`npm run x --stack=dev`, the `--`
+ * forgotten: npm keeps it as `npm_config_stack`), the error says so.
+ */
+export function missingOption(
+  name: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): UsageError {
+  const swallowed = env[`npm_config_${name.replace(/-/g, "_")}`];
+  const script = env.npm_lifecycle_event;
+  return new UsageError(
+    `--${name} is required` +
+      (swallowed !== undefined && script
+        ? ` (npm took --${name} for itself: options go after --, as in npm run ${script} -- --${name} <value>)`
+        : ""),
+  );
 }
 
 /**

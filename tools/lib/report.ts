@@ -280,8 +280,8 @@ export function verdictMarkdown(
       "",
       "### Mandatory once deployed (deployed view)",
       "",
-      "None: over the deployed view (ids and outputs known) the rules the first preview could not decide find no " +
-        "further mandatory violation.",
+      "None: the whole pack, run again over the deployed view (ids and outputs known), finds no mandatory violation " +
+        "the first preview did not.",
     );
   if (onceDeployed?.length) {
     lines.push(

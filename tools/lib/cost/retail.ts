@@ -11,6 +11,8 @@
  * API: https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices (OData `$filter` on
  * serviceName, armRegionName, skuName, meterName, priceType…; pages through `NextPageLink`).
  */
+import { proxyForUrl } from "../../../lib/envProxy";
+import { EnvironmentError } from "../cli";
 
 export const RETAIL_API = "https://prices.azure.com/api/retail/prices";
 
@@ -279,8 +281,9 @@ export async function fetchRetail(
       // Node's fetch says only "fetch failed"; the cause says why (ENOTFOUND, ECONNREFUSED, a timeout).
       const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
       const why = cause ? String(cause.code ?? cause.message) : String((e as Error).message ?? e);
-      throw new Error(
-        `cannot reach ${new URL(url).host} (${why}): cost:retail needs network access to the Azure Retail Prices API (through HTTPS_PROXY where there is one)`,
+      const proxy = proxyForUrl(url);
+      throw new EnvironmentError(
+        `cannot reach ${new URL(url).host}${proxy ? ` through the proxy ${new URL(proxy).host} (HTTPS_PROXY)` : ""} (${why}): cost:retail needs network access to the Azure Retail Prices API`,
         { cause: e },
       );
     }

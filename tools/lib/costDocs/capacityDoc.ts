@@ -133,7 +133,7 @@ export function devShortNote(dev: StackCost): string {
       ? [
           ` dev's fraud scorer polls every ${poll} s (\`ingestion.functions.fraudScoring.sqlTriggerPollingMs\`), which keeps ` +
             `the SQL audit of its polls cheap ([cost.md](cost.md#sql-audit-of-the-triggers-polls)); with its always-ready ` +
-            `instance(s) it then scores at most ${Math.floor(scorer.capacity).toLocaleString("en-US")} changes/s, under dev's ${target} ` +
+            `instance(s) it then scores at most ${Math.round(scorer.capacity).toLocaleString("en-US")} changes/s, under dev's ${target} ` +
             `transactions/s. Functional and integration tests run far below that; a test at dev's target load lowers the ` +
             `poll (or adds an always-ready instance) for its run.`,
         ]
