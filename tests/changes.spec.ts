@@ -6,6 +6,7 @@ import * as path from "node:path";
 import {
   blocking,
   CHECKED_AT_DEPLOY,
+  DISRUPTIVE_UPDATES,
   DATA_TYPES,
   formatChanges,
   pathSegments,
@@ -222,6 +223,47 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     );
     assert.match(elsewhere, /Updated in place \(1\): nosql-sessions/);
     assert.doesNotMatch(elsewhere, /Checked against Azure/);
+  });
+
+  it("names the in-place updates that interrupt a service, with what Azure does, and no other", () => {
+    const db = (sku: string, tags: Record<string, string> = {}) =>
+      rec("azure-native:sql:Database", "oltp-db", { inputs: { sku: { name: sku, capacity: 8 }, tags } });
+    const plan = (zoneRedundant: boolean) =>
+      rec("azure-native:web:AppServicePlan", "ingestion-payapi-plan", {
+        inputs: { zoneRedundant, kind: "functionapp" },
+      });
+    const changes = plannedChanges([db("BC_Gen5"), plan(false)], [db("GP_Gen5"), plan(true)]);
+    assert.deepEqual(
+      changes.map((c) => [c.name, c.disrupts?.map((d) => d.path)]),
+      [
+        ["oltp-db", ["sku"]],
+        ["ingestion-payapi-plan", ["zoneRedundant"]],
+      ],
+    );
+    const md = formatChanges(changes, "prod", true);
+    assert.match(
+      md,
+      /\*\*Interrupts a service\*\* \(deploy in a quiet window\): `oltp-db` \(sku\) drops its connections when the new size takes over .*; `ingestion-payapi-plan` \(zoneRedundant\) restarts its app/,
+    );
+    // A tag change of the same database interrupts nothing.
+    const tagsOnly = plannedChanges([db("BC_Gen5")], [db("BC_Gen5", { owner: "x" })]);
+    assert.equal(tagsOnly[0].disrupts, undefined);
+    assert.doesNotMatch(formatChanges(tagsOnly, "prod", false), /Interrupts a service/);
+  });
+
+  it("the disruptive updates name types and inputs the stacks have", async function () {
+    this.timeout(300_000);
+    const resources = [...(await previewOf("dev")).run.resources, ...(await previewOf("prod")).run.resources];
+    for (const [type, paths] of Object.entries(DISRUPTIVE_UPDATES)) {
+      const ofType = resources.filter((r) => r.type === type);
+      assert.ok(ofType.length > 0, `${type}: no resource of this type in dev or prod`);
+      // dhcpOptions is sent in the central DNS mode only (neither committed stack): the type is enough there.
+      for (const p of Object.keys(paths).filter((k) => k !== "dhcpOptions"))
+        assert.ok(
+          ofType.some((r) => p in r.inputs),
+          `${type}: no resource of dev or prod has the input ${p}`,
+        );
+    }
   });
 
   it("a check scoped to one resource names its update only (the lake's SKU, not another account's)", () => {

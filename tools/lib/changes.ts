@@ -39,7 +39,31 @@ export interface PlannedChange {
   readonly renamedTo?: { readonly urn: string; readonly name: string };
   /** An update: the changed input paths a preview of the deployed stack compares with Azure first (CHECKED_AT_DEPLOY). */
   readonly checked?: readonly string[];
+  /** An update that interrupts a service (DISRUPTIVE_UPDATES): the changed path and what Azure does. */
+  readonly disrupts?: readonly { readonly path: string; readonly what: string }[];
 }
+
+/**
+ * In-place updates Azure applies by interrupting a service, by type and input path, with what happens (Microsoft's
+ * words): a pull request's reviewer plans them for a quiet window, which neither the offline gate nor the real
+ * preview says.
+ */
+export const DISRUPTIVE_UPDATES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  "azure-native:web:AppServicePlan": {
+    zoneRedundant:
+      'restarts its app ("Changing the zone redundancy of your app requires a restart, which causes downtime in your app", azure-functions/functions-zone-redundancy)',
+  },
+  "azure-native:sql:Database": {
+    sku: 'drops its connections when the new size takes over ("generally for less than 30 seconds, and often for only a few seconds", azure-sql/database/single-database-scale, Impact)',
+  },
+  "azure-native:synapse:SqlPool": {
+    sku: 'cancels its running queries and rolls back their transactions ("your queries are canceled when you initiate the pause or scale request", sql-data-warehouse-manage-compute-overview)',
+  },
+  "azure-native:network:VirtualNetwork": {
+    dhcpOptions:
+      'changes the DNS servers, which the function apps take at their next restart and the gateway after a stop and start (docs/operations.md, "Using the hub\'s private DNS zones")',
+  },
+};
 
 /**
  * The inputs a `pulumi preview` or `up` of a deployed stack compares with what is deployed before the resource
@@ -212,7 +236,15 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       const checked = checkedAtDeploy(h.type, h.name).filter(
         (p) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)),
       );
-      out.push({ kind: "update", ...common, ...(checked.length > 0 ? { checked } : {}) });
+      const disrupts = Object.entries(DISRUPTIVE_UPDATES[h.type] ?? {})
+        .filter(([p]) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)))
+        .map(([path, what]) => ({ path, what }));
+      out.push({
+        kind: "update",
+        ...common,
+        ...(checked.length > 0 ? { checked } : {}),
+        ...(disrupts.length > 0 ? { disrupts } : {}),
+      });
     }
   }
   return out;
@@ -252,6 +284,7 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
   const more = updates.length > UPDATES_SHOWN ? ` and ${updates.length - UPDATES_SHOWN} more` : "";
   const model = updates.some((c) => c.type === "azure-native:datafactory:Pipeline" && MODEL_PIPELINE.test(c.name));
   const checked = updates.filter((c) => c.checked !== undefined);
+  const disruptive = updates.filter((c) => c.disrupts !== undefined);
   return [
     "",
     `${markdown ? "" : "  "}Updated in place (${updates.length}): ${names.join(", ")}${more}.`,
@@ -259,6 +292,16 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
       ? [
           "",
           `${markdown ? "" : "  "}${markdown ? "**" : ""}The data model changes${markdown ? "**" : ""}: its generated pipelines are updated, and \`deploy.yml\` applies the generated SQL right after \`up\` (\`etl:ops schema-deploy\`). A column the scripts do not add (NOT NULL, defaulted, a tracked type 2 attribute) needs its migration before the merge; existing rows of a new column stay NULL until a full reload is requested after the deploy (pipelines/README.md, "Changing the schema later").`,
+        ]
+      : []),
+    ...(disruptive.length > 0
+      ? [
+          "",
+          `${markdown ? "" : "  "}${markdown ? "**" : ""}Interrupts a service${markdown ? "**" : ""} (deploy in a quiet window): ${disruptive
+            .flatMap((c) =>
+              (c.disrupts ?? []).map((d) => `${markdown ? `\`${c.name}\`` : c.name} (${d.path}) ${d.what}`),
+            )
+            .join("; ")}.`,
         ]
       : []),
     ...(checked.length > 0
