@@ -1068,6 +1068,7 @@ describe("offline preview", function () {
         "azure-native-monitor-subscriptiondiagnosticsetting-missing-in-governance-stack undefined",
       ]);
       assert.ok(!analyzed.stdout.includes("v1:AAAA"), "ciphertext is not printed");
+      assert.match(analyzed.stdout, /\n\nResult: exit 1 \(4 mandatory violations\)\n$/);
     });
 
     it("policy:analyze refuses a --stack with no policy config (a typo would drop the stack's waivers silently)", () => {

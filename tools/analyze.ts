@@ -83,7 +83,14 @@ runCli(USAGE, async (argv) => {
         "an export made with `pulumi stack export --show-secrets` (and keep that file out of the repository)\n",
     );
   console.log(formatVerdict(verdict, pack));
+  const mandatory = mandatoryViolations(verdict).length;
+  // As the preview ends: what decided the exit code (here the pack's verdict alone).
+  const result =
+    mandatory > 0
+      ? `Result: exit 1 (${mandatory} mandatory violation${mandatory === 1 ? "" : "s"})`
+      : "Result: exit 0 (no mandatory violation)";
   if (args.values.json) writeFile(args.values.json, JSON.stringify(verdictJson(verdict), null, 2) + "\n");
-  if (args.values.markdown) writeFile(args.values.markdown, verdictMarkdown(verdict, pack));
-  return mandatoryViolations(verdict).length > 0 ? 1 : 0;
+  if (args.values.markdown) writeFile(args.values.markdown, `**${result}**\n\n${verdictMarkdown(verdict, pack)}`);
+  console.log(`\n${result}`);
+  return mandatory > 0 ? 1 : 0;
 });
