@@ -41,6 +41,14 @@ describe("deployed resources: reads", () => {
     assert.ok(isNotFound(notFound("ResourceNotFound")));
     assert.ok(isNotFound(new Error('request failed /x: Status=404 Code="NotFound" Message="gone"')));
     assert.ok(!isNotFound(new Error('request failed /x: Status=403 Code="AuthorizationFailed" Message="no"')));
+    // A provider the subscription is not registered for: none of its resources can exist there.
+    assert.ok(
+      isNotFound(
+        new Error(
+          'request failed /x: Status=409 Code="MissingSubscriptionRegistration" Message="The subscription is not registered to use namespace \'Microsoft.Network\'."',
+        ),
+      ),
+    );
     for (const other of ["AuthorizationFailed", "ResourceNotFoundish", "RESPONSE 429: TooManyRequests", "ECONNRESET"])
       assert.ok(!isNotFound(new Error(other)), other);
   });

@@ -11,11 +11,13 @@ import { ConfigError } from "../../lib/config";
 
 /**
  * A missing resource, as azure-native's invokes report it: the engine rejects with "invocation of <token> returned an
- * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go). Anything
- * else (authorization, throttling, network) is a real failure and stops the program.
+ * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go). A
+ * subscription not registered for the resource's provider holds none of its resources either (a new subscription's
+ * first preview, before `npm run providers -- register`: 409 `MissingSubscriptionRegistration`). Anything else
+ * (authorization, throttling, network) is a real failure and stops the program.
  */
 export function isNotFound(error: unknown): boolean {
-  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound)\b|\bStatus=404\b/.test(
+  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound|MissingSubscriptionRegistration)\b|\bStatus=404\b/.test(
     String(error),
   );
 }
