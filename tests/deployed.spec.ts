@@ -41,11 +41,34 @@ describe("deployed resources: reads", () => {
     assert.ok(isNotFound(notFound("ResourceNotFound")));
     assert.ok(isNotFound(new Error('request failed /x: Status=404 Code="NotFound" Message="gone"')));
     assert.ok(!isNotFound(new Error('request failed /x: Status=403 Code="AuthorizationFailed" Message="no"')));
-    // A provider the subscription is not registered for: none of its resources can exist there.
+    // A provider the subscription is not registered for: none of its resources can exist there. Azure's answer, and
+    // (azcore registering the provider itself) the failed registration of a login that may not register it, as
+    // azcore's ResponseError prints it.
     assert.ok(
       isNotFound(
         new Error(
-          'request failed /x: Status=409 Code="MissingSubscriptionRegistration" Message="The subscription is not registered to use namespace \'Microsoft.Network\'."',
+          'request failed /x: Status=409 Code="MissingSubscriptionRegistration" Message="The subscription is not registered to use namespace \'Microsoft.Network\'. See https://aka.ms/rps-not-found for how to register subscriptions."',
+        ),
+      ),
+    );
+    const registerRefused = [
+      "POST https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Network/register",
+      "--------------------------------------------------------------------------------",
+      "RESPONSE 403: 403 Forbidden",
+      "ERROR CODE: AuthorizationFailed",
+      "--------------------------------------------------------------------------------",
+      '{"error":{"code":"AuthorizationFailed","message":"The client \'x\' with object id \'y\' does not have authorization to perform action \'Microsoft.Network/register/action\' over scope \'/subscriptions/00000000-0000-0000-0000-000000000001\'"}}',
+    ].join("\n");
+    assert.ok(
+      isNotFound(
+        new Error(`invocation of azure-native:network:getVirtualNetwork returned an error: ${registerRefused}`),
+      ),
+    );
+    // Another authorization failure (a GET the login may not make) stays a failure.
+    assert.ok(
+      !isNotFound(
+        new Error(
+          "GET https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v\nRESPONSE 403: 403 Forbidden\nERROR CODE: AuthorizationFailed",
         ),
       ),
     );

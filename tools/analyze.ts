@@ -3,7 +3,8 @@
  *                           [--policy-config FILE] [--verbose]
  *
  * Runs the policy pack over an existing `pulumi stack export` (ours from --export, or a real deployed stack's)
- * with the same verdict, outputs and exit codes as the offline preview.
+ * with the same verdict and outputs as the offline preview; its exit code follows the pack's verdict alone (1 on a
+ * mandatory violation), as an export carries no schema check, first-deploy hazards or retirements to judge.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

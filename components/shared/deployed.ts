@@ -11,14 +11,23 @@ import { ConfigError } from "../../lib/config";
 
 /**
  * A missing resource, as azure-native's invokes report it: the engine rejects with "invocation of <token> returned an
- * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go). A
- * subscription not registered for the resource's provider holds none of its resources either (a new subscription's
- * first preview, before `npm run providers -- register`: 409 `MissingSubscriptionRegistration`). Anything else
- * (authorization, throttling, network) is a real failure and stops the program.
+ * error: request failed <id>: Status=404 Code=\"ResourceNotFound\" ..." (provider.go Invoke, client_azcore.go).
+ *
+ * A subscription not registered for the resource's provider holds none of its resources either (a provider cannot be
+ * unregistered while its resources exist): a new subscription's first preview, before `npm run providers -- register`.
+ * Azure answers 409 `MissingSubscriptionRegistration`; azure-native's client (azcore's ARM pipeline, whose
+ * registration policy is on unless disabled: azcore arm/runtime policy_register_rp.go) then registers the provider
+ * itself and asks again, so the read ends in a 404 when the login may register it (the deploy identity), or in the
+ * failure of that registration's `POST …/providers/<namespace>/register` when it may not (a Reader preview identity):
+ * both read as nothing deployed. Anything else (authorization, throttling, network) is a real failure and stops the
+ * program.
  */
 export function isNotFound(error: unknown): boolean {
-  return /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound|MissingSubscriptionRegistration)\b|\bStatus=404\b/.test(
-    String(error),
+  const text = String(error);
+  return (
+    /\b(ResourceNotFound|ResourceGroupNotFound|ParentResourceNotFound|RoleAssignmentNotFound|MissingSubscriptionRegistration)\b|\bStatus=404\b/.test(
+      text,
+    ) || /\bPOST \S*\/subscriptions\/[^/\s]+\/providers\/[^/\s]+\/register\b/.test(text)
   );
 }
 

@@ -635,7 +635,8 @@ export function mockArmRead(resourceId: string): undefined {
 // The checks of what is deployed (components/shared/deployed.ts) read what they guard: the Cosmos DB account, the
 // SQL servers and databases, the factory, the hub, the audit archive's retention policy, the gateway and its
 // certificate, the VNet, the data lake's account. The offline engine holds no copy of Azure to answer with: it reports them missing (a first
-// preview reads none: what names them is unknown then), so these checks pass offline; a `pulumi preview` of a
+// preview reads only the VNet, whose names are known then, and is answered as Azure answers before the group exists),
+// so these checks pass offline; a `pulumi preview` of a
 // deployed stack reads the real resources.
 const DEPLOYED_READS: Readonly<Record<string, (inputs: Inputs) => string>> = {
   "azure-native:cosmosdb:getDatabaseAccount": (i) => `Microsoft.DocumentDB/databaseAccounts/${String(i.accountName)}`,

@@ -54,7 +54,13 @@ export const DISRUPTIVE_UPDATES: Readonly<Record<string, Readonly<Record<string,
       'restarts its app ("Changing the zone redundancy of your app requires a restart, which causes downtime in your app", azure-functions/functions-zone-redundancy)',
   },
   "azure-native:sql:Database": {
-    sku: 'drops its connections when the new size takes over ("generally for less than 30 seconds, and often for only a few seconds", azure-sql/database/single-database-scale, Impact)',
+    sku: 'drops its connections when the new size takes over ("a brief service interruption when the database is unavailable generally for less than 30 seconds and often for only a few seconds", azure-sql/database/single-database-scale, Impact: the provisioned tier; a serverless database by the same steps, inferred)',
+    zoneRedundant:
+      'moves it ("an online operation with a brief disconnect towards the end to finish the migration process", reliability/migrate-sql-database, Downtime requirements)',
+  },
+  "azure-native:web:WebAppApplicationSettings": {
+    properties:
+      'restarts the app ("Changing application settings causes your function app to restart by default across all hosting plans", azure-functions/functions-how-to-use-azure-function-app-settings)',
   },
   "azure-native:synapse:SqlPool": {
     sku: 'cancels its running queries and rolls back their transactions ("your queries are canceled when you initiate the pause or scale request", sql-data-warehouse-manage-compute-overview)',
