@@ -15,11 +15,11 @@ import { ConfigError } from "../../lib/config";
  *
  * A subscription not registered for the resource's provider holds none of its resources either (a provider cannot be
  * unregistered while its resources exist): a new subscription's first preview, before `npm run providers -- register`.
- * Azure answers 409 `MissingSubscriptionRegistration`; azure-native's client (azcore's ARM pipeline, whose
- * registration policy is on unless disabled: azcore arm/runtime policy_register_rp.go) then registers the provider
- * itself and asks again, so the read ends in a 404 when the login may register it (the deploy identity), or in the
- * failure of that registration's `POST …/providers/<namespace>/register` when it may not (a Reader preview identity):
- * both read as nothing deployed. Anything else (authorization, throttling, network) is a real failure and stops the
+ * Azure answers 409 `MissingSubscriptionRegistration`; azure-native's client is azcore's ARM pipeline, whose
+ * registration policy (on unless the client turns it off: azcore arm/runtime policy_register_rp.go) registers the
+ * provider itself and asks again, so the read may end in a 404 instead when the login may register it (the deploy
+ * identity), or in the failure of that registration's `POST …/providers/<namespace>/register` when it may not (a
+ * Reader preview identity): all three read as nothing deployed. Anything else (authorization, throttling, network) is a real failure and stops the
  * program.
  */
 export function isNotFound(error: unknown): boolean {
