@@ -7,16 +7,19 @@
  */
 import * as eventgrid from "@pulumi/azure-native/eventgrid";
 import * as keyvault from "@pulumi/azure-native/keyvault";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { actionGroupFor, type AlertRouting } from "../operations/routing";
 import {
+  afterCreationOnlyCheck,
   BuiltInRoles,
+  deployedOrNone,
   diagnosticSetting,
   lockFor,
   managementLock,
   privateEndpoint,
   roleAssignment,
   Serial,
+  type CreationOnlyConflict,
   type DiagnosticSettingsTarget,
   type LockSpec,
   type PrivateEndpointResources,
@@ -112,14 +115,47 @@ export function vaultNetworkProperties(network: VaultNetwork) {
 }
 
 /**
+ * A deployed premium vault the stack config moves to standard (`keyVaultSku`): Azure is not documented to refuse it,
+ * but HSM key types are Premium-only ("HSM key types in Premium SKU", key-vault/keys/about-keys) and a key keeps its
+ * type (ARM does not update an existing key: `hsmKeys` is create-only), while Azure refuses an HSM key on a standard
+ * vault ("Hardware key operation not allowed on standard vault", MicrosoftDocs/azure-docs#63888): the keys' rotation
+ * would likely fail from then on. A warning of the preview (what it reads is the vault, not its keys).
+ */
+export function vaultSkuConflicts(deployedSku: string | undefined, premium: boolean): CreationOnlyConflict[] {
+  if (premium || deployedSku?.toLowerCase() !== "premium") return [];
+  return [
+    {
+      key: "keyVaultSku",
+      kind: "advised",
+      deployed: "premium",
+      wanted: "standard",
+      remedy:
+        `Keys created while hsmKeys was true stay RSA-HSM, a Premium-only type, and Azure makes no HSM key (nor, ` +
+        `likely, a rotated version) on a standard vault: keep premium while such keys exist (az keyvault key list ` +
+        `--vault-name <vault> --query "[?kty=='RSA-HSM'].name").`,
+    },
+  ];
+}
+
+/**
  * Creates `${name}` (the vault), `${name}-lock`, `${name}-diag` and the admin grant; `${name}-pep` comes with
  * `connectPrivateEndpoint`, after the vault's keys.
  */
 export function platformVault(name: string, args: PlatformVaultArgs, parent: pulumi.Resource): PlatformVault {
+  // A deployed premium vault moved to standard is warned of (vaultSkuConflicts) before the vault's update.
+  const vaultName = afterCreationOnlyCheck(
+    pulumi.all([pulumi.output(args.vaultName), pulumi.output(args.resourceGroupName)]),
+    {
+      resource: ([n]) => `the key vault '${n}'`,
+      read: ([n, resourceGroupName]) =>
+        deployedOrNone(() => keyvault.getVault({ vaultName: n, resourceGroupName }, { parent })),
+      conflicts: (deployed) => vaultSkuConflicts(deployed.properties.sku.name, args.premium),
+    },
+  ).apply(([n]) => n);
   const vault = new keyvault.Vault(
     name,
     {
-      vaultName: args.vaultName,
+      vaultName,
       resourceGroupName: args.resourceGroupName,
       location: args.location,
       properties: {
