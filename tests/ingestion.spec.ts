@@ -472,7 +472,8 @@ for (const stack of ["dev", "prod"] as const) {
       it("serves HTTPS with the TLS 2022 strict policy and a Key Vault certificate read by its own identity", () => {
         const gw = one("ingestion-agw");
         assert.deepEqual(gw.inputs.sslPolicy, { policyType: "Predefined", policyName: "AppGwSslPolicy20220101S" });
-        const vault = ofType(resources, "azure-native:keyvault:Vault")[0];
+        // The platform's main vault (the certificate's), by name: the vaults' registration order is the engine's.
+        const vault = byName(resources, "platform-kv");
         const vaultUri = (vault.outputs.properties as { vaultUri: string }).vaultUri;
         assert.deepEqual(gw.inputs.sslCertificates, [
           { name: "api-tls", keyVaultSecretId: `${vaultUri}secrets/agw-payments-api-tls` },

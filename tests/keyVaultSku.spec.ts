@@ -8,18 +8,20 @@ import { vaultSkuConflicts } from "../components/platform/keyVaults";
 import { runDeployedElsewise } from "./helpers/deployedElsewise";
 
 describe("keyVaultSku against the deployed vault", () => {
-  it("warns of premium to standard only, with the command that lists the HSM keys", () => {
-    const [c] = vaultSkuConflicts("premium", false);
+  it("warns of premium to standard only, with the Resource Manager read of a key's type", () => {
+    const id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-x";
+    const [c] = vaultSkuConflicts({ id, sku: "premium" }, false);
     assert.equal(c.kind, "advised");
     assert.equal(c.key, "keyVaultSku");
+    // Neither key list gives a key's type: one key's Resource Manager read does (no private endpoint needed).
     assert.match(
       c.remedy,
-      /keep premium while such keys exist \(az keyvault key list --vault-name <vault> --query "\[\?kty=='RSA-HSM'\]\.name"\)/,
+      /keep premium while such keys exist\. A key's type: az rest --url "https:\/\/management\.azure\.com\/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.KeyVault\/vaults\/kv-x\/keys\/<key>\?api-version=2024-11-01" --query properties\.kty/,
     );
-    assert.deepEqual(vaultSkuConflicts("Premium", true), []);
-    assert.deepEqual(vaultSkuConflicts("standard", false), []);
-    assert.deepEqual(vaultSkuConflicts("standard", true), [], "an upgrade is not warned of");
-    assert.deepEqual(vaultSkuConflicts(undefined, false), []);
+    assert.deepEqual(vaultSkuConflicts({ id, sku: "Premium" }, true), []);
+    assert.deepEqual(vaultSkuConflicts({ id, sku: "standard" }, false), []);
+    assert.deepEqual(vaultSkuConflicts({ id, sku: "standard" }, true), [], "an upgrade is not warned of");
+    assert.deepEqual(vaultSkuConflicts({}, false), []);
   });
 
   it("a preview of dev whose vaults are deployed premium warns for each platform vault and goes on", async function () {
@@ -31,9 +33,9 @@ describe("keyVaultSku against the deployed vault", () => {
         w,
       ),
     );
-    // The platform's four vaults (main, Cosmos DB's, the ML keys', the ML workspace's), each once.
-    assert.equal(new Set(vaults.map((w) => /'([^']+)'/.exec(w)?.[1])).size, 4, vaults.join("\n"));
-    assert.equal(vaults.length, 4);
+    // The three vaults holding the program's keys (main, Cosmos DB's, the ML keys'), each once; not the ML
+    // workspace's own, where the program makes no key.
+    assert.deepEqual(vaults.map((w) => /^the key vault '([a-z]+)-/.exec(w)?.[1]).sort(), ["kv", "kvc", "kvm"]);
     const same = await runDeployedElsewise("dev", "lake-same");
     assert.deepEqual(
       same.warned.filter((w) => w.includes("keyVaultSku")),

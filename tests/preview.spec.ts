@@ -117,7 +117,7 @@ describe("offline preview", function () {
     for (const r of run.resources.slice(1))
       assert.ok(r.parent && urns.has(r.parent), `${r.name} has a recorded parent`);
     const pe = run.resources.find((r) => r.name === "platform-kv-pep");
-    const kv = run.resources.find((r) => r.type === "azure-native:keyvault:Vault");
+    const kv = run.resources.find((r) => r.type === "azure-native:keyvault:Vault" && r.name === "platform-kv");
     assert.ok(pe && kv);
     assert.ok(pe.dependencies.includes(kv.urn));
     assert.ok(pe.propertyDependencies.privateLinkServiceConnections.includes(kv.urn));

@@ -53,6 +53,8 @@ export interface PlatformVaultArgs {
   readonly tenantId: pulumi.Input<string>;
   /** Premium holds HSM-backed keys. */
   readonly premium: boolean;
+  /** The program creates keys in it (the CMK and Always Encrypted keys): a move to standard is checked against them. */
+  readonly holdsKeys?: boolean;
   readonly network: VaultNetwork;
   /** What the vault holds, for the lock's notes. */
   readonly purpose: string;
@@ -119,10 +121,16 @@ export function vaultNetworkProperties(network: VaultNetwork) {
  * but HSM key types are Premium-only ("HSM key types in Premium SKU", key-vault/keys/about-keys) and a key keeps its
  * type (ARM does not update an existing key: `hsmKeys` is create-only), while Azure refuses an HSM key on a standard
  * vault ("Hardware key operation not allowed on standard vault", MicrosoftDocs/azure-docs#63888): the keys' rotation
- * would likely fail from then on. A warning of the preview (what it reads is the vault, not its keys).
+ * would likely fail from then on. A warning of the preview (what it reads is the vault, not its keys: neither a key
+ * list, from the CLI or Resource Manager, gives a key's type; one key's Resource Manager read does, without the
+ * vault's private endpoint).
  */
-export function vaultSkuConflicts(deployedSku: string | undefined, premium: boolean): CreationOnlyConflict[] {
-  if (premium || deployedSku?.toLowerCase() !== "premium") return [];
+export function vaultSkuConflicts(
+  deployed: { readonly id?: string; readonly sku?: string },
+  premium: boolean,
+): CreationOnlyConflict[] {
+  if (premium || deployed.sku?.toLowerCase() !== "premium") return [];
+  const id = deployed.id ?? "<vault id>";
   return [
     {
       key: "keyVaultSku",
@@ -131,8 +139,9 @@ export function vaultSkuConflicts(deployedSku: string | undefined, premium: bool
       wanted: "standard",
       remedy:
         `Keys created while hsmKeys was true stay RSA-HSM, a Premium-only type, and Azure makes no HSM key (nor, ` +
-        `likely, a rotated version) on a standard vault: keep premium while such keys exist (az keyvault key list ` +
-        `--vault-name <vault> --query "[?kty=='RSA-HSM'].name").`,
+        `likely, a rotated version) on a standard vault: keep premium while such keys exist. A key's type: ` +
+        `az rest --url "https://management.azure.com${id}/keys/<key>?api-version=2024-11-01" --query properties.kty ` +
+        `(the vault's keys: the stack's keyvault:Key resources).`,
     },
   ];
 }
@@ -142,14 +151,31 @@ export function vaultSkuConflicts(deployedSku: string | undefined, premium: bool
  * `connectPrivateEndpoint`, after the vault's keys.
  */
 export function platformVault(name: string, args: PlatformVaultArgs, parent: pulumi.Resource): PlatformVault {
-  // A deployed premium vault moved to standard is warned of (vaultSkuConflicts) before the vault's update.
+  // A deployed premium vault moved to standard is warned of (vaultSkuConflicts) before the vault's update: read only
+  // when the config asks for standard and the vault holds the program's keys, and a failed read is a warning (the
+  // check only ever warns).
   const vaultName = afterCreationOnlyCheck(
     pulumi.all([pulumi.output(args.vaultName), pulumi.output(args.resourceGroupName)]),
     {
       resource: ([n]) => `the key vault '${n}'`,
-      read: ([n, resourceGroupName]) =>
-        deployedOrNone(() => keyvault.getVault({ vaultName: n, resourceGroupName }, { parent })),
-      conflicts: (deployed) => vaultSkuConflicts(deployed.properties.sku.name, args.premium),
+      // Every vault waits for its check alike (the order the vaults register in stays the program's).
+      read: async ([n, resourceGroupName]) => {
+        if (args.premium || !args.holdsKeys) return undefined;
+        try {
+          const deployed = await deployedOrNone(() =>
+            keyvault.getVault({ vaultName: n, resourceGroupName }, { parent }),
+          );
+          return deployed && { id: deployed.id, sku: deployed.properties.sku.name };
+        } catch (error) {
+          void pulumi.log.warn(
+            `the key vault '${n}': keyVaultSku asks for standard, and the deployed vault could not be read to ` +
+              `compare (${String(error)}): a premium vault holding HSM keys should stay premium.`,
+            parent,
+          );
+          return undefined;
+        }
+      },
+      conflicts: (deployed) => vaultSkuConflicts(deployed, args.premium),
     },
   ).apply(([n]) => n);
   const vault = new keyvault.Vault(

@@ -100,6 +100,8 @@ export function platformVaults(
     diagnostics: args.diagnostics,
     adminGroupId: args.adminGroupId,
     tags: args.tags,
+    // The three hold the program's keys (HSM-backed with hsmKeys): a move to standard is checked against them.
+    holdsKeys: true,
   };
   const mainVault = platformVault(
     `${name}-kv`,
