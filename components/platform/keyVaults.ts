@@ -158,7 +158,8 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
     pulumi.all([pulumi.output(args.vaultName), pulumi.output(args.resourceGroupName)]),
     {
       resource: ([n]) => `the key vault '${n}'`,
-      // Every vault waits for its check alike (the order the vaults register in stays the program's).
+      // Every vault goes through the check; one it does not read (premium, or holding no key of the program's)
+      // passes at once and may register before the others (their order is the engine's, not the program's).
       read: async ([n, resourceGroupName]) => {
         if (args.premium || !args.holdsKeys) return undefined;
         try {
