@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { DATABASE_TIMEOUTS } from "../components/oltp";
 import { customTimeoutSeconds } from "../tools/lib/engine";
+import { VALIDATOR_CACHE_DIR } from "../tools/lib/armSchema/store";
 import { tempDir } from "./helpers/tmp";
 
 const DIR = path.resolve(__dirname, "..", ".github", "workflows");
@@ -101,6 +102,39 @@ describe("GitHub workflows", () => {
     assert.ok(preview?.run?.includes("--markdown out/${{ matrix.stack }}-verdict.md"));
     const summary = job.steps.find((s) => s.run?.includes("GITHUB_STEP_SUMMARY"));
     assert.equal(summary?.if, "always()");
+  });
+
+  it("pull requests: the ARM schema check's cache is restored after npm ci, shared with the base branch's preview, and saved", () => {
+    // A clean runner's first preview compiles every validator (prod: 12 s instead of 3 s here): the job restores the
+    // cache where the check keeps it (store.ts's VALIDATOR_CACHE_DIR), after `npm ci`, which deletes node_modules.
+    const job = pr.jobs["offline-preview"];
+    const dir = path.relative(path.resolve(DIR, "../.."), VALIDATOR_CACHE_DIR);
+    const at = (s: unknown) => job.steps.indexOf(s as (typeof job.steps)[number]);
+    const restore = job.steps.find((s) => s.uses?.startsWith("actions/cache/restore@"));
+    const save = job.steps.find((s) => s.uses?.startsWith("actions/cache/save@"));
+    const install = job.steps.find((s) => s.run === "npm ci");
+    const preview = job.steps.find((s) => s.run?.includes("npm run preview:offline") && s.run.includes("--cost"));
+    const base = job.steps.find((s) => s.run?.includes("github.event.pull_request.base.sha"));
+    assert.ok(restore && save && install && preview && base);
+    assert.equal(restore.with?.path, dir);
+    assert.equal(save.with?.path, dir);
+    assert.ok(at(install) < at(restore) && at(restore) < at(preview), "restored between npm ci and the preview");
+    assert.equal(restore.if, undefined, "on every run");
+    // Saved whatever the previews' outcome (a refused change still compiled its validators), after both of them.
+    assert.equal(save.if, "always()");
+    assert.ok(at(base) < at(save));
+    // A run's own key (a cache key cannot be written twice), restored by the stack's prefix.
+    assert.equal(save.with?.key, restore.with?.key);
+    assert.match(String(restore.with?.key), /^arm-schema-\$\{\{ matrix\.stack \}\}-\$\{\{ github\.run_id \}\}-/);
+    assert.equal(restore.with?.["restore-keys"], "arm-schema-${{ matrix.stack }}-");
+    // The base branch's preview reads the same folder through a link made after its own `npm ci`.
+    const lines = (base.run ?? "").split("\n");
+    const ci = lines.findIndex((l) => l.includes("npm ci"));
+    const link = lines.findIndex((l) => l.includes(`ln -sfn "$GITHUB_WORKSPACE/${dir}" ${dir}`));
+    const basePreview = lines.findIndex((l) => l.includes("npm run preview:offline"));
+    assert.ok(ci >= 0 && ci < link && link < basePreview, `${ci} ${link} ${basePreview}`);
+    // Only pull requests run the job, so no run on main writes a cache every branch would read.
+    assert.deepEqual(Object.keys(pr.on), ["pull_request"]);
   });
 
   it("pull requests: the cost estimate and the cost change against the base branch go into the job summary", () => {
@@ -571,7 +605,7 @@ describe("GitHub workflows", () => {
       for (const [id, job] of Object.entries(w.jobs)) {
         for (const s of job.steps) {
           if (!s.uses) continue;
-          const m = /^([\w-]+\/[\w-]+)@([0-9a-f]{40})$/.exec(s.uses);
+          const m = /^([\w-]+\/[\w-]+(?:\/[\w-]+)*)@([0-9a-f]{40})$/.exec(s.uses);
           assert.ok(m, `${file}/${id}: ${s.uses}: pin by full commit SHA`);
           const release = recorded[s.uses];
           assert.ok(
