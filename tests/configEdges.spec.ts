@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { parseConfig, PROJECT, type RawConfig } from "../lib/config";
+import { LAKE_SKUS } from "../lib/config/data";
 import { validateModel } from "../pipelines/model/validate";
 import type { Column, DataModel } from "../pipelines/model/types";
 import { t, typeLength } from "../pipelines/model/types";
@@ -315,6 +316,13 @@ describe("config edges: olap", () => {
       (r) => Object.assign(r, { location: "italynorth" }) && (r.olap.lake.sku = "Standard_GRS"),
       /olap \(lake.sku\): got "Standard_GRS"; italynorth has no Azure region pair, so it offers no geo-redundant storage/,
     );
+    // Every geo-redundant SKU is refused there (the pair holds its copy), and only those: LRS and ZRS stay in-region.
+    for (const sku of LAKE_SKUS) {
+      const change = (r: Raw) => Object.assign(r, { location: "italynorth" }) && (r.olap.lake.sku = sku);
+      if (sku.includes("GRS") || sku.includes("GZRS"))
+        rejects("dev", change, new RegExp(`got "${sku}"; italynorth has no Azure region pair`));
+      else assert.equal(accepts("dev", change).olap.lake.sku, sku);
+    }
   });
   it("workload groups: the service level's lowest grant, guarantees of whole requests, at most 100 percent", () => {
     rejects(

@@ -21,35 +21,10 @@
  * migration show` reads). "After a zone-redundancy conversion, you must wait at least 72 hours before changing the
  * redundancy setting of the storage account again" (redundancy-migration, "Timing and frequency").
  */
+import { redundancyOf, skuOf } from "../../lib/storageSku";
 import type { CreationOnlyConflict } from "./deployed";
 
-/** What a SKU name says of the account's redundancy. */
-export interface Redundancy {
-  readonly tier: "Standard" | "Premium";
-  /** Zone-redundant in the primary region (ZRS, GZRS, RA-GZRS). */
-  readonly zonal: boolean;
-  /** Replicated to the region's pair (GRS, RA-GRS, GZRS, RA-GZRS). */
-  readonly geo: boolean;
-  /** Read access to the pair's copy (RA-GRS, RA-GZRS). */
-  readonly readAccess: boolean;
-}
-
-/** `Standard_RAGZRS` → Standard, zonal, geo, read access; undefined for a name this does not know. */
-export function redundancyOf(sku: string): Redundancy | undefined {
-  const m = /^(Standard|Premium)_(RA)?(G)?(Z)?(LRS|RS)$/.exec(sku);
-  if (!m) return undefined;
-  const [, tier, ra, g, z, tail] = m;
-  // LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS (the tail is LRS only for LRS itself).
-  if ((tail === "LRS") !== (!ra && !g && !z)) return undefined;
-  if (ra && !g) return undefined;
-  return { tier: tier as Redundancy["tier"], zonal: Boolean(z), geo: Boolean(g), readAccess: Boolean(ra) };
-}
-
-/** The SKU name of a redundancy (the inverse of redundancyOf). */
-export function skuOf(r: Redundancy): string {
-  if (!r.zonal && !r.geo) return `${r.tier}_LRS`;
-  return `${r.tier}_${r.readAccess ? "RA" : ""}${r.geo ? "G" : ""}${r.zonal ? "Z" : ""}RS`;
-}
+export { redundancyOf, skuOf, type Redundancy } from "../../lib/storageSku";
 
 /** The deployed account as the check reads it (getStorageAccount's `sku.name` and conversion status). */
 export interface DeployedRedundancy {

@@ -5,6 +5,7 @@ import { settings } from "./strict";
 import { OFF_HOURS_TARGETS } from "../../pipelines/etl/contract";
 import { WINDOWS_TIME_ZONES } from "../timeZones";
 import { sqlMaxDataSizeGb, SQL_LTR_MIN_DAYS as LTR_MIN_DAYS } from "../sqlLimits";
+import { redundancyOf } from "../storageSku";
 import {
   Environment,
   SQL_SKUS,
@@ -222,8 +223,6 @@ export const LAKE_SKUS = [
   "Standard_GZRS",
   "Standard_RAGZRS",
 ] as const;
-/** Geo-replicated SKUs (they copy to the region's Azure pair). */
-export const GEO_LAKE_SKUS: readonly string[] = ["Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"];
 /**
  * SKUs whose blobs can be moved to the archive tier: "The archive tier isn't supported for ZRS, GZRS, or RA-GZRS
  * accounts" (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview#archive-access-tier).
@@ -359,7 +358,8 @@ export function olapIssues(o: OlapConfig, location: string, environment: Environ
       });
     }
   }
-  const geo = GEO_LAKE_SKUS.includes(lake.sku);
+  // Geo-replicated SKUs copy to the region's Azure pair.
+  const geo = redundancyOf(lake.sku)?.geo === true;
   if ((geo || environment === "prod") && !EU_REGION_PAIRS[location]) {
     // Prod needs the pair (the lake's GZRS, the pool's geo-backup): Standard_ZRS is a way out in dev only.
     issues.push({
