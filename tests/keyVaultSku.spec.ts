@@ -36,6 +36,20 @@ describe("keyVaultSku against the deployed vault", () => {
     // The three vaults holding the program's keys (main, Cosmos DB's, the ML keys'), each once; not the ML
     // workspace's own, where the program makes no key.
     assert.deepEqual(vaults.map((w) => /^the key vault '([a-z]+)-/.exec(w)?.[1]).sort(), ["kv", "kvc", "kvm"]);
+    // A vault that cannot be read (the preview identity without Microsoft.KeyVault/vaults/read): warned, not refused.
+    const unreadable = await runDeployedElsewise("dev", "vault-unreadable");
+    assert.equal(unreadable.error, undefined);
+    const notCompared = unreadable.warned.filter((w) => w.includes("keyVaultSku"));
+    assert.deepEqual(
+      notCompared.map((w) => /^the key vault '([a-z]+)-/.exec(w)?.[1]).sort(),
+      ["kv", "kvc", "kvm"],
+      notCompared.join("\n"),
+    );
+    for (const w of notCompared)
+      assert.match(
+        w,
+        /^the key vault '[^']+': keyVaultSku asks for standard, and the deployed vault could not be read to compare \(.*AuthorizationFailed.*\): a premium vault holding HSM keys should stay premium\.$/,
+      );
     const same = await runDeployedElsewise("dev", "lake-same");
     assert.deepEqual(
       same.warned.filter((w) => w.includes("keyVaultSku")),

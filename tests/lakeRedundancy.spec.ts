@@ -177,6 +177,16 @@ describe("a storage account's redundancy change against the deployed account", (
       lakeWarnings[0],
       /^the data lake '[^']+': olap\.lake\.sku: the deployed value is Standard_ZRS, the stack config asks for Standard_GZRS\. Azure takes it as an update and copies the account's data to its pair region in northeurope/,
     );
+    // Whether a conversion is pending cannot be read: warned with the command that reads it, and the preview goes on.
+    const unreadable = await runDeployedElsewise("prod", "lake-migration-unreadable");
+    assert.equal(unreadable.error, undefined);
+    const pending = unreadable.warned.filter((w) => w.includes("whether a conversion is pending"));
+    assert.equal(pending.length, 1, unreadable.warned.join("\n"));
+    assert.match(
+      pending[0],
+      /^the data lake '([^']+)': olap\.lake\.sku changes Standard_ZRS to Standard_GZRS, and whether a conversion is pending could not be read \(.*TooManyRequests.*\): check with `az storage account migration show --account-name \1 -g rg-pay-prod-weu-[a-z]+ --name default` before the up\.$/,
+    );
+    assert.equal(unreadable.warned.filter((w) => w.includes("olap.lake.sku: the deployed value is")).length, 1);
     assert.match(
       await refusalOf("prod", "lake-converting"),
       /olap\.lake\.sku: the deployed value is Standard_GRS \(a conversion to Standard_GZRS in progress\), the stack config asks for Standard_GZRS\. Azure takes no SKU change while a conversion is pending or runs/,

@@ -14,6 +14,7 @@ import {
   afterCreationOnlyCheck,
   BuiltInRoles,
   deployedOrNone,
+  readOrWarn,
   deployer,
   diagnosticSetting,
   grantPropagation,
@@ -273,20 +274,19 @@ export function apiGateway(
       const vault = vaultOf(vaultId);
       // A failed read is a warning, not the deploy's end: the check is a safety net (Microsoft calls the management
       // plane's secret GET "intended for internal use in ARM deployments").
-      try {
-        const secret = await deployedOrNone(() =>
-          keyvault.getSecret({ ...vault, secretName: cfg.tlsCertificateName }, { parent }),
-        );
-        return { secretFound: secret !== undefined, vaultName: vault.vaultName };
-      } catch (error) {
-        void pulumi.log.warn(
+      return readOrWarn(
+        async () => {
+          const secret = await deployedOrNone(() =>
+            keyvault.getSecret({ ...vault, secretName: cfg.tlsCertificateName }, { parent }),
+          );
+          return { secretFound: secret !== undefined, vaultName: vault.vaultName };
+        },
+        (error) =>
           `the API gateway '${gwName}': ingestion.tlsCertificateName names '${cfg.tlsCertificateName}', which it does ` +
-            `not serve yet, and the vault could not be read to check it is there (${String(error)}): check it is imported ` +
-            `before the up (az keyvault certificate show --vault-name ${vault.vaultName} -n ${cfg.tlsCertificateName}).`,
-          parent,
-        );
-        return undefined;
-      }
+          `not serve yet, and the vault could not be read to check it is there (${error}): check it is imported ` +
+          `before the up (az keyvault certificate show --vault-name ${vault.vaultName} -n ${cfg.tlsCertificateName}).`,
+        parent,
+      );
     },
     conflicts: (deployed) => certificateConflicts(deployed, cfg.tlsCertificateName),
   }).apply(() => cfg.tlsCertificateName);

@@ -19,6 +19,7 @@ import {
   afterCreationOnlyCheck,
   COSMOS_DB_METRIC_CATEGORIES,
   deployedOrNone,
+  readOrWarn,
   deployer,
   diagnosticSetting,
   lockFor,
@@ -225,20 +226,20 @@ export class NoSql extends pulumi.ComponentResource {
               // Cosmos DB answers for a container not created yet (Terraform's azurerm takes a 404 for one without
               // throughput of its own, and reads nothing on a serverless account, where it "would yield an error").
               read: async ([accountName, resourceGroupName, subscriptionId]) => {
-                const body = await readArm(
-                  `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/${accountName}/sqlDatabases/${DATABASE_NAME}/containers/${design.id}/throughputSettings/default`,
-                  COSMOS_THROUGHPUT_API_VERSION,
-                  { parent: this },
-                ).catch((error: unknown) => {
-                  void pulumi.log.warn(
+                const body = await readOrWarn(
+                  () =>
+                    readArm(
+                      `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.DocumentDB/databaseAccounts/${accountName}/sqlDatabases/${DATABASE_NAME}/containers/${design.id}/throughputSettings/default`,
+                      COSMOS_THROUGHPUT_API_VERSION,
+                      { parent: this },
+                    ),
+                  (error) =>
                     `the Cosmos DB container '${design.id}' of '${accountName}': its throughput settings could not be ` +
-                      `read (${String(error)}), so cosmos.containers.${key}.maxThroughput was not compared with the ` +
-                      `floor Azure holds it to: check with \`az cosmosdb sql container throughput show -g ${resourceGroupName} ` +
-                      `-a ${accountName} -d ${DATABASE_NAME} -n ${design.id} --query resource\` before lowering it.`,
-                    this,
-                  );
-                  return undefined;
-                });
+                    `read (${error}), so cosmos.containers.${key}.maxThroughput was not compared with the ` +
+                    `floor Azure holds it to: check with \`az cosmosdb sql container throughput show -g ${resourceGroupName} ` +
+                    `-a ${accountName} -d ${DATABASE_NAME} -n ${design.id} --query resource\` before lowering it.`,
+                  this,
+                );
                 return body === undefined ? undefined : deployedThroughput(body);
               },
               conflicts: (deployed, [accountName, resourceGroupName]) =>

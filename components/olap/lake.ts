@@ -12,6 +12,7 @@ import { armResourceId } from "../../lib/naming";
 import {
   afterCreationOnlyCheck,
   deployedOrNone,
+  readOrWarn,
   deployer,
   readArm,
   redundancyConflicts,
@@ -101,19 +102,19 @@ export function dataLake(name: string, args: DataLakeArgs, parent: pulumi.Resour
         };
         if (account.sku === lake.sku) return account;
         // A conversion asked for and not begun shows only here (azure-native has no read of it): 404 when none.
-        try {
-          const migration = await readArm(`${deployed.id}/accountMigrations/default`, STORAGE_API_VERSION, { parent });
-          const properties = (migration?.properties ?? {}) as { migrationStatus?: string; targetSkuName?: string };
-          return { ...account, migration: { status: properties.migrationStatus, targetSku: properties.targetSkuName } };
-        } catch (error) {
-          void pulumi.log.warn(
+        const migration = await readOrWarn(
+          async () => {
+            const body = await readArm(`${deployed.id}/accountMigrations/default`, STORAGE_API_VERSION, { parent });
+            const properties = (body?.properties ?? {}) as { migrationStatus?: string; targetSkuName?: string };
+            return { status: properties.migrationStatus, targetSku: properties.targetSkuName };
+          },
+          (error) =>
             `the data lake '${accountName}': olap.lake.sku changes ${account.sku} to ${lake.sku}, and whether a ` +
-              `conversion is pending could not be read (${String(error)}): check with \`az storage account migration ` +
-              `show --account-name ${accountName} -g ${resourceGroupName} --name default\` before the up.`,
-            parent,
-          );
-          return account;
-        }
+            `conversion is pending could not be read (${error}): check with \`az storage account migration ` +
+            `show --account-name ${accountName} -g ${resourceGroupName} --name default\` before the up.`,
+          parent,
+        );
+        return migration ? { ...account, migration } : account;
       },
       conflicts: (deployed, [accountName, resourceGroupName]) =>
         redundancyConflicts(deployed, lake.sku, "olap.lake.sku", {

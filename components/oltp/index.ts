@@ -34,6 +34,7 @@ import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from ".
 import {
   afterCreationOnlyCheck,
   deployedOrNone,
+  readOrWarn,
   readArm,
   diagnosticSetting,
   lockFor,
@@ -549,19 +550,17 @@ export class Oltp extends pulumi.ComponentResource {
   private async spaceOf(deployed: DeployedSqlDatabase, what: string): Promise<SqlSpaceUsage | undefined> {
     const id = deployed.id;
     if (!id) return undefined;
-    const warn = (why: string) =>
-      void pulumi.log.warn(
-        `${what}: the stack config lowers sql.maxSizeGb, and ${why}; Azure refuses a max size below the space the ` +
-          `database uses or has allocated: check with \`az sql db list-usages --ids ${id}\` before the up.`,
-        this,
-      );
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = await readArm(`${id}/usages`, SQL_USAGES_API_VERSION, { parent: this });
-    } catch (error) {
-      warn(`its data space could not be read to compare (${String(error)})`);
-      return undefined;
-    }
+    const message = (why: string) =>
+      `${what}: the stack config lowers sql.maxSizeGb, and ${why}; Azure refuses a max size below the space the ` +
+      `database uses or has allocated: check with \`az sql db list-usages --ids ${id}\` before the up.`;
+    const warn = (why: string) => void pulumi.log.warn(message(why), this);
+    const read = await readOrWarn(
+      async () => ({ body: await readArm(`${id}/usages`, SQL_USAGES_API_VERSION, { parent: this }) }),
+      (error) => message(`its data space could not be read to compare (${error})`),
+      this,
+    );
+    if (read === undefined) return undefined;
+    const { body } = read;
     if (body === undefined) {
       warn("Database Usages answered that there is nothing to read (404)");
       return undefined;

@@ -41,6 +41,25 @@ export async function deployedOrNone<T>(read: () => Promise<T>): Promise<T | und
   }
 }
 
+/**
+ * A read that only guards a change (a safety net before a refusal or a warning): when it fails for any other reason than
+ * the resource missing (authorization, throttling past the retries, network), the preview warns, naming what was not
+ * compared and the command that checks it by hand, and goes on without it, never ends the deploy. `warning` gets the
+ * error's text.
+ */
+export async function readOrWarn<T>(
+  read: () => Promise<T>,
+  warning: (error: string) => string,
+  resource: pulumi.Resource,
+): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    void pulumi.log.warn(warning(String(error)), resource);
+    return undefined;
+  }
+}
+
 /** A setting Azure takes only at creation whose stack config value differs from the deployed resource's. */
 export interface CreationOnlyConflict {
   /** The stack config key (`cosmos.serverless`). */
