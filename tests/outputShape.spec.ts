@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ADF_INTEGRATION_RUNTIME } from "../pipelines/etl/contract";
@@ -121,6 +122,12 @@ describe("output shape: what azure-native returns as outputs (tools/lib/outputSh
     assert.deepEqual(cachedShape(LTR, dir), computed, "an invalid file is recomputed");
     assert.deepEqual(JSON.parse(fs.readFileSync(file, "utf8")), computed, "and rewritten");
     assert.ok(SHAPE_CACHE_DIR.includes(path.join("node_modules", ".cache", "output-shape")));
+    // Keyed by the SDK's version and this derivation's source: an edit of tools/lib/outputShape.ts reads none of the
+    // shapes an earlier version wrote.
+    const source = fs.readFileSync(path.resolve(__dirname, "../tools/lib/outputShape.ts"));
+    const hash = crypto.createHash("sha256").update(source).digest("hex").slice(0, 12);
+    const sdk = (require("@pulumi/azure-native/package.json") as { version: string }).version;
+    assert.equal(path.basename(SHAPE_CACHE_DIR), `${sdk}-${hash}`);
   });
 
   describe("in the offline preview (prod)", () => {

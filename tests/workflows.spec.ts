@@ -137,6 +137,29 @@ describe("GitHub workflows", () => {
     assert.deepEqual(Object.keys(pr.on), ["pull_request"]);
   });
 
+  it("pull requests: npm test's caches (node_modules/.cache) are restored after npm ci and saved whatever the suite found", () => {
+    // The static checks' caches, tsc's build info, the schema check's and the loader's: all under node_modules/.cache,
+    // all keyed by content (scripts/static-checks.sh, tools/lib/armSchema/store.ts, scripts/ts-run.cjs).
+    const job = pr.jobs.test;
+    const dir = path.dirname(path.relative(path.resolve(DIR, "../.."), VALIDATOR_CACHE_DIR));
+    assert.equal(dir, "node_modules/.cache");
+    const checks = fs.readFileSync(path.resolve(DIR, "../../scripts/static-checks.sh"), "utf8");
+    assert.match(checks, /^cache=node_modules\/\.cache\/static-checks$/m);
+    const at = (s: unknown) => job.steps.indexOf(s as (typeof job.steps)[number]);
+    const restore = job.steps.find((s) => s.uses?.startsWith("actions/cache/restore@"));
+    const save = job.steps.find((s) => s.uses?.startsWith("actions/cache/save@"));
+    const install = job.steps.find((s) => s.run === "npm ci");
+    const test = job.steps.find((s) => s.run === "npm test");
+    assert.ok(restore && save && install && test);
+    assert.equal(restore.with?.path, dir);
+    assert.equal(save.with?.path, dir);
+    assert.ok(at(install) < at(restore) && at(restore) < at(test) && at(test) < at(save));
+    assert.equal(save.if, "always()");
+    assert.equal(save.with?.key, restore.with?.key);
+    assert.match(String(restore.with?.key), /^npm-test-\$\{\{ github\.run_id \}\}-/);
+    assert.equal(restore.with?.["restore-keys"], "npm-test-");
+  });
+
   it("pull requests: the cost estimate and the cost change against the base branch go into the job summary", () => {
     const job = pr.jobs["offline-preview"];
     const preview = job.steps.find((s) => s.run?.includes("npm run preview:offline") && s.run.includes("--cost"));

@@ -15,6 +15,7 @@
  * type's shape is kept in node_modules/.cache/output-shape/<sdk version>/ once computed. Providers bridged from
  * Terraform (azuread, random) echo every input, so they keep the echo.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 // engine.ts imports this module too: the constants are read at call time, after both have loaded.
@@ -34,8 +35,11 @@ export type Shape =
 const SDK = path.dirname(require.resolve("@pulumi/azure-native/package.json"));
 const SDK_VERSION = (JSON.parse(fs.readFileSync(path.join(SDK, "package.json"), "utf8")) as { version: string })
   .version;
-/** Bumped when the shape format or its derivation changes, so older cache files are not read. */
-const FORMAT = 2;
+/**
+ * This module's own source decides the shapes it derives (and their format): its hash is part of the cache's folder,
+ * so a changed derivation never reads a shape an earlier one wrote (a cache restored in CI, or a developer's own).
+ */
+const DERIVATION = crypto.createHash("sha256").update(fs.readFileSync(__filename)).digest("hex").slice(0, 12);
 export const SHAPE_CACHE_DIR = path.resolve(
   __dirname,
   "..",
@@ -43,7 +47,7 @@ export const SHAPE_CACHE_DIR = path.resolve(
   "node_modules",
   ".cache",
   "output-shape",
-  `${SDK_VERSION}-${FORMAT}`,
+  `${SDK_VERSION}-${DERIVATION}`,
 );
 const ANY: Shape = { kind: "any" };
 const memo = new Map<string, Shape | undefined>();
