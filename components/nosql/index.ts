@@ -19,7 +19,6 @@ import {
   afterCreationOnlyCheck,
   COSMOS_DB_METRIC_CATEGORIES,
   deployedOrNone,
-  readOrWarn,
   deployer,
   diagnosticSetting,
   lockFor,
@@ -27,6 +26,7 @@ import {
   privateEndpoint,
   RBAC_PROPAGATION_DELAY,
   readArm,
+  readOrWarn,
   roleAssignments,
   Serial,
 } from "../shared";

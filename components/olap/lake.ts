@@ -12,9 +12,9 @@ import { armResourceId } from "../../lib/naming";
 import {
   afterCreationOnlyCheck,
   deployedOrNone,
-  readOrWarn,
   deployer,
   readArm,
+  readOrWarn,
   redundancyConflicts,
   storageServiceDiagnostics,
   hardenedStorageAccount,

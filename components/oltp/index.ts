@@ -34,11 +34,11 @@ import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from ".
 import {
   afterCreationOnlyCheck,
   deployedOrNone,
-  readOrWarn,
   readArm,
   diagnosticSetting,
   lockFor,
   managementLock,
+  readOrWarn,
   roleAssignments,
   type CreationOnlyConflict,
   type DataServiceArgs,
