@@ -95,6 +95,19 @@ describe("retirements ahead: dated announcements against the stack's resources",
         compute("STANDARD_DS2_V2"),
         compute("Standard_L8s"),
         compute("Standard_L8s_v3"),
+        // The F, Fs, Fsv2, Lsv2, Gs, Av2, Amv2 and B series (2028-11-15), and sizes of their names that do not retire.
+        compute("Standard_F4"),
+        compute("Standard_F8s"),
+        compute("Standard_F16s_v2"),
+        compute("Standard_L16s_v2"),
+        compute("Standard_GS4-8"),
+        compute("Standard_A4m_v2"),
+        compute("Standard_B2ms"),
+        compute("Standard_B1ls"),
+        compute("Standard_B2s_v2"),
+        compute("Standard_B2als_v2"),
+        compute("Standard_F4s_v6"),
+        compute("Standard_F2als_v6"),
         record("azure-native:storage:StorageAccount", "st", { kind: "StorageV2" }),
         // An NSG flow log (retiring), and the VNet flow log that replaces it (not).
         record("azure-native:network:FlowLog", "nsg-fl", {
@@ -114,6 +127,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
       "nsg-flow-logs",
       "nodejs-24-end-of-life",
       "vm-dv2-dsv2-series",
+      "vm-f-b-series",
     ]);
     const nsgLogs = found.find((f) => f.retirement.id === "nsg-flow-logs");
     assert.deepEqual(
@@ -121,16 +135,24 @@ describe("retirements ahead: dated announcements against the stack's resources",
       [["nsg-fl", "flow log of NSG nsg-pay-dev-weu-app"]],
     );
     assert.ok(found[0].daysLeft < 0 && !blocking(found[0]), "Node.js 20: past, an end of support only");
-    assert.deepEqual(
-      found[3].resources.map((r) => r.detail),
-      [
-        "vmSize: Standard_DS11_v2",
-        "vmSize: Standard_D16",
-        "vmSize: Standard_D2_v2_Promo",
-        "vmSize: STANDARD_DS2_V2",
-        "vmSize: Standard_L8s",
-      ],
-    );
+    const sizes = (id: string) => found.find((f) => f.retirement.id === id)?.resources.map((r) => r.detail);
+    assert.deepEqual(sizes("vm-dv2-dsv2-series"), [
+      "vmSize: Standard_DS11_v2",
+      "vmSize: Standard_D16",
+      "vmSize: Standard_D2_v2_Promo",
+      "vmSize: STANDARD_DS2_V2",
+      "vmSize: Standard_L8s",
+    ]);
+    assert.deepEqual(sizes("vm-f-b-series"), [
+      "vmSize: Standard_F4",
+      "vmSize: Standard_F8s",
+      "vmSize: Standard_F16s_v2",
+      "vmSize: Standard_L16s_v2",
+      "vmSize: Standard_GS4-8",
+      "vmSize: Standard_A4m_v2",
+      "vmSize: Standard_B2ms",
+      "vmSize: Standard_B1ls",
+    ]);
   });
 
   it("prints and reports each finding with its date, its days left, the resources, the fix and the source", async () => {

@@ -73,6 +73,12 @@ function nodeRuntime(r: ResourceRecord): string | undefined {
  * `Standard_DS2_v2_Promo`, `Standard_D3`, `Standard_L8s` (not Lsv2/Lsv3: `Standard_L8s_v3`).
  */
 const DV2_SIZE = /^standard_(ds?\d+(_v2)?(_promo)?|l\d+s)$/i;
+/**
+ * The F, Fs, Fsv2, Lsv2, Gs, Av2, Amv2 and first-generation B sizes (`Standard_F4s_v2`, `Standard_L8s_v2`,
+ * `Standard_GS4-8`, `Standard_A2m_v2`, `Standard_B2ms`): not the Bsv2 family (`Standard_B2s_v2`, `Standard_B2als_v2`),
+ * Lsv3 or later generations.
+ */
+const F_B_SIZE = /^standard_(f\d+s?|f\d+s_v2|l\d+s_v2|gs\d+(-\d+)?|a\d+m?_v2|b\d+(ls|ms|s))$/i;
 
 /** The VM sizes a stack asks Azure for, each with where it is set: ML compute clusters, and the online deployment's
  * size the stack exports for the release pipeline (`fraudScoring.deployment.instanceType`). */
@@ -102,6 +108,22 @@ function nsgFlowLogTarget(r: ResourceRecord): string | undefined {
   return typeof target === "string" && /\/providers\/microsoft\.network\/networksecuritygroups\//i.test(target)
     ? target.split("/").pop()
     : undefined;
+}
+
+/** A VM series' retirement (Microsoft's retirement list, Azure/EOL), matched on the sizes the stack asks for. */
+function vmSeriesRetirement(id: string, date: string, series: string, sizes: RegExp, quote: string): Retirement {
+  return {
+    id,
+    date,
+    effect: "stops",
+    what: `The ${series} VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)`,
+    source: { url: "https://github.com/Azure/EOL/blob/main/service_list.json", quote },
+    fix: "choose a current size in `ml.compute.vmSize` / `ml.endpoint.instanceType` (the endpoint's size must be on Microsoft's managed online endpoint SKU list) and request its quota first; `vmSize` replaces the cluster, so change it while no job runs",
+    matches: (r) =>
+      vmSizes(r)
+        .filter((v) => sizes.test(v.size))
+        .map((v) => `${v.where}: ${v.size}`),
+  };
 }
 
 export const RETIREMENTS: readonly Retirement[] = [
@@ -152,22 +174,20 @@ export const RETIREMENTS: readonly Retirement[] = [
       return nsg ? [`flow log of NSG ${nsg}`] : [];
     },
   },
-  {
-    id: "vm-dv2-dsv2-series",
-    date: "2028-05-01",
-    effect: "stops",
-    what: "The D, Ds, Dv2, Dsv2 and Ls VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)",
-    source: {
-      url: "https://github.com/Azure/EOL/blob/main/service_list.json",
-      quote:
-        '"ServiceName": "Virtual Machines", "RetiringFeature": "D, Ds, Dv2, Dsv2 and Ls series", "RetirementDate": "2028-05-01" (Microsoft\'s retirement list; its migration guide, learn.microsoft.com/azure/virtual-machines/migration/sizes/d-ds-dv2-dsv2-ls-series-migration-guide, gives the replacement series)',
-    },
-    fix: "choose a current size in `ml.compute.vmSize` / `ml.endpoint.instanceType` (the endpoint's size must be on Microsoft's managed online endpoint SKU list) and request its quota first; `vmSize` replaces the cluster, so change it while no job runs",
-    matches: (r) =>
-      vmSizes(r)
-        .filter((v) => DV2_SIZE.test(v.size))
-        .map((v) => `${v.where}: ${v.size}`),
-  },
+  vmSeriesRetirement(
+    "vm-dv2-dsv2-series",
+    "2028-05-01",
+    "D, Ds, Dv2, Dsv2 and Ls",
+    DV2_SIZE,
+    '"ServiceName": "Virtual Machines", "RetiringFeature": "D, Ds, Dv2, Dsv2 and Ls series", "RetirementDate": "2028-05-01" (Microsoft\'s retirement list; its migration guide, learn.microsoft.com/azure/virtual-machines/migration/sizes/d-ds-dv2-dsv2-ls-series-migration-guide, gives the replacement series)',
+  ),
+  vmSeriesRetirement(
+    "vm-f-b-series",
+    "2028-11-15",
+    "F, Fs, Fsv2, Lsv2, Gs, Av2, Amv2 and B",
+    F_B_SIZE,
+    '"ServiceName": "Virtual Machines", "RetiringFeature": "F, Fs, Fsv2, Lsv2, Gs, Av2, Amv2, and B VM series", "RetirementDate": "2028-11-15" (Microsoft\'s retirement list, its entry 503: azure.microsoft.com/updates/?id=500682)',
+  ),
 ];
 
 /** The retirements that touch `resources`, soonest first, with the days left on `today`. */
