@@ -654,7 +654,7 @@ for (const stack of ["dev", "prod"] as const) {
         );
       });
 
-      it("puts the database in an automatic failover group with the secondary server", () => {
+      it("puts the database in a customer-managed failover group with the secondary server", () => {
         const fogs = ofType(mine, T.fog);
         assert.equal(fogs.length, 1);
         const fog = fogs[0];
@@ -662,10 +662,8 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(fog.inputs.serverName, primary.inputs.serverName);
         assert.deepEqual(fog.inputs.partnerServers, [{ id: idOf(byName(mine, "oltp-secondary")) }]);
         assert.deepEqual(fog.inputs.databases, [idOf(db)]);
-        assert.deepEqual(fog.inputs.readWriteEndpoint, {
-          failoverPolicy: "Automatic",
-          failoverWithDataLossGracePeriodMinutes: 60,
-        });
+        // Customer-managed: no Microsoft-initiated failover to a region nothing of the platform reaches.
+        assert.deepEqual(fog.inputs.readWriteEndpoint, { failoverPolicy: "Manual" });
         assert.deepEqual(fog.inputs.readOnlyEndpoint, { failoverPolicy: "Disabled" });
         assert.equal(fog.inputs.secondaryType, "Standby");
         assert.ok(fog.dependencies.includes(byName(mine, "oltp-secondary-db").urn));

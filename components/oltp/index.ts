@@ -52,7 +52,6 @@ import {
   COLLATION,
   DATABASE_NAME,
   DIFF_BACKUP_HOURS,
-  FAILOVER_GRACE_MINUTES,
   databaseSku,
   isServerless,
   hyperscaleConflicts,
@@ -387,10 +386,12 @@ export class Oltp extends pulumi.ComponentResource {
           serverName: primary.server.name,
           partnerServers: [{ id: secondary.server.id }],
           databases: [database.id],
-          readWriteEndpoint: {
-            failoverPolicy: sql.ReadWriteEndpointFailoverPolicy.Automatic,
-            failoverWithDataLossGracePeriodMinutes: FAILOVER_GRACE_MINUTES,
-          },
+          // Customer-managed (`Manual`), Microsoft's recommended policy (failover-group-sql-db, "Failover policy":
+          // "Customer managed (recommended)"). A Microsoft-managed failover after its grace period would move the
+          // primary, with up to the RPO lost, to North Europe, where nothing of the platform reaches it (no network
+          // there; its TDE protector in the West Europe vault): the incident commander decides, and only once a client
+          // path and the key are there (docs/disaster-recovery.md).
+          readWriteEndpoint: { failoverPolicy: sql.ReadWriteEndpointFailoverPolicy.Manual },
           // Read-only traffic never falls back onto the primary: reports must not load the payment path.
           readOnlyEndpoint: { failoverPolicy: sql.ReadOnlyEndpointFailoverPolicy.Disabled },
           // The same type as the database (standby rights are per database, and the group's databases follow it).

@@ -11,9 +11,6 @@ export const COLLATION = "SQL_Latin1_General_CP1_CI_AS";
 
 export const GIB = 1024 ** 3;
 
-/** Grace period before an automatic failover with possible data loss (Azure's minimum for Automatic is 60). */
-export const FAILOVER_GRACE_MINUTES = 60;
-
 /** Differential backup interval: 12 h (faster point-in-time restores); Hyperscale does not take differentials. */
 export const DIFF_BACKUP_HOURS = 12;
 
