@@ -136,10 +136,27 @@ describe("offline preview", function () {
     );
   });
 
-  it("exports the `pulumi stack export` v3 format, which policy:analyze reads back to the same verdict", async () => {
+  it("exports the `pulumi stack export` format (version 4 with its replaceWith feature), which policy:analyze reads back to the same verdict", async () => {
     const { run, verdict } = await previewOf("prod");
     const doc = toStackExport(run);
-    assert.equal(doc.version, 3);
+    // The Event Hubs private endpoint and its DNS zone group are replaced with the namespace (`replaceWith`): the CLI
+    // then writes version 4 naming that feature (deployment.go ApplyFeatures, SerializeDeploymentWithMetadata).
+    assert.equal(doc.version, 4);
+    assert.deepEqual(doc.features, ["replaceWith"]);
+    const replaced = doc.deployment.resources.filter((r) => r.replaceWith);
+    assert.deepEqual(
+      replaced.map((r) => r.urn.split("::").pop()),
+      ["streaming-evhns-pep", "streaming-evhns-pep-dns"],
+    );
+    const namespace = doc.deployment.resources.find((r) => r.type === "azure-native:eventhub:Namespace");
+    assert.deepEqual(replaced[0].replaceWith, [namespace?.urn]);
+    assert.deepEqual(
+      fromStackExport(JSON.parse(JSON.stringify(doc)))
+        .filter((r) => r.replaceWith)
+        .map((r) => r.replaceWith),
+      replaced.map((r) => r.replaceWith),
+      "read back",
+    );
     const kv = doc.deployment.resources.find((r) => r.type === "azure-native:keyvault:Vault");
     assert.ok(kv);
     assert.deepEqual(Object.keys(kv).sort(), [

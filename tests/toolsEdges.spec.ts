@@ -899,6 +899,52 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     ]);
   });
 
+  it("reads the CLI's version-4 export (this stack's, with replaceWith) and refuses what the CLI refuses, in its words", async () => {
+    const resources = [
+      {
+        urn: "urn:pulumi:prod::payments-data-platform::azure-native:eventhub:Namespace::ns",
+        type: "azure-native:eventhub:Namespace",
+        custom: true,
+        id: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.EventHub/namespaces/ns",
+        inputs: { namespaceName: "ns", resourceGroupName: "rg", disableLocalAuth: false },
+        outputs: {},
+      },
+      {
+        urn: "urn:pulumi:prod::payments-data-platform::azure-native:network:PrivateEndpoint::pep",
+        type: "azure-native:network:PrivateEndpoint",
+        custom: true,
+        id: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pep",
+        inputs: { privateEndpointName: "pep", resourceGroupName: "rg" },
+        outputs: {},
+        replaceWith: ["urn:pulumi:prod::payments-data-platform::azure-native:eventhub:Namespace::ns"],
+        deletedWith: "urn:pulumi:prod::payments-data-platform::azure-native:eventhub:Namespace::ns",
+      },
+    ];
+    const deployment = { manifest: { time: "", magic: "", version: "v3.248.0" }, resources };
+    const v4 = { version: 4, features: ["replaceWith"], deployment };
+    const read = fromStackExport(structuredClone(v4));
+    assert.deepEqual(read[1].replaceWith, [resources[0].urn]);
+    assert.equal(read[1].deletedWith, resources[0].urn);
+    // The same verdict as the same resources in a version-3 document.
+    const [four, three] = await Promise.all([
+      analyzeExport(structuredClone(v4), { stack: "prod", policyConfig: {} }),
+      analyzeExport({ version: 3, deployment: structuredClone(deployment) }, { stack: "prod", policyConfig: {} }),
+    ]);
+    assert.ok(four.verdict.violations.length > 0, "the namespace's local auth is found");
+    assert.deepEqual(verdictJson(four.verdict), verdictJson(three.verdict));
+    // deployment.go: `supportedFeatures` and the schema version range, with the CLI's messages.
+    assert.throws(
+      () => fromStackExport({ ...structuredClone(v4), features: ["replaceWith", "someday", "later"] }),
+      /^ExportFormatError: this stack's deployment needs support for the following features: someday, later$/,
+    );
+    assert.throws(
+      () => fromStackExport({ version: 5, deployment: structuredClone(deployment) }),
+      /^ExportFormatError: this stack's deployment version is too new$/,
+    );
+    for (const feature of ["refreshBeforeUpdate", "views", "hooks", "taint", "snippets-prototype"])
+      assert.equal(fromStackExport({ ...structuredClone(v4), features: [feature] }).length, 2, feature);
+  });
+
   it("an export file that is not one is named with its role (--base or --head) in changes and cost:diff", () => {
     const verdict = path.join(dir, "verdict.json");
     fs.writeFileSync(verdict, JSON.stringify({ stack: "prod", violations: [] }));
@@ -907,7 +953,7 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       (e: unknown) =>
         e instanceof Error &&
         e.message ===
-          `--base ${verdict}: not a \`pulumi stack export\` file: expected {version: 3, deployment: {resources: [...]}}`,
+          `--base ${verdict}: not a \`pulumi stack export\` file: expected {version: 3 or 4, deployment: {resources: [...]}}`,
     );
     const broken = path.join(dir, "broken.json");
     fs.writeFileSync(broken, "{");

@@ -227,7 +227,7 @@ async function previewWith(
   };
 }
 
-/** One resource of a `pulumi stack export` (deployment version 3). */
+/** One resource of a `pulumi stack export` (apitype.ResourceV3, deployment versions 3 and 4). */
 export interface ExportedResource {
   urn: string;
   custom: boolean;
@@ -246,10 +246,32 @@ export interface ExportedResource {
   customTimeouts?: { create?: number; update?: number; delete?: number };
   additionalSecretOutputs?: string[];
   aliases?: string[];
+  deletedWith?: string;
+  replaceWith?: string[];
 }
 
+/**
+ * The deployment features a CLI of this project's release (.pulumi.version) reads (pulumi pkg/resource/stack/
+ * deployment.go, `supportedFeatures`): a version-4 export naming another is refused, as the CLI refuses it.
+ */
+export const EXPORT_FEATURES = [
+  "refreshBeforeUpdate",
+  "views",
+  "hooks",
+  "taint",
+  "replaceWith",
+  "snippets-prototype",
+] as const;
+
+/**
+ * A `pulumi stack export`. The CLI writes version 3, or version 4 with the features its resources use (deployment.go,
+ * `SerializeDeploymentWithMetadata`: `version = DeploymentSchemaVersionLatest` when any `ApplyFeatures` found one):
+ * this program's stacks always use `replaceWith` (the Event Hubs private endpoint and its DNS zone group), so their
+ * exports are version 4 with `features: ["replaceWith"]`.
+ */
 export interface StackExport {
-  version: 3;
+  version: 3 | 4;
+  features?: string[];
   deployment: {
     manifest: { time: string; magic: string; version: string };
     secrets_providers?: { type: string };
@@ -298,12 +320,19 @@ export function toStackExport(run: ProgramRun): StackExport {
       // apitype.ResourceV3 has `aliases` (URNs), but a real state drops them once URNs are normalised
       // (apitype/core.go): the offline export keeps the program's own for `npm run changes`, which reads nothing else.
       ...(r.aliases?.length ? { aliases: [...r.aliases] } : {}),
+      // apitype.ResourceV3: `deletedWith,omitempty`, `replaceWith,omitempty`.
+      ...(r.deletedWith ? { deletedWith: r.deletedWith } : {}),
+      ...(r.replaceWith?.length ? { replaceWith: [...r.replaceWith] } : {}),
     };
     return out;
   });
+  // deployment.go ApplyFeatures: a resource with `replaceWith` makes the deployment need that feature (the only one
+  // a program can set of those the offline engine records), and any feature makes it version 4.
+  const features = resources.some((r) => r.replaceWith) ? ["replaceWith"] : [];
   return scrub(
     {
-      version: 3,
+      version: features.length > 0 ? 4 : 3,
+      ...(features.length > 0 ? { features } : {}),
       deployment: {
         manifest: { time: "1970-01-01T00:00:00.000Z", magic: "", version: "offline-preview" },
         secrets_providers: { type: "service" },
@@ -385,10 +414,22 @@ export function fromStackExport(
   doc: unknown,
   reading: ExportReading = { encryptedSecrets: 0, plaintexts: new Set() },
 ): ResourceRecord[] {
-  const d = doc as Partial<StackExport> | undefined;
-  if (!d || d.version !== 3 || !Array.isArray(d.deployment?.resources)) {
+  const d = doc as (Omit<Partial<StackExport>, "version"> & { version?: unknown }) | undefined;
+  // The CLI's own refusals first (deployment.go DeserializeDeploymentWithMetadata), in its words.
+  if (d && typeof d.version === "number" && d.version > 4)
+    throw new ExportFormatError("this stack's deployment version is too new");
+  if (d?.version === 4) {
+    const unsupported = (Array.isArray(d.features) ? d.features : []).filter(
+      (f) => !(EXPORT_FEATURES as readonly unknown[]).includes(f),
+    );
+    if (unsupported.length > 0)
+      throw new ExportFormatError(
+        `this stack's deployment needs support for the following features: ${unsupported.join(", ")}`,
+      );
+  }
+  if (!d || (d.version !== 3 && d.version !== 4) || !Array.isArray(d.deployment?.resources)) {
     throw new ExportFormatError(
-      "not a `pulumi stack export` file: expected {version: 3, deployment: {resources: [...]}}",
+      "not a `pulumi stack export` file: expected {version: 3 or 4, deployment: {resources: [...]}}",
     );
   }
   return d.deployment.resources.map((r, i) => {
@@ -414,6 +455,10 @@ export function fromStackExport(
       ...(r.customTimeouts ? { customTimeouts: { ...r.customTimeouts } } : {}),
       ...(r.additionalSecretOutputs?.length ? { additionalSecretOutputs: [...r.additionalSecretOutputs] } : {}),
       ...(r.aliases?.length ? { aliases: r.aliases.filter((a): a is string => typeof a === "string") } : {}),
+      ...(typeof r.deletedWith === "string" && r.deletedWith ? { deletedWith: r.deletedWith } : {}),
+      ...(Array.isArray(r.replaceWith) && r.replaceWith.length > 0
+        ? { replaceWith: r.replaceWith.filter((u): u is string => typeof u === "string") }
+        : {}),
     } satisfies ResourceRecord;
   });
 }
