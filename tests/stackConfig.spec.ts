@@ -109,7 +109,7 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.equal(config["azure-native:location"], "westeurope");
   });
 
-  it("a secret key with a plaintext default fails, as does a plaintext value; a secure value passes", () => {
+  it("a typed secret key with a plaintext default fails, as does a plaintext value; a secure value passes; an untyped one is not checked", () => {
     const decl = "config:\n  hook:\n    type: string\n    secret: true\n    default: https://example.com\n";
     fails(
       project(decl, "config: {}\n"),
@@ -122,6 +122,12 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     const ok = loadStackConfig(project(decl, "config:\n  proj:hook:\n    secure: v1:abc\n"), "dev");
     assert.equal(ok.config["proj:hook"], secretPlaceholder("proj:hook"));
     assert.deepEqual(ok.secretKeys, ["proj:hook"]);
+    // Only a key declared with a `type` is checked (config.go: `if projectConfigType.IsExplicitlyTyped()`): an untyped
+    // `secret: true` key's plaintext default or value passes the CLI, and so the loader (lib/config refuses it).
+    const untyped = "config:\n  hook:\n    secret: true\n    default: https://example.com\n";
+    assert.equal(loadStackConfig(project(untyped, "config: {}\n"), "dev").config["proj:hook"], "https://example.com");
+    const plain = loadStackConfig(project(untyped, "config:\n  proj:hook: https://plain.example.com\n"), "dev");
+    assert.equal(plain.config["proj:hook"], "https://plain.example.com");
   });
 
   describe("checks each stack value against its declared type (ValidateConfigValue on the stored text)", () => {
