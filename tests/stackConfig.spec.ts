@@ -9,6 +9,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { goJson } from "../tools/lib/goJson";
 import { parseGoYaml, resolvePlain } from "../tools/lib/goYaml";
 import { loadStackConfig, secretPlaceholder, StackConfigError } from "../tools/lib/stackConfig";
 import { tempDir } from "./helpers/tmp";
@@ -74,6 +75,22 @@ describe("stack config loader (the CLI's project-config rules)", () => {
       .readFileSync(path.join(ROOT, "components/shared/privateEndpoint.ts"), "utf8")
       .includes("replaceWith");
     assert.ok(usesReplaceWith, "drop the requirement to 3.202.0 when nothing uses replaceWith any more");
+  });
+
+  it("hands a structured value to the program as Go writes a map: keys sorted at every depth, HTML characters escaped", () => {
+    // plaintext.go marshalText: json.Marshal over map[string]any sorts keys by their UTF-8 bytes.
+    const { config } = loadStackConfig(
+      project("config: {}\n", "config:\n  proj:k:\n    b: 1\n    a:\n      d: [{z: 1, y: 2}]\n      c: 2\n"),
+      "dev",
+    );
+    assert.equal(config["proj:k"], '{"a":{"c":2,"d":[{"y":2,"z":1}]},"b":1}');
+    // UTF-8 byte order, not JavaScript's UTF-16 order: U+FFFD (EF BF BD) before U+1F600 (F0 9F 98 80).
+    assert.equal(goJson({ "\u{1F600}": 1, "\uFFFD": 2, z: 3 }), '{"z":3,"\uFFFD":2,"\u{1F600}":1}');
+    assert.equal(goJson({ q: "a<b>&c\u2028" }), '{"q":"a\\u003cb\\u003e\\u0026c\\u2028"}');
+    // A `secure:` value is a map of that one key holding a string (object.go isSecureValue): `{secure: 5}` is data.
+    const data = loadStackConfig(project("config: {}\n", "config:\n  proj:k:\n    secure: 5\n"), "dev");
+    assert.equal(data.config["proj:k"], '{"secure":5}');
+    assert.deepEqual(data.secretKeys, []);
   });
 
   it("reports every missing key at once, sorted, in the CLI's words (formatMissingKeys)", () => {

@@ -29,13 +29,15 @@
  * The files are read as go-yaml v3 reads them (tools/lib/goYaml.ts: leading-zero octals, `_` in numbers, `<<` merges).
  *
  * What the program then receives: strings as they are, other scalars as their JSON text, lists and maps as JSON
- * (config/object.go `MarshalString`). `secure:` values cannot be decrypted offline: they become placeholders
+ * with their keys sorted, as Go writes a map (config/object.go `MarshalString`, plaintext.go `marshalText`:
+ * tools/lib/goJson.ts). `secure:` values cannot be decrypted offline: they become placeholders
  * marked secret. Their declared type cannot be checked either (the CLI checks the decrypted text): a secure value
  * passes the type check here.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GoYamlError, parseGoYaml } from "./goYaml";
+import { goJson } from "./goJson";
 
 export interface StackConfig {
   readonly project: string;
@@ -105,7 +107,9 @@ function readYaml(file: string, shown = path.basename(file)): Record<string, unk
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-const isSecure = (v: unknown): boolean => isPlainObject(v) && Object.keys(v).length === 1 && "secure" in v;
+/** A `secure:` value (config/object.go `isSecureValue`: a map of the one key `secure` whose value is a string). */
+const isSecure = (v: unknown): boolean =>
+  isPlainObject(v) && Object.keys(v).length === 1 && typeof v.secure === "string";
 
 /** Whether a structured value holds a `secure:` leaf (config/object.go `Secure`). */
 function holdsSecure(v: unknown): boolean {
@@ -130,7 +134,7 @@ export function stackValue(raw: unknown, key: string): StackValue {
     return { text: JSON.stringify(raw), secure: false, object: false };
   if (isSecure(raw)) return { text: secretPlaceholder(key), secure: true, object: false };
   // Lists, maps and null are structured: JSON text, secure when any leaf is.
-  return { text: JSON.stringify(withPlaceholders(raw ?? null, key)), secure: holdsSecure(raw), object: true };
+  return { text: goJson(withPlaceholders(raw ?? null, key)), secure: holdsSecure(raw), object: true };
 }
 
 /** `strconv.Atoi`: an optional sign and decimal digits, within int64. */
@@ -283,7 +287,7 @@ function projectValue(v: unknown, key: string): StackValue {
   if (typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v))) {
     return { text: String(v), secure: false, object: false };
   }
-  return { text: JSON.stringify(withPlaceholders(v, key)), secure: false, object: true };
+  return { text: goJson(withPlaceholders(v, key)), secure: false, object: true };
 }
 
 /**

@@ -1,0 +1,23 @@
+/**
+ * JSON text as Go's `encoding/json` writes it for the CLI's structured config values (pulumi sdk/go/common/resource/
+ * config/plaintext.go `marshalText`: `json.Marshal(c.GoValue())`, whose maps are `map[string]any`): object keys sorted
+ * at every depth in byte order of their UTF-8 ("The map keys are sorted", encoding/json `Marshal`), and `<`, `>`, `&`,
+ * U+2028 and U+2029 escaped as `\u003c`-style sequences (Go's default HTML-safe escaping). The program reads the same
+ * value either way; the order is what a program iterating a config map sees, so the offline run registers in the
+ * order the real one does.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(sortedKeys(value)).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === "object") {
+    const keys = Object.keys(value).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return Object.fromEntries(keys.map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
