@@ -20,7 +20,7 @@ const FAILING = /fail|reject|report|flag|missing|require/i;
 const SHARED_PASSING = (t: Test) => /pass/i.test(t.title) && /every|all/i.test(t.title);
 
 describe("policy test coverage", function () {
-  it("has no rule that reads a resource's aliases (the offline runner hands the pack none; the CLI, their URNs)", () => {
+  it("has no rule that reads a resource's aliases (the offline runner hands the pack none; the CLI, the one that matched the old state)", () => {
     const dir = path.resolve(__dirname, "../../policies");
     const sources = (d: string): string[] =>
       fs

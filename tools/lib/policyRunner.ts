@@ -365,9 +365,10 @@ export function resolvePolicies(
 /**
  * The options the CLI hands the policy pack for a resource (step_generator.go, `plugin.AnalyzerResourceOptions`, read
  * back by @pulumi/policy's server.js): `deleteBeforeReplace` only when the program set it, `additionalSecretOutputs`
- * as registered. One difference, on purpose: `aliases` is empty where the CLI lists the alias URNs (the offline
- * engine drops aliases for speed, tools/lib/engine.ts `withoutAliases`); no rule of the pack reads them (a test
- * fails if one does).
+ * as registered, and `aliases` empty: the engine sends at most the one alias URN that matched the old state
+ * (step_generator.go: `if alias != "" { aliasUrns = []resource.URN{alias} }`), none on a new stack and none from an
+ * export (a state keeps no aliases), which is what the offline views are; on a rename of a deployed resource the CLI
+ * would send that one. No rule of the pack reads them (a test fails if one does).
  */
 export function options(r: ResourceRecord): PolicyResourceOptions {
   return {
