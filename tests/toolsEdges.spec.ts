@@ -941,6 +941,10 @@ describe("tools edges: errors exit 2 under their own kind", function () {
       () => fromStackExport({ version: 5, deployment: structuredClone(deployment) }),
       /^ExportFormatError: this stack's deployment version is too new$/,
     );
+    // A name is everything after the URN's third `::` (urn.go Name), `::` included.
+    const named = structuredClone(v4);
+    named.deployment.resources[1].urn += "::east";
+    assert.equal(fromStackExport(named)[1].name, "pep::east");
     for (const feature of ["refreshBeforeUpdate", "views", "hooks", "taint", "snippets-prototype"])
       assert.equal(fromStackExport({ ...structuredClone(v4), features: [feature] }).length, 2, feature);
   });

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../../policies/policies";
 import { deployedView, programOf, type DeployedView } from "./deployedView";
-import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN, type ProgramRun } from "./engine";
+import { runProgram, scrub, SECRET_SIG, SECRET_SIG_VALUE, UNKNOWN, urnParts, type ProgramRun } from "./engine";
 import {
   mandatoryViolations,
   parsePolicyPackConfig,
@@ -439,7 +439,7 @@ export function fromStackExport(
     return {
       urn: r.urn,
       type: r.type,
-      name: r.urn.split("::").pop() ?? r.urn,
+      name: urnParts(r.urn).name || r.urn,
       custom: r.custom !== false,
       ...(r.id ? { id: r.id } : {}),
       ...(r.parent ? { parent: r.parent } : {}),

@@ -50,7 +50,8 @@ export function typeCounts(resources: readonly ResourceRecord[]): [string, numbe
 }
 
 function nameOf(urn: string | undefined): string {
-  return urn ? (urn.split("::").pop() ?? urn) : "(stack)";
+  // The URN's name is everything after its third `::` (urn.go `Name`), which may itself hold `::`.
+  return urn ? urn.split("::").slice(3).join("::") || urn : "(stack)";
 }
 
 /** The verdict for a person: grouped by policy, with level, resource and message; then one summary line. */
