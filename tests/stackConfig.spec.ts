@@ -93,6 +93,18 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.deepEqual(data.secretKeys, []);
   });
 
+  it("a secure leaf of a typed list passes its item type, as its decrypted value would (config.go checks the plaintext)", () => {
+    const decl = "config:\n  ports:\n    type: array\n    items:\n      type: integer\n";
+    const ok = loadStackConfig(project(decl, "config:\n  proj:ports:\n    - 1\n    - secure: v1:abc\n"), "dev");
+    assert.deepEqual(ok.secretKeys, ["proj:ports"]);
+    assert.deepEqual(JSON.parse(ok.config["proj:ports"]), [1, secretPlaceholder("proj:ports")]);
+    // A plain leaf is still held to the type.
+    fails(
+      project(decl, "config:\n  proj:ports:\n    - x\n    - secure: v1:abc\n"),
+      "validating stack config: Stack 'dev' with configuration key 'ports' must be of type 'array<integer>'",
+    );
+  });
+
   it("reports every missing key at once, sorted, in the CLI's words (formatMissingKeys)", () => {
     const decl = "config:\n  b:\n    type: string\n  a:\n    type: string\n  c:\n    type: string\n";
     fails(

@@ -145,7 +145,15 @@ function atoi(text: string): boolean {
 }
 
 /** project.go `ValidateConfigValue`: does `value` have the declared type? */
-export function validateConfigValue(type: string, items: ConfigItemsType | undefined, value: unknown): boolean {
+export function validateConfigValue(
+  type: string,
+  items: ConfigItemsType | undefined,
+  value: unknown,
+  unknownLeaf?: string,
+): boolean {
+  // A `secure:` leaf of a structured value: the CLI checks its decrypted value (config.go `stackValue.Value(dec)`),
+  // unknown offline, so it passes any scalar type, as a secure scalar does.
+  if (unknownLeaf !== undefined && value === unknownLeaf && type !== "object" && type !== "array") return true;
   switch (type) {
     case "string":
       return typeof value === "string";
@@ -157,7 +165,7 @@ export function validateConfigValue(type: string, items: ConfigItemsType | undef
       return isPlainObject(value);
     default:
       if (!Array.isArray(value) || !items) return false;
-      return value.every((item) => validateConfigValue(items.type, items.items, item));
+      return value.every((item) => validateConfigValue(items.type, items.items, item, unknownLeaf));
   }
 }
 
@@ -333,7 +341,9 @@ export function applyProjectConfig(
     }
     if (v.secure && !v.object) continue; // the decrypted text is unknown offline
     const content: unknown = v.object ? JSON.parse(v.text) : v.text;
-    if (!validateConfigValue(t.type, t.items, content)) {
+    if (
+      !validateConfigValue(t.type, t.items, content, v.secure ? secretPlaceholder(fullKey(project, key)) : undefined)
+    ) {
       throw new StackConfigError(
         `validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${fullTypeName(t.type, t.items)}'`,
       );
