@@ -104,60 +104,64 @@ describe("GitHub workflows", () => {
     assert.equal(summary?.if, "always()");
   });
 
-  it("pull requests: the ARM schema check's cache is restored after npm ci, shared with the base branch's preview, and saved", () => {
-    // A clean runner's first preview compiles every validator (prod: 12 s instead of 3 s here): the job restores the
-    // cache where the check keeps it (store.ts's VALIDATOR_CACHE_DIR), after `npm ci`, which deletes node_modules.
+  it("pull requests: the base branch's offline preview reads the schema check's cache the head's preview filled", () => {
+    // A clean runner's first preview compiles every validator (prod: 12 s instead of 3 s here): the base branch's
+    // preview reads the folder where the check keeps them (store.ts's VALIDATOR_CACHE_DIR) through a link made after
+    // its own `npm ci`.
     const job = pr.jobs["offline-preview"];
     const dir = path.relative(path.resolve(DIR, "../.."), VALIDATOR_CACHE_DIR);
-    const at = (s: unknown) => job.steps.indexOf(s as (typeof job.steps)[number]);
-    const restore = job.steps.find((s) => s.uses?.startsWith("actions/cache/restore@"));
-    const save = job.steps.find((s) => s.uses?.startsWith("actions/cache/save@"));
-    const install = job.steps.find((s) => s.run === "npm ci");
-    const preview = job.steps.find((s) => s.run?.includes("npm run preview:offline") && s.run.includes("--cost"));
     const base = job.steps.find((s) => s.run?.includes("github.event.pull_request.base.sha"));
-    assert.ok(restore && save && install && preview && base);
-    assert.equal(restore.with?.path, dir);
-    assert.equal(save.with?.path, dir);
-    assert.ok(at(install) < at(restore) && at(restore) < at(preview), "restored between npm ci and the preview");
-    assert.equal(restore.if, undefined, "on every run");
-    // Saved whatever the previews' outcome (a refused change still compiled its validators), after both of them.
-    assert.equal(save.if, "always()");
-    assert.ok(at(base) < at(save));
-    // A run's own key (a cache key cannot be written twice), restored by the stack's prefix.
-    assert.equal(save.with?.key, restore.with?.key);
-    assert.match(String(restore.with?.key), /^arm-schema-\$\{\{ matrix\.stack \}\}-\$\{\{ github\.run_id \}\}-/);
-    assert.equal(restore.with?.["restore-keys"], "arm-schema-${{ matrix.stack }}-");
-    // The base branch's preview reads the same folder through a link made after its own `npm ci`.
+    assert.ok(base);
     const lines = (base.run ?? "").split("\n");
     const ci = lines.findIndex((l) => l.includes("npm ci"));
     const link = lines.findIndex((l) => l.includes(`ln -sfn "$GITHUB_WORKSPACE/${dir}" ${dir}`));
     const basePreview = lines.findIndex((l) => l.includes("npm run preview:offline"));
     assert.ok(ci >= 0 && ci < link && link < basePreview, `${ci} ${link} ${basePreview}`);
-    // Only pull requests run the job, so no run on main writes a cache every branch would read.
-    assert.deepEqual(Object.keys(pr.on), ["pull_request"]);
   });
 
-  it("pull requests: npm test's caches (node_modules/.cache) are restored after npm ci and saved whatever the suite found", () => {
+  it("caches: main's deploy saves npm test's caches (node_modules/.cache) from a clean install; pull requests restore them after npm ci and save none", () => {
     // The static checks' caches, tsc's build info, the schema check's and the loader's: all under node_modules/.cache,
-    // all keyed by content (scripts/static-checks.sh, tools/lib/armSchema/store.ts, scripts/ts-run.cjs).
-    const job = pr.jobs.test;
+    // all keyed by content (scripts/static-checks.sh, tools/lib/armSchema/store.ts, scripts/ts-run.cjs). They hold
+    // code the tests run and results they trust: only main's reviewed code writes them (a pull request could otherwise
+    // plant entries its later commits' checks would trust).
     const dir = path.dirname(path.relative(path.resolve(DIR, "../.."), VALIDATOR_CACHE_DIR));
     assert.equal(dir, "node_modules/.cache");
     const checks = fs.readFileSync(path.resolve(DIR, "../../scripts/static-checks.sh"), "utf8");
     assert.match(checks, /^cache=node_modules\/\.cache\/static-checks$/m);
-    const at = (s: unknown) => job.steps.indexOf(s as (typeof job.steps)[number]);
-    const restore = job.steps.find((s) => s.uses?.startsWith("actions/cache/restore@"));
-    const save = job.steps.find((s) => s.uses?.startsWith("actions/cache/save@"));
-    const install = job.steps.find((s) => s.run === "npm ci");
-    const test = job.steps.find((s) => s.run === "npm test");
-    assert.ok(restore && save && install && test);
-    assert.equal(restore.with?.path, dir);
-    assert.equal(save.with?.path, dir);
-    assert.ok(at(install) < at(restore) && at(restore) < at(test) && at(test) < at(save));
-    assert.equal(save.if, "always()");
-    assert.equal(save.with?.key, restore.with?.key);
-    assert.match(String(restore.with?.key), /^npm-test-\$\{\{ github\.run_id \}\}-/);
-    assert.equal(restore.with?.["restore-keys"], "npm-test-");
+    const saves = (w: Workflow) =>
+      Object.entries(w.jobs).flatMap(([id, job]) =>
+        job.steps.filter((s) => s.uses?.startsWith("actions/cache/save@")).map((s) => ({ id, job, s })),
+      );
+    assert.deepEqual(saves(pr), [], "a pull request saves no cache");
+    const [save, ...more] = saves(deploy);
+    assert.ok(save && more.length === 0, "one save, in the deploy workflow");
+    const at = (job: Job, s: unknown) => job.steps.indexOf(s as Step);
+    const install = save.job.steps.find((s) => s.run === "npm ci");
+    const test = save.job.steps.find((s) => s.run === "npm test");
+    assert.ok(
+      install && test && at(save.job, install) < at(save.job, test) && at(save.job, test) < at(save.job, save.s),
+    );
+    assert.equal(save.job.if, "${{ vars.PULUMI_ORG != '' && github.ref == 'refs/heads/main' }}", "main only");
+    assert.deepEqual(Object.keys(deploy.on).sort(), ["push", "workflow_dispatch"]);
+    assert.equal(save.s.with?.path, dir);
+    assert.equal(save.s.if, "${{ !cancelled() }}");
+    assert.match(String(save.s.with?.key), /^npm-cache-\$\{\{ github\.sha \}\}-/);
+    // Both pull request jobs restore that folder (the same path, or the cache's version differs) between npm ci and
+    // what uses it, by the saved keys' prefix.
+    for (const [id, use] of [
+      ["test", (s: Step) => s.run === "npm test"],
+      ["offline-preview", (s: Step) => !!s.run?.includes("npm run preview:offline") && s.run.includes("--cost")],
+    ] as const) {
+      const job = pr.jobs[id];
+      const restore = job.steps.find((s) => s.uses?.startsWith("actions/cache/restore@"));
+      const npmCi = job.steps.find((s) => s.run === "npm ci");
+      const user = job.steps.find(use);
+      assert.ok(restore && npmCi && user, id);
+      assert.equal(restore.with?.path, dir, id);
+      assert.equal(restore.if, undefined, `${id}: on every run`);
+      assert.equal(restore.with?.["restore-keys"], "npm-cache-", id);
+      assert.ok(at(job, npmCi) < at(job, restore) && at(job, restore) < at(job, user), id);
+    }
   });
 
   it("pull requests: the cost estimate and the cost change against the base branch go into the job summary", () => {
