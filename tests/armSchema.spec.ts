@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -11,7 +12,7 @@ import {
   UNPUBLISHED_SCHEMAS,
 } from "../tools/lib/armSchema/check";
 import { apiVersionOf, armIdentityFromId, pathParameters } from "../tools/lib/armSchema/identity";
-import { externalFiles, SchemaStore, stripExpression, VENDOR_DIR } from "../tools/lib/armSchema/store";
+import { CACHE_SALT, externalFiles, SchemaStore, stripExpression, VENDOR_DIR } from "../tools/lib/armSchema/store";
 import { sourceAt, vendorSchemas } from "../tools/lib/armSchema/vendor";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack } from "../tools/lib/preview";
@@ -374,6 +375,12 @@ describe("ARM schema check", function () {
       } finally {
         fs.rmSync(vendor, { recursive: true, force: true });
       }
+    });
+
+    it("keys the compiled validators by the store's own source too (a changed way of building them reads none of the old)", () => {
+      const source = fs.readFileSync(path.resolve(__dirname, "../tools/lib/armSchema/store.ts"));
+      const hash = crypto.createHash("sha256").update(source).digest("hex");
+      assert.equal((JSON.parse(CACHE_SALT) as unknown[])[0], hash);
     });
 
     it("trims the cache past its limit: the oldest files first, never one used by this check or recently", () => {

@@ -68,9 +68,22 @@ function packageVersion(name: string): string {
   }
 }
 
-/** Everything besides the schema that decides the generated code. */
-const CACHE_SALT = JSON.stringify([
-  "arm-schema/1",
+/** This module's own source: how it hands a schema to Ajv and keeps and loads the standalone code. */
+function ownSource(): string {
+  try {
+    return crypto.createHash("sha256").update(fs.readFileSync(__filename)).digest("hex");
+  } catch {
+    return "arm-schema/1"; // compiled without its .ts source: one key per Ajv and options, as before
+  }
+}
+
+/**
+ * Everything besides the schema that decides the generated code and how it is kept: Ajv and its options, and this
+ * module's source (a changed way of building or loading a validator never reads one an earlier version wrote, a
+ * restored cache included).
+ */
+export const CACHE_SALT = JSON.stringify([
+  ownSource(),
   packageVersion("ajv"),
   packageVersion("ajv-draft-04"),
   { ...AJV_OPTIONS, formats: Object.entries(FORMATS).map(([k, v]) => [k, String(v)]) },
