@@ -87,6 +87,8 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     // UTF-8 byte order, not JavaScript's UTF-16 order: U+FFFD (EF BF BD) before U+1F600 (F0 9F 98 80).
     assert.equal(goJson({ "\u{1F600}": 1, "\uFFFD": 2, z: 3 }), '{"z":3,"\uFFFD":2,"\u{1F600}":1}');
     assert.equal(goJson({ q: "a<b>&c\u2028" }), '{"q":"a\\u003cb\\u003e\\u0026c\\u2028"}');
+    // Integer-like keys too, which a JavaScript object would order numerically.
+    assert.equal(goJson({ b: 1, "10": 2, "9": 3, "-1": 4 }), '{"-1":4,"10":2,"9":3,"b":1}');
     // A `secure:` value is a map of that one key holding a string (object.go isSecureValue): `{secure: 5}` is data.
     const data = loadStackConfig(project("config: {}\n", "config:\n  proj:k:\n    secure: 5\n"), "dev");
     assert.equal(data.config["proj:k"], '{"secure":5}');
