@@ -163,14 +163,18 @@ export function platformVault(name: string, args: PlatformVaultArgs, parent: pul
       // passes at once and may register before the others (their order is the engine's, not the program's).
       read: async ([n, resourceGroupName]) => {
         if (args.premium || !args.holdsKeys) return undefined;
-        const deployed = await readOrWarn(
-          () => deployedOrNone(() => keyvault.getVault({ vaultName: n, resourceGroupName }, { parent })),
+        return readOrWarn(
+          async () => {
+            const deployed = await deployedOrNone(() =>
+              keyvault.getVault({ vaultName: n, resourceGroupName }, { parent }),
+            );
+            return deployed && { id: deployed.id, sku: deployed.properties.sku.name };
+          },
           (error) =>
             `the key vault '${n}': keyVaultSku asks for standard, and the deployed vault could not be read to ` +
             `compare (${error}): a premium vault holding HSM keys should stay premium.`,
           parent,
         );
-        return deployed && { id: deployed.id, sku: deployed.properties.sku.name };
       },
       conflicts: (deployed) => vaultSkuConflicts(deployed, args.premium),
     },

@@ -12,7 +12,7 @@
  *
  * The shapes come from the installed SDK's declarations: the class's `readonly x: pulumi.Output<T>` members and the
  * `outputs.<module>.<Type>` interfaces of types/output.d.ts. Reading that 9 MB file costs ~0.2 s, so each resource
- * type's shape is kept in node_modules/.cache/output-shape/<sdk version>/ once computed. Providers bridged from
+ * type's shape is kept in node_modules/.cache/output-shape/<sdk version>-<this module's hash>/ once computed. Providers bridged from
  * Terraform (azuread, random) echo every input, so they keep the echo.
  */
 import * as crypto from "node:crypto";

@@ -415,7 +415,8 @@ export function fromStackExport(
   reading: ExportReading = { encryptedSecrets: 0, plaintexts: new Set() },
 ): ResourceRecord[] {
   const d = doc as (Omit<Partial<StackExport>, "version"> & { version?: unknown }) | undefined;
-  // The CLI's own refusals first (deployment.go DeserializeDeploymentWithMetadata), in its words.
+  // The CLI's own refusals first (deployment.go UnmarshalUntypedDeployment), with its errors' texts (a CLI command may
+  // word them further, FormatDeploymentDeserializationError).
   if (d && typeof d.version === "number" && d.version > 4)
     throw new ExportFormatError("this stack's deployment version is too new");
   if (d?.version === 4) {
