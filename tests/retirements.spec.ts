@@ -21,11 +21,21 @@ const DEC_5 = parseDay("2026-12-05");
 describe("retirements ahead: dated announcements against the stack's resources", function () {
   this.timeout(120_000);
 
-  it("prod as of 2026-12-05: the Key Vault API in 84 days (every vault and key), Node.js 22, the scoring size", async () => {
+  it("prod as of 2026-12-05: the Key Vault API in 84 days (every vault and key), Sentinel's portal, Node.js 22, the scoring size", async () => {
     const { run } = await previewOf("prod");
     const findings = retirementsOf(run.resources, DEC_5);
-    assert.deepEqual(ids(findings), ["keyvault-control-plane-api", "nodejs-22-end-of-life", "vm-dv2-dsv2-series"]);
-    const [vault, node, vm] = findings;
+    assert.deepEqual(ids(findings), [
+      "keyvault-control-plane-api",
+      "sentinel-azure-portal",
+      "nodejs-22-end-of-life",
+      "vm-dv2-dsv2-series",
+    ]);
+    const [vault, sentinel, node, vm] = findings;
+    // prod's Sentinel (dev has none): the incident creation rule that stops running there, and the connector to swap.
+    assert.deepEqual(sentinel.resources.map((r) => [r.name, r.detail]).sort(), [
+      ["operations-rule-defender-incidents", "a Microsoft incident creation rule"],
+      ["operations-sentinel-defender", "the subscription-based Defender for Cloud connector"],
+    ]);
     assert.equal(vault.daysLeft, 84);
     assert.equal(vault.resources.length, 12, "4 vaults and 8 keys");
     assert.deepEqual(
@@ -65,8 +75,17 @@ describe("retirements ahead: dated announcements against the stack's resources",
     // Node.js 22's end of life has passed by then: listed, not failing.
     const june = on("2027-06-01");
     assert.ok(june.find((f) => f.retirement.id === "nodejs-22-end-of-life")!.daysLeft < 0);
-    assert.deepEqual(ids(june.filter(blocking)), ["keyvault-control-plane-api"]);
-    assert.deepEqual(ids(on("2028-05-01").filter(blocking)), ["keyvault-control-plane-api", "vm-dv2-dsv2-series"]);
+    assert.deepEqual(ids(june.filter(blocking)), ["keyvault-control-plane-api", "sentinel-azure-portal"]);
+    assert.deepEqual(
+      ids(on("2027-03-31").filter(blocking)),
+      ["keyvault-control-plane-api"],
+      "Sentinel: from April 1st",
+    );
+    assert.deepEqual(ids(on("2028-05-01").filter(blocking)), [
+      "keyvault-control-plane-api",
+      "sentinel-azure-portal",
+      "vm-dv2-dsv2-series",
+    ]);
     // The exit code follows the passed, blocking ones.
     const verdict = { stack: "prod", resourceCount: 0, policies: [], violations: [], exemptions: [], evaluated: {} };
     assert.equal(previewExitCode(verdict, { errors: [] }, [], [], due), 1);
@@ -160,20 +179,21 @@ describe("retirements ahead: dated announcements against the stack's resources",
     const day = parseDay("2027-02-27");
     const findings = retirementsOf(run.resources, day);
     const text = formatRetirements(findings, day);
-    assert.match(text, /^Retirements ahead \(.*as of 2027-02-27\): 3$/m);
+    assert.match(text, /^Retirements ahead \(.*as of 2027-02-27\): 4$/m);
     assert.match(text, /^ {4}✗ 2027-02-27 \(today, deploys fail\) \[keyvault-control-plane-api\]/m);
     assert.match(text, /^ {4}· 2027-05-01 \(in 63 days, end of support\) \[nodejs-22-end-of-life\]/m);
     assert.match(text, /^ {4}! 2028-05-01 \(in 429 days, the service stops\)/m);
     assert.match(text, /source: https:\/\/learn\.microsoft\.com\/azure\/key-vault\/general\/migrate-api-version/);
     const md = retirementsMarkdown(findings, day);
     assert.match(md, /^\| 2027-02-27 \| ❌ today \| deploys fail \| \[Key Vault control-plane API/m);
-    assert.equal(md.split("\n").filter((l) => l.startsWith("| 20")).length, 3);
+    assert.equal(md.split("\n").filter((l) => l.startsWith("| 20")).length, 4);
     const json = retirementsJson(findings, day);
     assert.equal(json.asOf, "2027-02-27");
     assert.deepEqual(
       json.findings.map((f) => [f.id, f.daysLeft, f.blocking]),
       [
         ["keyvault-control-plane-api", 0, true],
+        ["sentinel-azure-portal", 33, false],
         ["nodejs-22-end-of-life", 63, false],
         ["vm-dv2-dsv2-series", 429, false],
       ],

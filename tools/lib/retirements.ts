@@ -159,6 +159,24 @@ export const RETIREMENTS: readonly Retirement[] = [
     matches: (r) => (nodeRuntime(r) === major ? [`Node.js ${major}`] : []),
   })),
   {
+    id: "sentinel-azure-portal",
+    date: "2027-04-01",
+    effect: "stops",
+    what: "Microsoft Sentinel leaves the Azure portal: every workspace is moved to the Defender portal, where the Microsoft incident creation rule that turns Defender for Cloud's alerts into incidents no longer runs",
+    source: {
+      url: "https://learn.microsoft.com/azure/sentinel/microsoft-sentinel-defender-portal",
+      quote:
+        "After March 31, 2027, Microsoft Sentinel will no longer be supported in the Azure portal and will be available only in the Microsoft Defender portal. All customers using Microsoft Sentinel in the Azure portal will be redirected to the Defender portal and will use Microsoft Sentinel in the Defender portal only.",
+    },
+    fix: 'onboard the workspace to the Defender portal before the date, connect Defender for Cloud through the tenant-based connector, then remove `operations-rule-defender-incidents` and `operations-sentinel-defender` from components/operations/sentinel.ts and check that Defender for Cloud alerts reach the Defender portal\'s incidents (docs/operations.md, "Sentinel in the Microsoft Defender portal")',
+    matches: (r) =>
+      r.type === "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule"
+        ? ["a Microsoft incident creation rule"]
+        : r.type === "azure-native:securityinsights:ASCDataConnector"
+          ? ["the subscription-based Defender for Cloud connector"]
+          : [],
+  },
+  {
     id: "nsg-flow-logs",
     date: "2027-09-30",
     effect: "stops",
