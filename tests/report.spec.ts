@@ -121,6 +121,15 @@ describe("verdict evidence: passed only when a rule evaluated something", () => 
     assert.match(text, /- \[advisory\] rule-undecided \(1\)/);
   });
 
+  it("names a resource by everything after its URN's third :: (urn.go Name), a name holding :: included", () => {
+    const named: Verdict = {
+      ...verdict,
+      violations: [{ ...verdict.violations[0], urn: "urn:pulumi:dev::p::t::pep::east" }],
+    };
+    assert.match(formatVerdict(named, "pack@1"), /^ {12}pep::east: bad$/m);
+    assert.match(verdictMarkdown(named, "pack@1"), /^\| mandatory \| `rule-failed` \| `pep::east` \| bad \|$/m);
+  });
+
   it("the Markdown evidence counts not-applicable rules apart from passed ones", () => {
     const md = verdictMarkdown(verdict, "pack@v1");
     assert.match(
