@@ -275,7 +275,11 @@ const operations = new Operations("operations", {
   resourceGroupName: platform.resourceGroups.monitoring.name,
   workspace: platform.logAnalytics,
   routing: platform.alertRouting,
-  resourceGroups: Object.values(platform.resourceGroups),
+  // The platform's groups, and the SQL geo-secondary's in the secondary region.
+  resourceGroups: [
+    ...Object.values(platform.resourceGroups),
+    ...(oltp.secondaryResourceGroup ? [oltp.secondaryResourceGroup] : []),
+  ],
   keyVaults: { main: platform.keyVault.id, cosmos: platform.cosmosKeyVault.id, ml: platform.mlKeyVault.id },
   firewall: config.enableFirewall,
   oltp: {
@@ -302,9 +306,11 @@ const operations = new Operations("operations", {
 // Stack outputs an operator needs: names, ids, endpoints. Nothing secret.
 export const environment = config.environment;
 export const location = config.location;
-export const resourceGroups = Object.fromEntries(
-  Object.entries(platform.resourceGroups).map(([role, rg]) => [role, rg.name]),
-);
+export const resourceGroups = {
+  ...Object.fromEntries(Object.entries(platform.resourceGroups).map(([role, rg]) => [role, rg.name])),
+  // The SQL geo-secondary's, in `secondaryLocation` (failover group only).
+  ...(oltp.secondaryResourceGroup ? { dataSecondary: oltp.secondaryResourceGroup.name } : {}),
+};
 export const vnetId = platform.vnetId;
 export const subnetIds = platform.subnetIds;
 export const keyVaultUri = platform.keyVault.uri;

@@ -452,7 +452,7 @@ describe("deployed resources: creation-only settings", () => {
   });
 
   it("Azure SQL: a tier upgrade the geo-secondary has not had yet is refused, more vCores advised against, with the command (secondary first)", () => {
-    const where = { resourceGroup: "rg-pay-prod-weu-data", server: "sql-pay-prod-neu-1a2b", database: "payments" };
+    const where = { resourceGroup: "rg-pay-prod-neu-data", server: "sql-pay-prod-neu-1a2b", database: "payments" };
     const gp = { sku: { name: "GP_Gen5", tier: "GeneralPurpose", capacity: 8 } };
     const bc = { sku: { name: "BC_Gen5", tier: "BusinessCritical", capacity: 8 } };
     const up = secondaryTierConflicts(gp, { sku: { name: "BC_Gen5", capacity: 8 } }, where);
@@ -462,7 +462,7 @@ describe("deployed resources: creation-only settings", () => {
     );
     assert.match(
       up[0].remedy,
-      /az sql db update -g rg-pay-prod-weu-data -s sql-pay-prod-neu-1a2b -n payments --edition BusinessCritical --capacity 8 --family Gen5, then pulumi up --refresh/,
+      /az sql db update -g rg-pay-prod-neu-data -s sql-pay-prod-neu-1a2b -n payments --edition BusinessCritical --capacity 8 --family Gen5, then pulumi up --refresh/,
     );
     // More vCores within the tier than the secondary has: Azure takes it, Microsoft advises the same order (a warning).
     const more = secondaryTierConflicts(bc, { sku: { name: "BC_Gen5", capacity: 16 } }, where);
@@ -472,7 +472,7 @@ describe("deployed resources: creation-only settings", () => {
     );
     assert.match(
       more[0].remedy,
-      /az sql db update -g rg-pay-prod-weu-data -s sql-pay-prod-neu-1a2b -n payments --capacity 16, then pulumi up --refresh/,
+      /az sql db update -g rg-pay-prod-neu-data -s sql-pay-prod-neu-1a2b -n payments --capacity 16, then pulumi up --refresh/,
     );
     // Once upgraded by hand, or for a downgrade (primary first, as the program goes), or the same size: nothing.
     assert.deepEqual(
@@ -752,7 +752,7 @@ describe("deployed resources: creation-only settings", () => {
       assert.doesNotMatch(text, /the geo-secondary database 'payments'/);
       assert.match(
         text,
-        /sql\.sku\.name: the deployed value is GP_Gen5 on the geo-secondary, the stack config asks for BC_Gen5\. Upgrade the geo-secondary first .*az sql db update -g rg-pay-prod-weu-data -s sql-/,
+        /sql\.sku\.name: the deployed value is GP_Gen5 on the geo-secondary, the stack config asks for BC_Gen5\. Upgrade the geo-secondary first .*az sql db update -g rg-pay-prod-neu-data -s sql-pay-prod-neu-/,
       );
     });
 

@@ -630,6 +630,28 @@ for (const stack of ["dev", "prod"] as const) {
           assert.ok(waitsFor(mine, sdb, byName(mine, pep)), pep);
       });
 
+      it("puts the geo-secondary's server and database in a resource group of the secondary region, the failover group on the primary", () => {
+        // Resource Manager may refuse writes to a group whose region is down: the forced failover, a write to the
+        // secondary server, must not depend on West Europe (Azure Resource Manager overview, "Resource group location
+        // alignment"; docs/disaster-recovery.md).
+        const group = byName(mine, "oltp-secondary-rg");
+        assert.equal(group.type, "azure-native:resources:ResourceGroup");
+        assert.deepEqual(
+          [group.inputs.resourceGroupName, group.inputs.location],
+          ["rg-pay-prod-neu-data", "northeurope"],
+        );
+        for (const n of ["oltp-secondary", "oltp-secondary-db"]) {
+          const r = byName(mine, n);
+          assert.deepEqual([r.inputs.resourceGroupName, r.inputs.location], ["rg-pay-prod-neu-data", "northeurope"], n);
+          assert.ok(
+            r.dependencies.includes(group.urn) || r.propertyDependencies.resourceGroupName?.includes(group.urn),
+            n,
+          );
+        }
+        assert.equal(byName(mine, "oltp-server").inputs.resourceGroupName, "rg-pay-prod-weu-data");
+        assert.equal(byName(mine, "oltp-fog").inputs.resourceGroupName, "rg-pay-prod-weu-data");
+      });
+
       it("gives the geo-secondary the same PITR and long-term retention as the primary", () => {
         const sdb = byName(mine, "oltp-secondary-db");
         for (const [type, primaryName, secondaryName] of [
@@ -641,9 +663,16 @@ for (const stack of ["dev", "prod"] as const) {
           );
           assert.equal(onSecondary.length, 1, `${type} on the geo-secondary`);
           assert.equal(onSecondary[0].name, secondaryName);
-          const { serverName: _p, ...primaryPolicy } = byName(mine, primaryName).inputs;
-          const { serverName: _s, ...secondaryPolicy } = onSecondary[0].inputs;
+          const {
+            serverName: _p,
+            resourceGroupName: primaryGroup,
+            ...primaryPolicy
+          } = byName(mine, primaryName).inputs;
+          const { serverName: _s, resourceGroupName: secondaryGroup, ...secondaryPolicy } = onSecondary[0].inputs;
           assert.deepEqual(secondaryPolicy, primaryPolicy, `${type}: same values`);
+          // Each in its server's resource group: the secondary's is in its own region (docs/disaster-recovery.md).
+          assert.equal(primaryGroup, "rg-pay-prod-weu-data");
+          assert.equal(secondaryGroup, "rg-pay-prod-neu-data");
         }
         assert.equal(byName(mine, "oltp-secondary-db-pitr").inputs.retentionDays, 35);
         assert.deepEqual(

@@ -161,9 +161,10 @@ for (const stack of ["dev", "prod"] as const) {
       return list[0];
     };
 
-    it("creates resource groups by lifecycle in the primary EU region", () => {
+    it("creates resource groups by lifecycle in the primary EU region (and prod's SQL geo-secondary's in the secondary)", () => {
       const rgs = ofType(resources, "azure-native:resources:ResourceGroup");
-      assert.deepEqual(rgs.map((r) => r.inputs.resourceGroupName).sort(), [
+      const platformGroups = rgs.filter((r) => r.name.startsWith("platform-"));
+      assert.deepEqual(platformGroups.map((r) => r.inputs.resourceGroupName).sort(), [
         `rg-pay-${stack}-weu-data`,
         `rg-pay-${stack}-weu-ingestion`,
         `rg-pay-${stack}-weu-integration`,
@@ -172,7 +173,14 @@ for (const stack of ["dev", "prod"] as const) {
         `rg-pay-${stack}-weu-network`,
         `rg-pay-${stack}-weu-security`,
       ]);
-      assert.ok(rgs.every((r) => r.inputs.location === "westeurope"));
+      assert.ok(platformGroups.every((r) => r.inputs.location === "westeurope"));
+      // Every other group is the OLTP tier's geo-secondary's (prod's failover group), in its own region.
+      assert.deepEqual(
+        rgs
+          .filter((r) => !platformGroups.includes(r))
+          .map((r) => [r.name, r.inputs.resourceGroupName, r.inputs.location]),
+        prod ? [["oltp-secondary-rg", "rg-pay-prod-neu-data", "northeurope"]] : [],
+      );
     });
 
     it("Key Vault: RBAC, purge protection, 90-day soft delete, no public access, SKU by environment", () => {

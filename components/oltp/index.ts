@@ -28,6 +28,7 @@
  *    ConflictingDatabaseOperation. The database's settings are therefore chained with `dependsOn`
  *    (TDE → masking → PITR → LTR → geo-secondary database → its PITR → its LTR → failover group).
  */
+import * as resources from "@pulumi/azure-native/resources";
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
 import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
@@ -162,6 +163,11 @@ export class Oltp extends pulumi.ComponentResource {
   public readonly secondaryServerName?: pulumi.Output<string>;
   /** Resource id of the secondary-region server (failover group only), e.g. for private endpoints to it. */
   public readonly secondaryServerId?: pulumi.Output<string>;
+  /**
+   * The geo-secondary's resource group, in the secondary region (failover group only): the operations tier watches
+   * its health and cost like the platform's groups.
+   */
+  public readonly secondaryResourceGroup?: { readonly name: pulumi.Output<string>; readonly id: pulumi.Output<string> };
   /** The geo-secondary database (failover group only): the operations tier watches it like the primary. */
   public readonly secondaryDatabaseId?: pulumi.Output<string>;
   /** Read-write listener `<fog>.database.windows.net`: what applications connect to (failover group only). */
@@ -209,9 +215,25 @@ export class Oltp extends pulumi.ComponentResource {
       predicates && { serverPredicate: predicates.server, blobHost },
     );
     // The secondary-region partner (failover group only): its own chain, beside the primary's; created here so the
-    // audit archive can name both servers once they exist.
-    const secondary = s.failoverGroup
-      ? this.securedServer(`${name}-secondary`, cfg.secondaryLocation, predicates && { blobHost })
+    // audit archive can name both servers once they exist. It lives in a resource group of its own region: Resource
+    // Manager "may be unable to update your resource's metadata and may block your write calls" to resources whose
+    // group's region is unavailable (Azure Resource Manager overview, "Resource group location alignment"), and the
+    // forced failover, a write to the secondary server, is what a West Europe outage needs (docs/disaster-recovery.md).
+    const secondaryGroup = s.failoverGroup
+      ? new resources.ResourceGroup(
+          `${name}-secondary-rg`,
+          {
+            resourceGroupName: context.name("resourceGroup", "data", cfg.secondaryLocation),
+            location: cfg.secondaryLocation,
+            tags: this.tags,
+          },
+          { parent: this },
+        )
+      : undefined;
+    const secondaryRg = secondaryGroup?.name;
+    if (secondaryGroup) this.secondaryResourceGroup = { name: secondaryGroup.name, id: secondaryGroup.id };
+    const secondary = secondaryRg
+      ? this.securedServer(`${name}-secondary`, cfg.secondaryLocation, predicates && { blobHost }, secondaryRg)
       : undefined;
 
     const database = new sql.Database(
@@ -234,7 +256,7 @@ export class Oltp extends pulumi.ComponentResource {
           ],
           {
             readsUsage: (d) => lowersMaxSize(d, s),
-            ...(secondary ? { secondaryLocation: cfg.secondaryLocation } : {}),
+            ...(secondaryRg ? { secondary: { location: cfg.secondaryLocation, resourceGroupName: secondaryRg } } : {}),
           },
         ),
         serverName: primary.server.name,
@@ -342,11 +364,14 @@ export class Oltp extends pulumi.ComponentResource {
           // Standby or readable is set when Azure creates the secondary and changed through its replication link, not
           // by this PUT: a change to sql.secondaryType is refused with the way to convert it.
           // (Its tier and compute size against the config are the primary's check: the primary's update comes first.)
-          databaseName: this.checkedDatabaseName(cfg.secondaryLocation, "the geo-secondary database", (d) =>
-            secondaryTypeConflicts(d, secondaryType),
+          databaseName: this.checkedDatabaseName(
+            cfg.secondaryLocation,
+            "the geo-secondary database",
+            (d) => secondaryTypeConflicts(d, secondaryType),
+            { resourceGroupName: secondaryGroup?.name },
           ),
           serverName: secondary.server.name,
-          resourceGroupName: rg,
+          resourceGroupName: secondaryGroup?.name ?? rg,
           location: cfg.secondaryLocation,
           // The same Databases PUT as `az sql db replica create --secondary-type Standby` (azure-cli's sql
           // custom.py `_db_create_special`: createMode Secondary, sourceDatabaseId, secondaryType).
@@ -371,7 +396,11 @@ export class Oltp extends pulumi.ComponentResource {
       // The same PITR and LTR policies as the primary, so backups continue with the same retention after a failover.
       const secondaryBackups = this.backupRetention(
         `${name}-secondary-db`,
-        { resourceGroupName: rg, serverName: secondary.server.name, databaseName: secondaryDb.name },
+        {
+          resourceGroupName: secondaryGroup?.name ?? rg,
+          serverName: secondary.server.name,
+          databaseName: secondaryDb.name,
+        },
         secondaryDb,
       );
       diagnosticSetting(`${name}-secondary-db`, secondaryDb.id, sqlDiagnostics, this);
@@ -508,23 +537,30 @@ export class Oltp extends pulumi.ComponentResource {
     options: {
       /** Whether the database's space is needed (Database Usages, which azure-native does not read). */
       readonly readsUsage?: (deployed: DeployedSqlDatabase) => boolean;
-      /** Where the geo-secondary is, to read it too. */
-      readonly secondaryLocation?: string;
+      /** The resource group of the database's server, when not the tier's (the geo-secondary's). */
+      readonly resourceGroupName?: pulumi.Input<string>;
+      /** Where the geo-secondary is (its region and resource group), to read it too. */
+      readonly secondary?: { readonly location: string; readonly resourceGroupName: pulumi.Input<string> };
     } = {},
   ): pulumi.Output<string> {
-    const secondaryServer = options.secondaryLocation ? this.serverNameIn(options.secondaryLocation) : "";
+    const secondaryServer = options.secondary ? this.serverNameIn(options.secondary.location) : "";
     return afterCreationOnlyCheck(
-      pulumi.all([this.args.resourceGroupName, this.serverNameIn(location), secondaryServer]),
+      pulumi.all([
+        options.resourceGroupName ?? this.args.resourceGroupName,
+        this.serverNameIn(location),
+        secondaryServer,
+        options.secondary?.resourceGroupName ?? "",
+      ]),
       {
         resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
-        read: async ([resourceGroupName, server, geoServer]) => {
-          const read = (serverName: string) =>
+        read: async ([resourceGroupName, server, geoServer, geoGroup]) => {
+          const read = (group: string, serverName: string) =>
             deployedOrNone(() =>
-              sql.getDatabase({ resourceGroupName, serverName, databaseName: DATABASE_NAME }, { parent: this }),
+              sql.getDatabase({ resourceGroupName: group, serverName, databaseName: DATABASE_NAME }, { parent: this }),
             );
-          const deployed = await read(server);
+          const deployed = await read(resourceGroupName, server);
           if (deployed === undefined) return undefined;
-          const geo = geoServer ? await read(geoServer) : undefined;
+          const geo = geoServer ? await read(geoGroup, geoServer) : undefined;
           const usage = options.readsUsage?.(deployed)
             ? await this.spaceOf(deployed, `${what} '${DATABASE_NAME}' on the server '${server}'`)
             : undefined;
@@ -533,7 +569,7 @@ export class Oltp extends pulumi.ComponentResource {
             usage,
             secondary: geo && {
               deployed: geo,
-              where: { resourceGroup: resourceGroupName, server: geoServer, database: DATABASE_NAME },
+              where: { resourceGroup: geoGroup, server: geoServer, database: DATABASE_NAME },
             },
           };
         },
@@ -584,9 +620,15 @@ export class Oltp extends pulumi.ComponentResource {
   }
 
   /** A logical server in `location` with everything a server in the cardholder-data environment needs (server.ts). */
-  private securedServer(prefix: string, location: string, archive?: ServerOwner["archive"]): SecuredServer {
+  private securedServer(
+    prefix: string,
+    location: string,
+    archive?: ServerOwner["archive"],
+    resourceGroupName?: pulumi.Input<string>,
+  ): SecuredServer {
     return securedServer(prefix, location, {
       ...(archive ? { archive } : {}),
+      ...(resourceGroupName ? { resourceGroupName } : {}),
       args: this.args,
       parent: this,
       serverName: this.serverNameIn(location),

@@ -96,6 +96,8 @@ export interface ServerOwner {
    * server may write to (every server: its outbound firewall rule).
    */
   readonly archive?: { readonly serverPredicate?: string; readonly blobHost: pulumi.Input<string> };
+  /** The server's resource group, when not the tier's (the geo-secondary's, in its own region). */
+  readonly resourceGroupName?: pulumi.Input<string>;
 }
 
 /**
@@ -105,7 +107,7 @@ export interface ServerOwner {
  */
 export function securedServer(prefix: string, location: string, owner: ServerOwner): SecuredServer {
   const { context, customerManagedKey: cmk, entraAdmin } = owner.args;
-  const rg = owner.args.resourceGroupName;
+  const rg = owner.resourceGroupName ?? owner.args.resourceGroupName;
   // Azure SQL checks key access when the server is created: wait for the identity's grant on the key.
   const dependsOn = [cmk.accessGrant];
 
