@@ -652,6 +652,16 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(byName(mine, "oltp-fog").inputs.resourceGroupName, "rg-pay-prod-weu-data");
       });
 
+      it("grants on the geo-secondary's server what it grants on the primary's (the primary after a failover)", () => {
+        const on = (server: string) =>
+          ofType(mine, "azure-native:authorization:RoleAssignment")
+            .filter((r) => r.inputs.scope === idOf(byName(mine, server)))
+            .map((r) => [r.inputs.roleDefinitionId, r.inputs.principalId]);
+        const primaryGrants = on("oltp-server");
+        assert.ok(primaryGrants.length > 0, "the tier's role assignments are on the primary");
+        assert.deepEqual(on("oltp-secondary"), primaryGrants);
+      });
+
       it("gives the geo-secondary the same PITR and long-term retention as the primary", () => {
         const sdb = byName(mine, "oltp-secondary-db");
         for (const [type, primaryName, secondaryName] of [

@@ -344,6 +344,8 @@ export class Oltp extends pulumi.ComponentResource {
     managementLock(`${name}-db`, database.id, this.lockSpec, this, database);
 
     roleAssignments(`${name}-server`, primary.server.id, args.roleAssignments, this);
+    // The same on the geo-secondary's server, alone in its own group: it is the primary after a failover.
+    if (secondary) roleAssignments(`${name}-secondary`, secondary.server.id, args.roleAssignments, this);
 
     this.serverName = primary.server.name;
     this.serverId = primary.server.id;
