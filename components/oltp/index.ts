@@ -230,10 +230,17 @@ export class Oltp extends pulumi.ComponentResource {
           { parent: this },
         )
       : undefined;
-    const secondaryRg = secondaryGroup?.name;
     if (secondaryGroup) this.secondaryResourceGroup = { name: secondaryGroup.name, id: secondaryGroup.id };
-    const secondary = secondaryRg
-      ? this.securedServer(`${name}-secondary`, cfg.secondaryLocation, predicates && { blobHost }, secondaryRg)
+    const secondary = secondaryGroup
+      ? {
+          ...this.securedServer(
+            `${name}-secondary`,
+            cfg.secondaryLocation,
+            predicates && { blobHost },
+            secondaryGroup.name,
+          ),
+          resourceGroupName: secondaryGroup.name,
+        }
       : undefined;
 
     const database = new sql.Database(
@@ -256,7 +263,9 @@ export class Oltp extends pulumi.ComponentResource {
           ],
           {
             readsUsage: (d) => lowersMaxSize(d, s),
-            ...(secondaryRg ? { secondary: { location: cfg.secondaryLocation, resourceGroupName: secondaryRg } } : {}),
+            ...(secondary
+              ? { secondary: { location: cfg.secondaryLocation, resourceGroupName: secondary.resourceGroupName } }
+              : {}),
           },
         ),
         serverName: primary.server.name,
@@ -370,10 +379,10 @@ export class Oltp extends pulumi.ComponentResource {
             cfg.secondaryLocation,
             "the geo-secondary database",
             (d) => secondaryTypeConflicts(d, secondaryType),
-            { resourceGroupName: secondaryGroup?.name },
+            { resourceGroupName: secondary.resourceGroupName },
           ),
           serverName: secondary.server.name,
-          resourceGroupName: secondaryGroup?.name ?? rg,
+          resourceGroupName: secondary.resourceGroupName,
           location: cfg.secondaryLocation,
           // The same Databases PUT as `az sql db replica create --secondary-type Standby` (azure-cli's sql
           // custom.py `_db_create_special`: createMode Secondary, sourceDatabaseId, secondaryType).
@@ -399,7 +408,7 @@ export class Oltp extends pulumi.ComponentResource {
       const secondaryBackups = this.backupRetention(
         `${name}-secondary-db`,
         {
-          resourceGroupName: secondaryGroup?.name ?? rg,
+          resourceGroupName: secondary.resourceGroupName,
           serverName: secondary.server.name,
           databaseName: secondaryDb.name,
         },
