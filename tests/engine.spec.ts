@@ -9,8 +9,10 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { structSample } from "./helpers/structSample";
 import {
   customTimeoutSeconds,
+  customTimeoutsOf,
   declaredAliases,
   DuplicateUrn,
+  goParseDuration,
   lazyTransferProperties,
   leanDebuggablePromise,
   resourceUrn,
@@ -457,6 +459,49 @@ describe("offline engine: custom timeouts as the CLI reads them (Go's time.Parse
     for (const [text, seconds] of cases) assert.ok(Math.abs(customTimeoutSeconds(text) - seconds) < 1e-9, text);
     for (const bad of ["", "12", "1d", "h", ".s", "1hh", "1 h", "-"])
       assert.throws(() => customTimeoutSeconds(bad), new RegExp(`^Error: unable to parse customTimeout Value ${bad}$`));
+  });
+
+  it("holds Go's range: a duration past 1<<63 ns fails, as a whole or as a running sum, where the CLI fails", () => {
+    const max = 2n ** 63n - 1n;
+    assert.equal(goParseDuration("2562047h"), 2562047n * 3_600_000_000_000n);
+    assert.equal(goParseDuration("2562048h"), undefined);
+    assert.equal(goParseDuration("9223372036854775807ns"), max);
+    assert.equal(goParseDuration("9223372036854775808ns"), undefined);
+    assert.equal(goParseDuration("-9223372036854775808ns"), -(2n ** 63n));
+    assert.equal(goParseDuration("2000000h2000000h"), undefined, "each part in range, their sum not");
+    assert.equal(goParseDuration("99999999999999999999ns"), undefined, "leadingInt overflows");
+    assert.throws(() => customTimeoutSeconds("2562048h"), /^Error: unable to parse customTimeout Value 2562048h$/);
+    // Fractions as Go adds them: through a float64, truncated to the nanosecond, digits past its precision ignored.
+    assert.equal(goParseDuration("1.0000000009s"), 1_000_000_000n);
+    assert.equal(goParseDuration("0.0000000005s"), 0n);
+    assert.equal(goParseDuration("1.5h"), 5_400_000_000_000n);
+    assert.equal(goParseDuration(`1.${"0".repeat(30)}1h`), 3_600_000_000_000n);
+    // Duration.Seconds: whole seconds plus the nanoseconds left, so a large value keeps its fraction.
+    assert.equal(customTimeoutSeconds("2562047h47m16.854775807s"), 9223372036 + 0.854775807);
+    assert.equal(customTimeoutSeconds("1ns"), 1e-9);
+  });
+
+  it("parses a registration's timeouts in the resource monitor's order (create, delete, update, read) and keeps read", () => {
+    const timeouts = (create: string, update: string, del: string, read: string) => ({
+      getCreate: () => create,
+      getUpdate: () => update,
+      getDelete: () => del,
+      getRead: () => read,
+    });
+    // Two bad values: the error names the delete timeout, which source_eval.go parses before the update one.
+    assert.throws(() => customTimeoutsOf(timeouts("", "bad-update", "bad-delete", "")), /Value bad-delete$/);
+    assert.throws(() => customTimeoutsOf(timeouts("", "bad-update", "", "bad-read")), /Value bad-update$/);
+    // resource.CustomTimeouts' fields in its order, a zero left out (`omitempty`), read among them.
+    const kept = customTimeoutsOf(timeouts("1h", "0", "30m", "5m"));
+    assert.deepEqual(kept, { create: 3600, delete: 1800, read: 300 });
+    assert.deepEqual(Object.keys(kept ?? {}), ["create", "delete", "read"]);
+    assert.deepEqual(Object.keys(customTimeoutsOf(timeouts("1s", "2s", "3s", "4s")) ?? {}), [
+      "create",
+      "update",
+      "delete",
+      "read",
+    ]);
+    assert.equal(customTimeoutsOf(timeouts("", "0s", "", "")), undefined);
   });
 
   it("records the registration's timeouts and hands them to policies in seconds, zeros when none", async () => {

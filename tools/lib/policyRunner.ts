@@ -48,7 +48,12 @@ export interface ResourceRecord {
   /** The resource is left in Azure when Pulumi deletes it (`retainOnDelete`). */
   readonly retainOnDelete?: boolean;
   /** `customTimeouts` in seconds, as the CLI keeps them (resource.CustomTimeouts; a zero is left out). */
-  readonly customTimeouts?: { readonly create?: number; readonly update?: number; readonly delete?: number };
+  readonly customTimeouts?: {
+    readonly create?: number;
+    readonly update?: number;
+    readonly delete?: number;
+    readonly read?: number;
+  };
   /**
    * A replacement deletes the old resource before creating the new one (`deleteBeforeReplace`); present when the
    * program set it, true or false.

@@ -243,7 +243,7 @@ export interface ExportedResource {
   ignoreChanges?: string[];
   replaceOnChanges?: string[];
   retainOnDelete?: boolean;
-  customTimeouts?: { create?: number; update?: number; delete?: number };
+  customTimeouts?: { create?: number; update?: number; delete?: number; read?: number };
   additionalSecretOutputs?: string[];
   aliases?: string[];
   deletedWith?: string;
