@@ -237,7 +237,7 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.deepEqual(sc.config, { "proj:a": "x", "proj:b": "y", "aws:region": "z" });
     fails(
       project("", "config:\n  proj:a:b: x\n"),
-      "could not unmarshal map: could not parse proj:a:b as a configuration key (configuration keys should be of the form `<namespace>:<name>`)",
+      "getting stack configuration: could not unmarshal map: could not parse proj:a:b as a configuration key (configuration keys should be of the form `<namespace>:<name>`)",
     );
     // A declared key set through the old form satisfies the declaration.
     const declared = loadStackConfig(
@@ -279,6 +279,22 @@ describe("stack config loader (the CLI's project-config rules)", () => {
   it("refuses a project shorthand the project schema refuses (a float or an empty value)", () => {
     fails(project("config:\n  r: 0.5\n", "config: {}\n"), /config 'r': 0.5 is not a string, an integer, a boolean/);
     fails(project("config:\n  r:\n", "config: {}\n"), /config 'r': null is not a string/);
+  });
+
+  it("takes the deprecated `config: <dir>` as the stack files' folder, and refuses it beside stackConfigDir", () => {
+    // project.go RewriteConfigPathIntoStackConfigDir.
+    const dir = tempDir("stack-config-dir-");
+    fs.mkdirSync(path.join(dir, "stacks"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: proj\nruntime: nodejs\nconfig: stacks\n");
+    fs.writeFileSync(path.join(dir, "stacks", "Pulumi.dev.yaml"), "config:\n  proj:a: x\n");
+    assert.deepEqual(loadStackConfig(dir, "dev").config, { "proj:a": "x" });
+    for (const both of ["stackConfigDir: stacks", "stackConfigDir:"]) {
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: proj\nruntime: nodejs\nconfig: stacks\n${both}\n`);
+      fails(
+        dir,
+        "Should not use both config and stackConfigDir to define the stack directory. Use only stackConfigDir instead.",
+      );
+    }
   });
 
   it("uses the fixture project next to a stack file when there is one", () => {
@@ -337,6 +353,71 @@ describe("stack files read as the CLI's YAML library reads them (go-yaml v3)", (
     );
     // A typed integer key takes `1_024` as the CLI does (the stack holds 1024), where YAML 1.2 reads a string.
     assert.equal(load("config:\n  proj:size: 1_024\n", "config:\n  size:\n    type: integer\n")["proj:size"], "1024");
+  });
+
+  it("integers past 2^53 reach the program exactly, as go-yaml's int64 and uint64 and Go's JSON write them", () => {
+    const c = load(
+      [
+        "config:",
+        "  proj:int64: 9223372036854775807",
+        "  proj:uint64: 12345678901234567891",
+        "  proj:negative: -9007199254740993",
+        "  proj:pastUint64: 123456789012345678901234", // ParseUint fails: the float64 Go's JSON writes with an exponent
+        "  proj:list: [12345678901234567891, 1]",
+        "  proj:map: {id: 9007199254740993}",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      [c["proj:int64"], c["proj:uint64"], c["proj:negative"], c["proj:pastUint64"], c["proj:list"], c["proj:map"]],
+      [
+        "9223372036854775807",
+        "12345678901234567891",
+        "-9007199254740993",
+        "1.2345678901234569e+23",
+        "[12345678901234567891,1]",
+        '{"id":9007199254740993}',
+      ],
+    );
+    // A typed integer: the stored text must pass strconv.Atoi (int64), so a uint64 fails as it does in the CLI; in a
+    // list, Go's json.Unmarshal makes it a whole float64, which passes.
+    const integer = "config:\n  n:\n    type: integer\n";
+    assert.equal(load("config:\n  n: 9223372036854775807\n", integer)["proj:n"], "9223372036854775807");
+    fails(
+      project(integer, "config:\n  n: 9223372036854775808\n"),
+      "validating stack config: Stack 'dev' with configuration key 'n' must be of type 'integer'",
+    );
+    const list = "config:\n  l:\n    type: array\n    items:\n      type: integer\n";
+    assert.equal(load("config:\n  l: [12345678901234567891]\n", list)["proj:l"], "[12345678901234567891]");
+    // A project default: go-yaml's int is text (createConfigValue's isPrimitiveValue), a uint64 JSON, which a typed
+    // default's check (ValidateConfigValue on the YAML value: no `int`, no float64) refuses.
+    assert.equal(load("config: {}\n", "config:\n  big: 9007199254740993\n")["proj:big"], "9007199254740993");
+    assert.equal(load("config: {}\n", "config:\n  big: 12345678901234567891\n")["proj:big"], "12345678901234567891");
+    fails(
+      project("config:\n  n:\n    type: integer\n    default: 12345678901234567891\n", "config: {}\n"),
+      "The default value specified for configuration key 'n' is not of the expected type 'integer'",
+    );
+  });
+
+  it("refuses `.nan` and `.inf` as Go's JSON does, in the CLI's words, before any key error", () => {
+    fails(
+      project("", "config:\n  proj:a: .nan\n"),
+      "getting stack configuration: could not unmarshal map: json: unsupported value: NaN",
+    );
+    fails(
+      project("", "config:\n  proj:a: [1, -.inf]\n"),
+      "getting stack configuration: could not unmarshal map: json: unsupported value: -Inf",
+    );
+    // Every value is read before any key is parsed (config/map.go), in key order (the re-marshalled file's).
+    fails(
+      project("", "config:\n  proj:x:y: 1\n  proj:b: .inf\n  proj:a: {v: .nan}\n"),
+      "getting stack configuration: could not unmarshal map: json: unsupported value: NaN",
+    );
+    // A project default Go cannot write fails when it is applied (mergeConfig's createConfigValue).
+    fails(
+      project("config:\n  r:\n    default: .nan\n", "config: {}\n"),
+      "validating stack config: json: unsupported value: NaN",
+    );
   });
 
   it("booleans and nulls as YAML 1.2 (`yes`, `on`, `07:00` stay text, unlike YAML 1.1)", () => {

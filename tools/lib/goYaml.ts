@@ -7,7 +7,8 @@
  *   `07:00` stay strings, where YAML 1.1 reads a boolean and a base-60 number);
  * - a number loses its underscores, then reads as Go's `strconv.ParseInt(plain, 0, 64)`: `0x…`, `0o…`, `0b…` and a
  *   leading zero (`0365` is octal, 245: "Octals from the 1.1 spec, spelled as 0777, are still decoded by default in
- *   v3"), then `ParseUint`, then a float matching `yamlStyleFloat` (`09` is the float 9);
+ *   v3"), then `ParseUint`, then a float matching `yamlStyleFloat` (`09` is the float 9); an integer beyond 2^53 is a
+ *   bigint, exact as Go's int64 or uint64 (a number would round it);
  * - `<<` merges a map, or a list of maps, into the map it is in (`mergeTag`); keys the map sets itself win, then the
  *   earlier maps of the list;
  * - an unquoted date (`2027-01-31`) is a timestamp, which the CLI keeps as its Go time, not as the text: refused
@@ -89,7 +90,9 @@ export function resolvePlain(text: string): unknown {
     }
     const plain = text.replace(/_/g, "");
     const n = parseGoInt(plain, true) ?? parseGoInt(plain, false);
-    if (n !== undefined) return Number(n);
+    // Past 2^53 a JavaScript number would round it: kept exact as a bigint, as go-yaml keeps an int or a uint64.
+    if (n !== undefined)
+      return n >= -BigInt(Number.MAX_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
     if (YAML_STYLE_FLOAT.test(plain)) return Number(plain);
   }
   return text;

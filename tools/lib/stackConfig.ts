@@ -3,8 +3,8 @@
  * the project's `config:` block is validated, its defaults are applied to the keys the stack does not set, and the
  * stack's values are checked against the declared types and secrecy. Where the CLI refuses to run
  * `pulumi preview`/`up`, this loader throws a StackConfigError: in the CLI's words for the stack's values
- * ("validating stack config: …", "could not unmarshal map: …"), in its own for the project file (the CLI reports
- * those through its JSON-schema validator, `could not validate '<path>': …`). tests/stackConfig.spec.ts holds each
+ * ("validating stack config: …", "getting stack configuration: could not unmarshal map: …"), in its own for the
+ * project file (the CLI reports those through its JSON-schema validator, `could not validate '<path>': …`). tests/stackConfig.spec.ts holds each
  * case. Not imitated, and refused instead: path keys in `Pulumi.yaml`, and Pulumi ESC `environment:` imports (they
  * need a Pulumi Cloud login).
  *
@@ -37,7 +37,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GoYamlError, parseGoYaml } from "./goYaml";
-import { goJson } from "./goJson";
+import { GoJsonError, goJson } from "./goJson";
 
 export interface StackConfig {
   readonly project: string;
@@ -49,9 +49,11 @@ export interface StackConfig {
   /** What the CLI warns about while loading the stack (printed as `warning: …`). */
   readonly warnings: string[];
   /**
-   * The stack's tags as the CLI sends them to a policy pack (pkg/backend/stack.go
-   * `GetEnvironmentTagsForCurrentStack`): project name, runtime and description, and the `pulumi:tags` config
-   * object; the `vcs:*` tags the CLI adds from the git remote are left out.
+   * The stack's tags for the policy pack: project name, runtime and description, and the `pulumi:tags` config object
+   * (pkg/backend/stack.go `GetEnvironmentTagsForCurrentStack` computes these). The CLI's analyzer gets the stack's
+   * tags as the backend holds them instead (engine/update.go `Tags: target.Tags`): set from the environment at
+   * `stack init` (without `pulumi:tags`), merged with it at each update (httpstate/backend.go `GetMergedStackTags`),
+   * with the `vcs:*` tags of the git remote and any set in the console. No rule of the pack reads them.
    */
   readonly tags: Record<string, string>;
 }
@@ -130,12 +132,17 @@ function withPlaceholders(v: unknown, key: string): unknown {
 /** A YAML value of the stack file as the CLI stores it (config/object.go `MarshalString`). */
 export function stackValue(raw: unknown, key: string): StackValue {
   if (typeof raw === "string") return { text: raw, secure: false, object: false };
-  if (typeof raw === "number" || typeof raw === "boolean")
-    return { text: JSON.stringify(raw), secure: false, object: false };
+  // bool, int64, uint64, float64: their JSON text (`.nan` and `.inf` refused as json.Marshal refuses them).
+  if (typeof raw === "number" || typeof raw === "bigint" || typeof raw === "boolean")
+    return { text: goJson(raw), secure: false, object: false };
   if (isSecure(raw)) return { text: secretPlaceholder(key), secure: true, object: false };
   // Lists, maps and null are structured: JSON text, secure when any leaf is.
   return { text: goJson(withPlaceholders(raw ?? null, key)), secure: holdsSecure(raw), object: true };
 }
+
+/** Whether go-yaml would hand Go's `any` this integer as an `int` (within int64; a uint64 beyond it is no `int`). */
+const isGoInt = (v: unknown): boolean =>
+  (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= -(2n ** 63n) && v < 2n ** 63n);
 
 /** `strconv.Atoi`: an optional sign and decimal digits, within int64. */
 function atoi(text: string): boolean {
@@ -158,7 +165,7 @@ export function validateConfigValue(
     case "string":
       return typeof value === "string";
     case "integer":
-      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && atoi(value));
+      return isGoInt(value) || (typeof value === "string" && atoi(value));
     case "boolean":
       return typeof value === "boolean" || value === "true" || value === "false";
     case "object":
@@ -183,6 +190,13 @@ export function formatMissingKeys(keys: readonly string[]): string {
     .join("");
 }
 
+/**
+ * What the CLI puts before an error of the stack file's `config` map: `pulumi preview`/`up` wrap
+ * `GetStackConfiguration`'s error in "getting stack configuration: " (pkg/cmd/pulumi/operations/preview.go), and
+ * config/map.go `(*Map).UnmarshalYAML` wraps a key's or a value's in "could not unmarshal map: ".
+ */
+const STACK_FILE_ERROR = "getting stack configuration: could not unmarshal map: ";
+
 const namespacedByProject = (project: string, key: string) => !key.includes(":") || key.startsWith(`${project}:`);
 
 /**
@@ -196,7 +210,7 @@ export function stackConfigKey(project: string, key: string): string {
   if (parts.length === 2) return namespaced;
   if (parts.length === 3 && parts[1] === "config") return `${parts[0]}:${parts[2]}`;
   throw new StackConfigError(
-    `could not unmarshal map: could not parse ${namespaced} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
+    `${STACK_FILE_ERROR}could not parse ${namespaced} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`,
   );
 }
 
@@ -231,7 +245,11 @@ export function projectConfigTypes(project: string, block: unknown): Record<stri
     }
     // The project schema (project.json `config`) takes a string, an integer, a boolean, a list or a declaration.
     const shorthand =
-      typeof decl === "string" || typeof decl === "boolean" || Number.isInteger(decl) || Array.isArray(decl);
+      typeof decl === "string" ||
+      typeof decl === "boolean" ||
+      Number.isInteger(decl) ||
+      typeof decl === "bigint" ||
+      Array.isArray(decl);
     if (!shorthand && !isPlainObject(decl)) {
       throw new StackConfigError(
         `Pulumi.yaml: config '${key}': ${JSON.stringify(decl)} is not a string, an integer, a boolean, a list or a declaration`,
@@ -290,9 +308,12 @@ export function projectConfigTypes(project: string, block: unknown): Record<stri
   return out;
 }
 
-/** A default or value written into the stack config (config.go `createConfigValue`): plain unless structured. */
+/**
+ * A default or value written into the stack config (config.go `createConfigValue`): a string, an `int` or a bool as
+ * text (`isPrimitiveValue`), anything else, a uint64 included, as JSON.
+ */
 function projectValue(v: unknown, key: string): StackValue {
-  if (typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v))) {
+  if (typeof v === "string" || typeof v === "boolean" || isGoInt(v)) {
     return { text: String(v), secure: false, object: false };
   }
   return { text: goJson(withPlaceholders(v, key)), secure: false, object: true };
@@ -321,7 +342,12 @@ export function applyProjectConfig(
       missing.push(key);
       continue;
     }
-    merged.set(full, projectValue(hasDefault ? t.default : t.value, full));
+    try {
+      merged.set(full, projectValue(hasDefault ? t.default : t.value, full));
+    } catch (e) {
+      if (e instanceof GoJsonError) throw new StackConfigError(`validating stack config: ${e.message}`);
+      throw e;
+    }
   }
   if (missing.length > 0) {
     const values = missing.length > 1 ? "values" : "value";
@@ -362,6 +388,15 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
   const project = readYaml(path.join(projectDir, "Pulumi.yaml"));
   const name = project.name;
   if (typeof name !== "string" || name === "") throw new StackConfigError("Pulumi.yaml has no project name");
+  // project.go `RewriteConfigPathIntoStackConfigDir`: the deprecated `config: <dir>` is the stack files' folder.
+  if (typeof project.config === "string") {
+    if ("stackConfigDir" in project)
+      throw new StackConfigError(
+        "Should not use both config and stackConfigDir to define the stack directory. Use only stackConfigDir instead.",
+      );
+    project.stackConfigDir = project.config;
+    project.config = null;
+  }
   const configDir =
     typeof project.stackConfigDir === "string" ? path.join(projectDir, project.stackConfigDir) : projectDir;
   const file = stackFile ?? path.join(configDir, `Pulumi.${stack}.yaml`);
@@ -390,6 +425,16 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
   }
   const raw = stackYaml.config ?? {};
   if (!isPlainObject(raw)) throw new StackConfigError(`${shown}: \`config\` must be a map`);
+  // config/map.go `(*Map).UnmarshalYAML` reads every value, then parses every key: a value JSON cannot write fails
+  // first. The values come in key order (loaders.go re-marshals the file before reading it, and go-yaml sorts keys).
+  for (const key of Object.keys(raw).sort()) {
+    try {
+      if (raw[key] !== null) stackValue(raw[key], key);
+    } catch (e) {
+      if (e instanceof GoJsonError) throw new StackConfigError(`${STACK_FILE_ERROR}${e.message}`);
+      throw e;
+    }
+  }
   const values = new Map<string, StackValue>();
   const empty: string[] = [];
   for (const [key, value] of Object.entries(raw)) {
