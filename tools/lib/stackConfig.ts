@@ -4,9 +4,9 @@
  * stack's values are checked against the declared types and secrecy. Where the CLI refuses to run
  * `pulumi preview`/`up`, this loader throws a StackConfigError: in the CLI's words for the stack's values
  * ("validating stack config: …", "getting stack configuration: could not unmarshal map: …"), in its own for the
- * project file (the CLI reports those through its JSON-schema validator, `could not validate '<path>': …`). tests/stackConfig.spec.ts holds each
- * case. Not imitated, and refused instead: path keys in `Pulumi.yaml`, and Pulumi ESC `environment:` imports (they
- * need a Pulumi Cloud login).
+ * project file (the CLI reports those through its JSON-schema validator, `could not validate '<path>': …`).
+ * tests/stackConfig.spec.ts holds each case. Not imitated, and refused instead: path keys in `Pulumi.yaml`, and Pulumi
+ * ESC `environment:` imports (they need a Pulumi Cloud login).
  *
  * The rules, and where they live in pulumi/pulumi (sdk/go/common/workspace, CLI >= 3.202, which `Pulumi.yaml`
  * requires: before 3.202.0, `mergeConfig` skipped the checks for keys that took a default and checked types before
@@ -426,8 +426,10 @@ export function loadStackConfig(dir: string, stack: string, stackFile?: string):
   const raw = stackYaml.config ?? {};
   if (!isPlainObject(raw)) throw new StackConfigError(`${shown}: \`config\` must be a map`);
   // config/map.go `(*Map).UnmarshalYAML` reads every value, then parses every key: a value JSON cannot write fails
-  // first. The values come in key order (loaders.go re-marshals the file before reading it, and go-yaml sorts keys).
-  for (const key of Object.keys(raw).sort()) {
+  // first. The CLI reads the values in the order of the file loaders.go re-marshals (namespaced keys, sorted by
+  // go-yaml); sorted here by code unit, not by go-yaml's natural order (digit runs by value, other characters before
+  // letters), which only decides which of several such values is named.
+  for (const key of Object.keys(raw).sort((a, b) => (fullKey(name, a) < fullKey(name, b) ? -1 : 1))) {
     try {
       if (raw[key] !== null) stackValue(raw[key], key);
     } catch (e) {
