@@ -16,7 +16,7 @@ describe("keyVaultSku against the deployed vault", () => {
     // Neither key list gives a key's type: one key's Resource Manager read does (no private endpoint needed).
     assert.match(
       c.remedy,
-      /keep premium while such keys exist\. A key's type: az rest --url "https:\/\/management\.azure\.com\/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.KeyVault\/vaults\/kv-x\/keys\/<key>\?api-version=2024-11-01" --query properties\.kty/,
+      /keep premium while such keys exist\. A key's type: az rest --url "https:\/\/management\.azure\.com\/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.KeyVault\/vaults\/kv-x\/keys\/<key>\?api-version=2026-02-01" --query properties\.kty/,
     );
     assert.deepEqual(vaultSkuConflicts({ id, sku: "Premium" }, true), []);
     assert.deepEqual(vaultSkuConflicts({ id, sku: "standard" }, false), []);

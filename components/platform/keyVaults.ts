@@ -141,7 +141,7 @@ export function vaultSkuConflicts(
       remedy:
         `Keys created while hsmKeys was true stay RSA-HSM, a Premium-only type, and Azure makes no HSM key (nor, ` +
         `likely, a rotated version) on a standard vault: keep premium while such keys exist. A key's type: ` +
-        `az rest --url "https://management.azure.com${id}/keys/<key>?api-version=2024-11-01" --query properties.kty ` +
+        `az rest --url "https://management.azure.com${id}/keys/<key>?api-version=2026-02-01" --query properties.kty ` +
         `(the vault's keys: the stack's keyvault:Key resources).`,
     },
   ];
