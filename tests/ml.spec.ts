@@ -389,7 +389,8 @@ for (const stack of ["dev", "prod"] as const) {
       });
       // Upper-cased as Azure returns it (a refresh must not read a "new" size: vmSize replaces the cluster).
       assert.equal(input(cluster, "properties.properties.vmSize"), prod ? "STANDARD_D4S_V3" : "STANDARD_DS3_V2");
-      assert.equal(input(cluster, "properties.properties.vmPriority"), prod ? "Dedicated" : "LowPriority");
+      // Dedicated in both: low-priority VMs were retired for Azure ML on 2026-03-31 (they come as Spot VMs now).
+      assert.equal(input(cluster, "properties.properties.vmPriority"), "Dedicated");
       assert.equal(input(cluster, "properties.properties.enableNodePublicIp"), false);
       assert.equal(input(cluster, "properties.properties.subnet"), undefined);
       assert.deepEqual(input(cluster, "identity.userAssignedIdentities"), [ofName("ml-id-compute").id]);

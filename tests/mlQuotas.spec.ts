@@ -84,7 +84,7 @@ describe("Azure ML quota (tools/lib/cost/quotas.ts)", () => {
     assert.equal(quotaMarkdown([]), "No Azure ML compute or scoring deployment.");
   });
 
-  it("the committed stacks: prod 16 DSv2 cores for scoring releases and 32 DSv3 for training; dev 4 and 8 low-priority", async function () {
+  it("the committed stacks: prod 16 DSv2 cores for scoring releases and 32 DSv3 for training; dev 12 DSv2", async function () {
     this.timeout(120_000);
     const totals = async (stack: "dev" | "prod") => {
       const resources: readonly ResourceRecord[] = (await previewOf(stack)).run.resources;
@@ -96,11 +96,10 @@ describe("Azure ML quota (tools/lib/cost/quotas.ts)", () => {
       "32 Standard DSv3 Family westeurope",
       "48 Total dedicated cores westeurope",
     ]);
-    // dev's cluster is low priority: the region's low-priority quota, outside the dedicated total.
+    // dev's cluster is dedicated too: its 8 cores join the scoring release's 4 in the family and the region's total.
     assert.deepEqual(await totals("dev"), [
-      "4 Standard DSv2 Family westeurope",
-      "8 Low-priority cores westeurope",
-      "4 Total dedicated cores westeurope",
+      "12 Standard DSv2 Family westeurope",
+      "12 Total dedicated cores westeurope",
     ]);
   });
 });

@@ -97,8 +97,10 @@ describe("retirements ahead: dated announcements against the stack's resources",
       record("azure-native:web:WebApp", `app-${version}`, {
         functionAppConfig: { runtime: { name: "node", version } },
       });
-    const compute = (vmSize: string) =>
-      record("azure-native:machinelearningservices:Compute", vmSize, { properties: { properties: { vmSize } } });
+    const compute = (vmSize: string, vmPriority = "Dedicated") =>
+      record("azure-native:machinelearningservices:Compute", `${vmSize}-${vmPriority}`, {
+        properties: { properties: { vmSize, vmPriority } },
+      });
     const found = retirementsOf(
       [
         app("20"),
@@ -127,6 +129,8 @@ describe("retirements ahead: dated announcements against the stack's resources",
         compute("Standard_B2als_v2"),
         compute("Standard_F4s_v6"),
         compute("Standard_F2als_v6"),
+        // A low-priority cluster (retired for Azure ML on 2026-03-31: its nodes are Spot VMs now).
+        compute("Standard_D4as_v5", "LowPriority"),
         record("azure-native:storage:StorageAccount", "st", { kind: "StorageV2" }),
         // An NSG flow log (retiring), and the VNet flow log that replaces it (not).
         record("azure-native:network:FlowLog", "nsg-fl", {
@@ -142,6 +146,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
     );
     // Soonest first; Node.js 24's end and the VM series' retirement fall on the same day (then by id).
     assert.deepEqual(ids(found), [
+      "ml-low-priority-vms",
       "nodejs-20-end-of-life",
       "nsg-flow-logs",
       "nodejs-24-end-of-life",
@@ -153,7 +158,12 @@ describe("retirements ahead: dated announcements against the stack's resources",
       nsgLogs?.resources.map((r) => [r.name, r.detail]),
       [["nsg-fl", "flow log of NSG nsg-pay-dev-weu-app"]],
     );
-    assert.ok(found[0].daysLeft < 0 && !blocking(found[0]), "Node.js 20: past, an end of support only");
+    assert.deepEqual(
+      found[0].resources.map((r) => [r.name, r.detail]),
+      [["Standard_D4as_v5-LowPriority", "a low-priority training cluster"]],
+    );
+    assert.ok(found[0].daysLeft < 0 && !blocking(found[0]), "low-priority VMs: past, listed only (the cluster runs)");
+    assert.ok(found[1].daysLeft < 0 && !blocking(found[1]), "Node.js 20: past, an end of support only");
     const sizes = (id: string) => found.find((f) => f.retirement.id === id)?.resources.map((r) => r.detail);
     assert.deepEqual(sizes("vm-dv2-dsv2-series"), [
       "vmSize: Standard_DS11_v2",

@@ -12,7 +12,7 @@ export const vmSize = z
 
 /** Dev-sized defaults of the `ml` key (prod must set it: prod requires 3+ endpoint instances and dedicated nodes). */
 export const ML_DEV_DEFAULTS = {
-  compute: { vmSize: "Standard_DS3_v2", maxNodes: 2, vmPriority: "LowPriority", idleSecondsBeforeScaleDown: 120 },
+  compute: { vmSize: "Standard_DS3_v2", maxNodes: 2, vmPriority: "Dedicated", idleSecondsBeforeScaleDown: 120 },
   endpoint: { instanceType: "Standard_DS1_v2", instanceCount: 1 },
   vnetComputeEgress: false,
 } as const;

@@ -128,6 +128,23 @@ function vmSeriesRetirement(id: string, date: string, series: string, sizes: Reg
 
 export const RETIREMENTS: readonly Retirement[] = [
   {
+    id: "ml-low-priority-vms",
+    date: "2026-03-31",
+    effect: "unsupported",
+    what: "Low-priority VMs are retired for Azure Machine Learning: a low-priority training cluster still runs, but its nodes are Spot VMs, billed at the variable Spot rate (capped at pay-as-you-go) and evicted when Azure needs the capacity",
+    source: {
+      url: "https://learn.microsoft.com/azure/machine-learning/how-to-manage-optimize-cost",
+      quote:
+        "Low-priority virtual machines (VMs) were retired for Azure Machine Learning on March 31, 2026. Compute clusters that specify `tier: low_priority` still pass validation and still run jobs, but Azure Batch now allocates their nodes as Spot VMs through a system-initiated migration. (Microsoft's retirement list, Azure/EOL entry 258: azure.microsoft.com/updates/?id=501658)",
+    },
+    fix: "set `ml.compute.vmPriority: Dedicated` (the default); the change replaces the training cluster, so make it while no job runs, and request the family's dedicated cores first (docs/capacity.md)",
+    matches: (r) =>
+      r.type === "azure-native:machinelearningservices:Compute" &&
+      at(r.inputs, "properties", "properties", "vmPriority") === "LowPriority"
+        ? ["a low-priority training cluster"]
+        : [],
+  },
+  {
     id: "keyvault-control-plane-api",
     date: "2027-02-27",
     effect: "deploy-fails",
