@@ -2,7 +2,8 @@
  * Retirements ahead: dated announcements (Microsoft's, or a runtime's maintainers') that something this stack declares
  * stops working or stops being supported on a given day, matched against the stack's own resources. The offline
  * preview lists each one with the days left, and fails once a date has passed when the effect is a failed deploy or a
- * stopped service (the real `pulumi up` would fail or the service would be gone); an end of support is listed only.
+ * stopped service (the real `pulumi up` would fail or the service would be gone); an end of support or a capacity
+ * restriction is listed only.
  * Each entry quotes its source; add one when Microsoft announces a retirement that touches a type, API version, SKU or
  * runtime the program uses (docs/operations.md, "Retirements ahead").
  */
@@ -18,7 +19,12 @@ export type RetirementEffect =
   /** The service stops (deallocated, no longer served): what runs on it is down. */
   | "stops"
   /** It keeps running but gets no security fixes or support (a PCI DSS 6.3.3 / 12.3.4 finding), nothing fails. */
-  | "unsupported";
+  | "unsupported"
+  /**
+   * Azure stops growing its capacity: a new subscription cannot deploy it, no more quota is granted, and a deployment
+   * within the quota may still fail for want of capacity; what runs keeps running.
+   */
+  | "restricted";
 
 export interface Retirement {
   readonly id: string;
@@ -79,6 +85,13 @@ const DV2_SIZE = /^standard_(ds?\d+(_v2)?(_promo)?|l\d+s)$/i;
  * Lsv3 or later generations.
  */
 const F_B_SIZE = /^standard_(f\d+s?|f\d+s_v2|l\d+s_v2|gs\d+(-\d+)?|a\d+m?_v2|b\d+(ls|ms|s))$/i;
+/**
+ * The 32 Dv3, Dsv3, Ev3 and Esv3 sizes (`Standard_D4s_v3`, `Standard_E64-16s_v3`, `Standard_E64is_v3`): not Dav4,
+ * Dsv4 or later generations (`Standard_D4as_v4`, `Standard_D4s_v5`).
+ */
+const DV3_EV3_SIZE = /^standard_(d\d+s?_v3|e\d+(-\d+)?i?s?_v3)$/i;
+/** The G sizes (`Standard_G5`), not Gs (`Standard_GS4`, with F_B_SIZE). */
+const G_SIZE = /^standard_g\d+$/i;
 
 /** The VM sizes a stack asks Azure for, each with where it is set: ML compute clusters, and the online deployment's
  * size the stack exports for the release pipeline (`fraudScoring.deployment.instanceType`). */
@@ -111,13 +124,20 @@ function nsgFlowLogTarget(r: ResourceRecord): string | undefined {
 }
 
 /** A VM series' retirement (Microsoft's retirement list, Azure/EOL), matched on the sizes the stack asks for. */
-function vmSeriesRetirement(id: string, date: string, series: string, sizes: RegExp, quote: string): Retirement {
+function vmSeriesRetirement(
+  id: string,
+  date: string,
+  series: string,
+  sizes: RegExp,
+  quote: string,
+  url = "https://github.com/Azure/EOL/blob/main/service_list.json",
+): Retirement {
   return {
     id,
     date,
     effect: "stops",
     what: `The ${series} VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)`,
-    source: { url: "https://github.com/Azure/EOL/blob/main/service_list.json", quote },
+    source: { url, quote },
     fix: "choose a current size in `ml.compute.vmSize` / `ml.endpoint.instanceType` (the endpoint's size must be on Microsoft's managed online endpoint SKU list) and request its quota first; `vmSize` replaces the cluster, so change it while no job runs",
     matches: (r) =>
       vmSizes(r)
@@ -125,6 +145,10 @@ function vmSeriesRetirement(id: string, date: string, series: string, sizes: Reg
         .map((v) => `${v.where}: ${v.size}`),
   };
 }
+
+/** Microsoft Learn's page of VM series retirements and capacity growth restrictions (2026-09-25). */
+const VM_LIFECYCLE_PAGE =
+  "https://learn.microsoft.com/azure/virtual-machines/sizes/lifecycle/retirements-and-capacity-restrictions";
 
 export const RETIREMENTS: readonly Retirement[] = [
   {
@@ -223,6 +247,32 @@ export const RETIREMENTS: readonly Retirement[] = [
     F_B_SIZE,
     '"ServiceName": "Virtual Machines", "RetiringFeature": "F, Fs, Fsv2, Lsv2, Gs, Av2, Amv2, and B VM series", "RetirementDate": "2028-11-15" (Microsoft\'s retirement list, its entry 503: azure.microsoft.com/updates/?id=500682)',
   ),
+  vmSeriesRetirement(
+    "vm-dv3-ev3-series",
+    "2029-11-15",
+    "Dv3, Dsv3, Ev3 and Esv3",
+    DV3_EV3_SIZE,
+    "The Dv3, Dsv3, Ev3, and Esv3 retirement affects all 32 sizes in these series. After November 15, 2029, you can't create, resize into, run, or purchase these sizes.",
+    VM_LIFECYCLE_PAGE,
+  ),
+  {
+    id: "vm-capacity-restrictions",
+    date: "2026-07-01",
+    effect: "restricted",
+    what: "Azure stops growing the capacity of the older VM series (F, Fs, Fsv2, D, Ds, Dv2, Dsv2, Dv3, Dsv3, B, Bs, Av2, Amv2, Ev3, Esv3, G, Gs, Ls, Lsv2): a new subscription cannot deploy them, no more quota is granted for them, and a deployment within the quota may fail for want of capacity (the ML cluster's scale-out, a scoring release); Microsoft's page does not name Azure ML, whose compute has a quota of its own",
+    source: {
+      url: VM_LIFECYCLE_PAGE,
+      quote:
+        "Capacity growth restrictions mean that Azure might not approve additional quota requests, new deployments, or capacity expansion requests for impacted VM series due to limited availability of the underlying hardware. These capacity controls don't affect existing running VMs. ... New subscription: Can't deploy affected SKUs. ... Existing subscription requesting additional quota: Additional quota isn't approved.",
+    },
+    fix: 'choose current sizes before the first deploy: a v5 size for training (`ml.compute.vmSize`, e.g. Standard_D4as_v5 or Standard_D4s_v5, as `az ml compute list-sizes` lists them), a size of the managed online endpoint SKU list off the restricted series for scoring (`ml.endpoint.instanceType`, e.g. Standard_D2as_v4), priced in tools/lib/cost/prices.ts, with their quota requested (docs/operations.md, "Retirements ahead")',
+    matches: (r) =>
+      vmSizes(r)
+        .filter(
+          (v) => DV2_SIZE.test(v.size) || F_B_SIZE.test(v.size) || DV3_EV3_SIZE.test(v.size) || G_SIZE.test(v.size),
+        )
+        .map((v) => `${v.where}: ${v.size}`),
+  },
 ];
 
 /** The retirements that touch `resources`, soonest first, with the days left on `today`. */
@@ -244,7 +294,8 @@ export function retirementsOf(
 }
 
 /** A finding that fails the preview: its date has passed and a deploy or the service fails from then on. */
-export const blocking = (f: RetirementFinding) => f.daysLeft <= 0 && f.retirement.effect !== "unsupported";
+export const blocking = (f: RetirementFinding) =>
+  f.daysLeft <= 0 && (f.retirement.effect === "deploy-fails" || f.retirement.effect === "stops");
 
 const when = (f: RetirementFinding) =>
   f.daysLeft > 0 ? `in ${f.daysLeft} day${f.daysLeft === 1 ? "" : "s"}` : f.daysLeft === 0 ? "today" : "passed";
@@ -253,6 +304,7 @@ const EFFECT: Record<RetirementEffect, string> = {
   "deploy-fails": "deploys fail",
   stops: "the service stops",
   unsupported: "end of support",
+  restricted: "capacity restricted",
 };
 
 /** Resources, grouped by what retires: `ml-compute, ml-endpoint (Standard_DS2_v2)`. */
@@ -262,13 +314,17 @@ function affected(f: RetirementFinding): string {
   return [...byDetail].map(([detail, names]) => `${names.join(", ")} (${detail})`).join("; ");
 }
 
-/** The preview's text section: `✗` a passed date that fails the preview, `!` one ahead, `·` an end of support. */
+/**
+ * The preview's text section: `✗` a passed date that fails the preview, `!` one ahead, `·` an end of support or a
+ * capacity restriction.
+ */
 export function formatRetirements(findings: readonly RetirementFinding[], today: Date): string {
   const title = `Retirements ahead (dated announcements matched against the stack, as of ${today.toISOString().slice(0, 10)})`;
   if (findings.length === 0) return `${title}: none`;
   const lines = [`${title}: ${findings.length}`];
   for (const f of findings) {
-    const mark = blocking(f) ? "✗" : f.retirement.effect === "unsupported" ? "·" : "!";
+    const listedOnly = f.retirement.effect === "unsupported" || f.retirement.effect === "restricted";
+    const mark = blocking(f) ? "✗" : listedOnly ? "·" : "!";
     lines.push(
       `    ${mark} ${f.retirement.date} (${when(f)}, ${EFFECT[f.retirement.effect]}) [${f.retirement.id}]: ${f.retirement.what}`,
       `        ${f.resources.length} resource${f.resources.length === 1 ? "" : "s"}: ${affected(f)}`,
