@@ -476,8 +476,10 @@ describe("offline engine: custom timeouts as the CLI reads them (Go's time.Parse
     assert.equal(goParseDuration("0.0000000005s"), 0n);
     assert.equal(goParseDuration("1.5h"), 5_400_000_000_000n);
     assert.equal(goParseDuration(`1.${"0".repeat(30)}1h`), 3_600_000_000_000n);
-    // Duration.Seconds: whole seconds plus the nanoseconds left, so a large value keeps its fraction.
-    assert.equal(customTimeoutSeconds("2562047h47m16.854775807s"), 9223372036 + 0.854775807);
+    // Duration.Seconds: whole seconds plus the nanoseconds left, each a float64, which rounds otherwise than one
+    // division of the nanoseconds (1.1179999999999999, not 1.118).
+    assert.equal(customTimeoutSeconds("1.118s"), 1 + 0.118);
+    assert.notEqual(customTimeoutSeconds("1.118s"), 1_118_000_000 / 1e9);
     assert.equal(customTimeoutSeconds("1ns"), 1e-9);
   });
 

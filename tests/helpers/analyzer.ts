@@ -300,6 +300,8 @@ export class PolicyPackHost {
     t.setCreate(r.customTimeouts?.create ?? 0);
     t.setUpdate(r.customTimeouts?.update ?? 0);
     t.setDelete(r.customTimeouts?.delete ?? 0);
+    // sdk/go/common/resource/plugin/analyzer_plugin.go sends the read timeout too (the pack's options have no field).
+    t.setRead(r.customTimeouts?.read ?? 0);
     o.setCustomtimeouts(t);
     if (r.parent) o.setParent(r.parent);
     return o;
