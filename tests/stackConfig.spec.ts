@@ -159,6 +159,21 @@ describe("stack config loader (the CLI's project-config rules)", () => {
     assert.equal(loadStackConfig(project(untyped, "config: {}\n"), "dev").config["proj:hook"], "https://example.com");
     const plain = loadStackConfig(project(untyped, "config:\n  proj:hook: https://plain.example.com\n"), "dev");
     assert.equal(plain.config["proj:hook"], "https://plain.example.com");
+    // A secure scalar's type: unknown offline for a scalar type (its decrypted text may be `5` or `abc`), but never
+    // an object or a list (the CLI JSON-decodes only structured values: the text is a string).
+    const typed = (type: string) =>
+      `config:\n  k:\n    type: ${type}\n${type === "array" ? "    items:\n      type: string\n" : ""}`;
+    const secure = "config:\n  proj:k:\n    secure: v1:abc\n";
+    for (const type of ["string", "integer", "boolean"])
+      assert.deepEqual(loadStackConfig(project(typed(type), secure), "dev").secretKeys, ["proj:k"], type);
+    fails(
+      project(typed("object"), secure),
+      "validating stack config: Stack 'dev' with configuration key 'k' must be of type 'object'",
+    );
+    fails(
+      project(typed("array"), secure),
+      "validating stack config: Stack 'dev' with configuration key 'k' must be of type 'array<string>'",
+    );
   });
 
   describe("checks each stack value against its declared type (ValidateConfigValue on the stored text)", () => {
@@ -412,6 +427,18 @@ describe("stack files read as the CLI's YAML library reads them (go-yaml v3)", (
     fails(
       project("", "config:\n  proj:x:y: 1\n  proj:b: .inf\n  proj:a: {v: .nan}\n"),
       "getting stack configuration: could not unmarshal map: json: unsupported value: NaN",
+    );
+    // In the order of the namespaced keys, as loaders.go re-marshals them: `proj:zz` before `q:a` (raw, `q:a` first).
+    fails(
+      project("", "config:\n  zz: .nan\n  q:a: .inf\n"),
+      "getting stack configuration: could not unmarshal map: json: unsupported value: NaN",
+    );
+    // A negative zero float keeps its sign, as Go's JSON writes it; an integer `-0` is 0.
+    assert.deepEqual(
+      (({ "proj:f": f, "proj:i": i, "proj:l": l }) => [f, i, l])(
+        loadStackConfig(project("", "config:\n  proj:f: -0.0\n  proj:i: -0\n  proj:l: [-0.0]\n"), "dev").config,
+      ),
+      ["-0", "0", "[-0]"],
     );
     // A project default Go cannot write fails when it is applied (mergeConfig's createConfigValue).
     fails(

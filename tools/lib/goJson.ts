@@ -24,6 +24,8 @@ function text(value: unknown): string {
   }
   if (typeof value === "bigint") return String(value);
   if (typeof value === "number" && !Number.isFinite(value)) throw new GoJsonError(value);
+  // Go writes a negative zero float as `-0` (strconv's 'f' format); JSON.stringify drops the sign.
+  if (Object.is(value, -0)) return "-0";
   return JSON.stringify(value ?? null);
 }
 

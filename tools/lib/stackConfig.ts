@@ -140,7 +140,11 @@ export function stackValue(raw: unknown, key: string): StackValue {
   return { text: goJson(withPlaceholders(raw ?? null, key)), secure: holdsSecure(raw), object: true };
 }
 
-/** Whether go-yaml would hand Go's `any` this integer as an `int` (within int64; a uint64 beyond it is no `int`). */
+/**
+ * Whether Go takes this YAML number as an integer where `ValidateConfigValue` and `isPrimitiveValue` ask: any whole
+ * number (go-yaml's `int`, or a whole float64 such as `1e3`, which the CLI's type check accepts too, though
+ * `createConfigValue` writes it as JSON text: the same text), or a bigint within int64 (a uint64 beyond it is neither).
+ */
 const isGoInt = (v: unknown): boolean =>
   (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= -(2n ** 63n) && v < 2n ** 63n);
 
@@ -365,7 +369,15 @@ export function applyProjectConfig(
         `validating stack config: Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`,
       );
     }
-    if (v.secure && !v.object) continue; // the decrypted text is unknown offline
+    if (v.secure && !v.object) {
+      // The decrypted text is unknown offline, but it is text: `validateStackConfigValue` JSON-decodes only an object
+      // value, so a secure scalar never passes `object` or `array`, whatever it holds.
+      if (t.type === "object" || t.type === "array")
+        throw new StackConfigError(
+          `validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${fullTypeName(t.type, t.items)}'`,
+        );
+      continue;
+    }
     const content: unknown = v.object ? JSON.parse(v.text) : v.text;
     if (
       !validateConfigValue(t.type, t.items, content, v.secure ? secretPlaceholder(fullKey(project, key)) : undefined)
