@@ -122,6 +122,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
           functionAppConfig: { runtime: { name: "python", version: "22" } },
         }),
         compute("Standard_DS11_v2"),
+        compute("Standard_DS13-4_v2"),
         compute("Standard_D16"),
         compute("Standard_D2_v2_Promo"),
         compute("Standard_D4s_v3"),
@@ -191,6 +192,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
     const sizes = (id: string) => found.find((f) => f.retirement.id === id)?.resources.map((r) => r.detail);
     assert.deepEqual(sizes("vm-dv2-dsv2-series"), [
       "vmSize: Standard_DS11_v2",
+      "vmSize: Standard_DS13-4_v2",
       "vmSize: Standard_D16",
       "vmSize: Standard_D2_v2_Promo",
       "vmSize: STANDARD_DS2_V2",
@@ -214,7 +216,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
     ]);
     // The restriction: every retiring series above, and G; not the v4, v5 or later sizes, nor the Bsv2 family.
     const restricted = sizes("vm-capacity-restrictions") ?? [];
-    assert.equal(restricted.length, 5 + 8 + 4 + 1);
+    assert.equal(restricted.length, 6 + 8 + 4 + 1);
     for (const kept of ["D4as_v4", "D4ds_v4", "E4s_v5", "D4as_v5", "B2s_v2", "F4s_v6", "L8s_v3"])
       assert.ok(!restricted.some((d) => d.endsWith(`Standard_${kept}`)), kept);
     assert.ok(restricted.includes("vmSize: Standard_G5"));
@@ -248,7 +250,7 @@ describe("retirements ahead: dated announcements against the stack's resources",
         ["sentinel-azure-portal", 33, false],
         ["nodejs-22-end-of-life", 63, false],
         ["vm-dv2-dsv2-series", 429, false],
-        ["vm-dv3-ev3-series", 992, false],
+        ["vm-dv3-ev3-series", 993, false],
       ],
     );
     assert.equal(

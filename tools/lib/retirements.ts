@@ -75,10 +75,11 @@ function nodeRuntime(r: ResourceRecord): string | undefined {
 }
 
 /**
- * Dv2 and DSv2 sizes, the original D/DS and the original Ls: `Standard_D2_v2`, `Standard_DS11_v2`,
- * `Standard_DS2_v2_Promo`, `Standard_D3`, `Standard_L8s` (not Lsv2/Lsv3: `Standard_L8s_v3`).
+ * Dv2 and DSv2 sizes, the original D/DS and the original Ls: `Standard_D2_v2`, `Standard_DS11_v2`, the
+ * constrained-vCPU `Standard_DS13-4_v2`, `Standard_DS2_v2_Promo`, `Standard_D3`, `Standard_L8s` (not Lsv2/Lsv3:
+ * `Standard_L8s_v3`).
  */
-const DV2_SIZE = /^standard_(ds?\d+(_v2)?(_promo)?|l\d+s)$/i;
+const DV2_SIZE = /^standard_(ds?\d+(-\d+)?(_v2)?(_promo)?|l\d+s)$/i;
 /**
  * The F, Fs, Fsv2, Lsv2, Gs, Av2, Amv2 and first-generation B sizes (`Standard_F4s_v2`, `Standard_L8s_v2`,
  * `Standard_GS4-8`, `Standard_A2m_v2`, `Standard_B2ms`): not the Bsv2 family (`Standard_B2s_v2`, `Standard_B2als_v2`),
@@ -249,7 +250,8 @@ export const RETIREMENTS: readonly Retirement[] = [
   ),
   vmSeriesRetirement(
     "vm-dv3-ev3-series",
-    "2029-11-15",
+    // "After November 15, 2029": the first day without them is the 16th.
+    "2029-11-16",
     "Dv3, Dsv3, Ev3 and Esv3",
     DV3_EV3_SIZE,
     "The Dv3, Dsv3, Ev3, and Esv3 retirement affects all 32 sizes in these series. After November 15, 2029, you can't create, resize into, run, or purchase these sizes.",
