@@ -3,7 +3,7 @@
 # parallel, one worker process per core (at least two, at most four), the policy specs together in one of them
 # (tests/policies.spec.ts: their coverage check needs them all in one process); the static checks run beside it at the
 # lowest CPU priority, filling what the workers leave idle (on two cores: 67 to 82 s, against 94 s with the suite in
-# one process). The static checks' output is printed after the suite's; the command fails if either fails.
+# one process, when the suite had fewer tiers; 117 to 160 s on 2026-12-06, bound by CPU time: README.md). The static checks' output is printed after the suite's; the command fails if either fails.
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp)
