@@ -70,7 +70,11 @@ describe("retirements ahead: dated announcements against the stack's resources",
 
   it("dev: the training cluster's DS3_v2 (as Azure is sent it, upper case) and the scoring DS1_v2", async () => {
     const { run } = await previewOf("dev");
-    const vm = retirementsOf(run.resources, DEC_5).find((f) => f.retirement.id === "vm-dv2-dsv2-series");
+    const findings = retirementsOf(run.resources, DEC_5);
+    // Dedicated nodes: no low-priority finding (retired for Azure ML); both sizes on the capacity-restricted series.
+    assert.ok(!ids(findings).includes("ml-low-priority-vms"));
+    assert.equal(findings.find((f) => f.retirement.id === "vm-capacity-restrictions")?.resources.length, 2);
+    const vm = findings.find((f) => f.retirement.id === "vm-dv2-dsv2-series");
     assert.deepEqual(vm?.resources.map((r) => r.detail).sort(), [
       "output fraudScoring.deployment.instanceType: Standard_DS1_v2",
       "vmSize: STANDARD_DS3_V2",
