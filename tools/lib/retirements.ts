@@ -140,11 +140,15 @@ function vmSeriesRetirement(
     what: `The ${series} VM series retire: VMs of these sizes are deallocated, new ones cannot be created (the ML training cluster and the scoring deployment run on VMs)`,
     source: { url, quote },
     fix: "choose a current size in `ml.compute.vmSize` / `ml.endpoint.instanceType` (the endpoint's size must be on Microsoft's managed online endpoint SKU list) and request its quota first; `vmSize` replaces the cluster, so change it while no job runs",
-    matches: (r) =>
-      vmSizes(r)
-        .filter((v) => sizes.test(v.size))
-        .map((v) => `${v.where}: ${v.size}`),
+    matches: (r) => sizesMatching(r, [sizes]),
   };
+}
+
+/** The VM sizes `r` asks for that one of `series` matches, each as `<where>: <size>`. */
+function sizesMatching(r: ResourceRecord, series: readonly RegExp[]): string[] {
+  return vmSizes(r)
+    .filter((v) => series.some((s) => s.test(v.size)))
+    .map((v) => `${v.where}: ${v.size}`);
 }
 
 /** Microsoft Learn's page of VM series retirements and capacity growth restrictions (2026-09-25). */
@@ -268,12 +272,7 @@ export const RETIREMENTS: readonly Retirement[] = [
         "Capacity growth restrictions mean that Azure might not approve additional quota requests, new deployments, or capacity expansion requests for impacted VM series due to limited availability of the underlying hardware. These capacity controls don't affect existing running VMs. ... New subscription: Can't deploy affected SKUs. ... Existing subscription requesting additional quota: Additional quota isn't approved.",
     },
     fix: 'choose current sizes before the first deploy: a v5 size for training (`ml.compute.vmSize`, e.g. Standard_D4as_v5 or Standard_D4s_v5, as `az ml compute list-sizes` lists them), a size of the managed online endpoint SKU list off the restricted series for scoring (`ml.endpoint.instanceType`, e.g. Standard_D2as_v4), priced in tools/lib/cost/prices.ts, with their quota requested (docs/operations.md, "Retirements ahead")',
-    matches: (r) =>
-      vmSizes(r)
-        .filter(
-          (v) => DV2_SIZE.test(v.size) || F_B_SIZE.test(v.size) || DV3_EV3_SIZE.test(v.size) || G_SIZE.test(v.size),
-        )
-        .map((v) => `${v.where}: ${v.size}`),
+    matches: (r) => sizesMatching(r, [DV2_SIZE, F_B_SIZE, DV3_EV3_SIZE, G_SIZE]),
   },
 ];
 
