@@ -8,9 +8,12 @@ import * as path from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseConfig, PROJECT, readRaw, type PlatformConfig } from "../../lib/config";
 import { prodWithAuditArchive } from "../../tools/costDocs";
+import { programOf } from "../../tools/lib/deployedView";
+import { runProgram, type ProgramRun } from "../../tools/lib/engine";
 import { previewStack, type PreviewOptions, type PreviewResult } from "../../tools/lib/preview";
 import type { ResourceRecord } from "../../tools/lib/policyRunner";
 import { loadStackConfig } from "../../tools/lib/stackConfig";
+import { withClockAhead } from "./clock";
 import { tempDir } from "./tmp";
 
 const cache = new Map<string, Promise<unknown>>();
@@ -30,6 +33,16 @@ function once<T>(key: string, run: () => Promise<T>): Promise<T> {
 /** Runs (once) and returns the offline preview of a committed stack. */
 export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
   return once(stack, () => previewStack({ stack }));
+}
+
+/**
+ * Runs (once) a committed stack's program as deployed (ids and outputs known, the view `previewOf(stack).run` is) with
+ * the clock `days` ahead: what the program asks of Azure at a later `pulumi up` of the unchanged stack.
+ */
+export function deployedRunLater(stack: "dev" | "prod", days: number): Promise<ProgramRun> {
+  return once(`${stack}+${days}d`, () =>
+    withClockAhead(days * 86_400_000, () => runProgram({ ...programOf({ stack }), quietWarnings: true })),
+  );
 }
 
 /** The hub a stack with `privateDns.mode: central` peers with, and the resource group of the hub's zones. */
