@@ -67,12 +67,45 @@ describe("GitHub workflows", () => {
     assert.ok(2 * minutes(DATABASE_TIMEOUTS.create) + 30 <= job["timeout-minutes"]!);
   });
 
-  it("the drift check logs the Pulumi CLI out after reading the deployed commit, before npm ci's install scripts", () => {
+  it("the drift check logs the Pulumi CLI out after reading the deployed commit, before npm ci", () => {
     const steps = drift.jobs.drift.steps;
     const read = steps.findIndex((s) => s.run?.includes("deployed-commit.cjs"));
     assert.ok(read >= 0);
     assert.match(steps[read].run ?? "", /^trap 'pulumi logout >\/dev\/null 2>&1 \|\| true' EXIT\n/);
-    assert.ok(steps.findIndex((s) => s.run === "npm ci") > read);
+    assert.ok(steps.findIndex((s) => s.run?.startsWith("npm ci")) > read);
+  });
+
+  it("a job that can ask for an OIDC token runs no test and no install script: npm test runs in a job of its own, without credentials, before dev's up", () => {
+    // docs/ci.md, hardening checklist item 5: any step of a job with `id-token: write` can ask for the job's OIDC
+    // token, so the packages' install scripts and the suite (its hooks, tsconfig, every test) stay out of such jobs.
+    const installs: string[] = [];
+    for (const [file, w] of Object.entries({ pr, deploy, drift }))
+      for (const [id, job] of Object.entries(w.jobs)) {
+        const commands = job.steps.flatMap((s) => (s.run ?? "").split("\n")).map((l) => l.trim());
+        if (job.permissions?.["id-token"] !== "write") continue;
+        assert.ok(!commands.some((c) => /^npm (run )?test\b/.test(c)), `${file}/${id}: no npm test`);
+        for (const c of commands.filter((l) => /^npm ci\b/.test(l))) {
+          assert.match(c, /\s--ignore-scripts\b/, `${file}/${id}: ${c}`);
+          installs.push(`${file}/${id}`);
+        }
+      }
+    assert.ok(installs.length >= 8, `the check met the installs (${installs.length})`);
+    const test = deploy.jobs.test;
+    assert.deepEqual(test.permissions, { contents: "read" });
+    assert.equal(test.environment, undefined, "no environment: none of its variables or secrets");
+    assert.doesNotMatch(JSON.stringify(test), /secrets\.|vars\.AZURE/);
+    assert.deepEqual(test.steps.map((s) => s.run).filter(Boolean), ["npm ci", "npm test"]);
+    assert.equal(deploy.jobs["up-dev"].needs, "test", "dev deploys only what passed");
+    // The function package ships its node_modules as installed without scripts: none of its packages declares one.
+    const lock = JSON.parse(
+      fs.readFileSync(path.resolve(DIR, "../../pipelines/functions/package-lock.json"), "utf8"),
+    ) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    assert.deepEqual(
+      Object.entries(lock.packages)
+        .filter(([, p]) => p.hasInstallScript)
+        .map(([name]) => name),
+      [],
+    );
   });
 
   it("every checkout leaves no token in .git/config, and no step fetches or pushes with git", () => {
@@ -474,7 +507,7 @@ describe("GitHub workflows", () => {
       );
       // Each of the three apps is shipped by the ship tool (its deploy window), with its own role, from the zip built.
       const at = stepOf(`functions-${stack}`, job.steps);
-      const install = at((s) => s.run === "npm ci --no-audit --no-fund", "the repository's tools");
+      const install = at((s) => s.run === "npm ci --ignore-scripts --no-audit --no-fund", "the repository's tools");
       const shipAt = at((s) => s.id === "ship", "ship");
       assert.ok(install < shipAt);
       const ship = job.steps[shipAt];
@@ -571,8 +604,8 @@ describe("GitHub workflows", () => {
       "trap 'pulumi logout >/dev/null 2>&1 || true' EXIT\n" +
         'node scripts/deployed-commit.cjs "${{ vars.PULUMI_ORG }}/payments-data-platform/${{ matrix.stack }}"\n',
     );
-    const install = at((s) => s.run === "npm ci", "npm ci");
-    const pack = at((s) => s.run === "npm ci --prefix policies", "policy pack");
+    const install = at((s) => s.run === "npm ci --ignore-scripts", "npm ci");
+    const pack = at((s) => s.run === "npm ci --ignore-scripts --prefix policies", "policy pack");
     const preview = at((s) => s.with?.command === "preview", "preview");
     const etl = at((s) => /etl:ops -- check/.test(s.run ?? ""), "ETL check");
     // The deployed commit's dependencies, program, config, policy pack and ETL check: all after its checkout.
@@ -602,7 +635,7 @@ describe("GitHub workflows", () => {
       for (const job of Object.values(w.jobs)) {
         if (job.steps.some((s) => s.uses?.startsWith("pulumi/actions@"))) {
           assert.ok(
-            job.steps.some((s) => s.run === "npm ci --prefix policies"),
+            job.steps.some((s) => s.run === "npm ci --ignore-scripts --prefix policies"),
             `${name}: policy pack dependencies`,
           );
         }
@@ -914,7 +947,7 @@ describe("GitHub workflows", () => {
       // through `az rest` and shares the state rules of the restart after `up` (tests/streamOps.spec.ts), installed
       // before the ship.
       assert.equal(steps[start].run, `npm run stream:ops -- start --stack ${stack}\n`);
-      const install = steps.findIndex((s) => s.run === "npm ci --no-audit --no-fund");
+      const install = steps.findIndex((s) => s.run === "npm ci --ignore-scripts --no-audit --no-fund");
       assert.ok(install >= 0 && install < ship, "the tools installed first");
       for (const step of steps) assert.doesNotMatch(step.run ?? "", /az stream-analytics/, `${stack}: ${step.name}`);
     }
