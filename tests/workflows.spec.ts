@@ -120,6 +120,21 @@ describe("GitHub workflows", () => {
     for (const r of runs) assert.doesNotMatch(r, /\bgit (fetch|push|pull|clone|remote)\b/, r.slice(0, 80));
   });
 
+  it("a run script interpolates nothing but the job's matrix: other values reach it through env", () => {
+    // GitHub's "Secure use reference": an expression in a script is pasted into it before the shell reads it, so a
+    // value with quotes or `$(...)` (a variable, a step output, an event field) becomes code; through `env:` it stays a
+    // value. The matrix values are the workflow's own constants.
+    let scripts = 0;
+    for (const [file, w] of Object.entries({ pr, deploy, drift }))
+      for (const [id, job] of Object.entries(w.jobs))
+        for (const s of job.steps.filter((x) => x.run !== undefined)) {
+          scripts++;
+          for (const m of (s.run ?? "").matchAll(/\$\{\{([^}]*)\}\}/g))
+            assert.match(m[1], /^\s*matrix\.\w+\s*$/, `${file}/${id}: ${s.name ?? s.run?.slice(0, 60)}`);
+        }
+    assert.ok(scripts > 40, `the check read the scripts (${scripts})`);
+  });
+
   it("pull requests: npm ci then npm test", () => {
     assert.ok("pull_request" in pr.on);
     assert.deepEqual(pr.permissions, { contents: "read" });
@@ -143,7 +158,7 @@ describe("GitHub workflows", () => {
     // its own `npm ci`.
     const job = pr.jobs["offline-preview"];
     const dir = path.relative(path.resolve(DIR, "../.."), VALIDATOR_CACHE_DIR);
-    const base = job.steps.find((s) => s.run?.includes("github.event.pull_request.base.sha"));
+    const base = job.steps.find((s) => s.env?.BASE_SHA === "${{ github.event.pull_request.base.sha }}");
     assert.ok(base);
     const lines = (base.run ?? "").split("\n");
     const ci = lines.findIndex((l) => l.includes("npm ci"));
@@ -201,7 +216,7 @@ describe("GitHub workflows", () => {
     const job = pr.jobs["offline-preview"];
     const preview = job.steps.find((s) => s.run?.includes("npm run preview:offline") && s.run.includes("--cost"));
     assert.ok(preview?.run?.includes("--cost out/${{ matrix.stack }}-cost.json"));
-    const base = job.steps.find((s) => s.run?.includes("github.event.pull_request.base.sha"));
+    const base = job.steps.find((s) => s.env?.BASE_SHA === "${{ github.event.pull_request.base.sha }}");
     assert.ok(base?.run?.includes("--export"), "the base branch's offline preview exports its resources");
     const diff = job.steps.find((s) => s.run?.includes("npm run cost:diff"));
     assert.ok(diff?.run?.includes("--base out/${{ matrix.stack }}-base-export.json"));
@@ -455,7 +470,8 @@ describe("GitHub workflows", () => {
     // Paused before the triggers start again (a nightly run in between would be paused under its queries).
     assert.ok(pause < startTriggers);
     assert.equal(steps[pause].if, "${{ always() && steps.wake.outputs.woken != '' }}");
-    assert.match(steps[pause].run ?? "", /--pools "\$\{\{ steps\.wake\.outputs\.woken \}\}"/);
+    assert.match(steps[pause].run ?? "", /--pools "\$POOLS"/);
+    assert.equal(steps[pause].env?.POOLS, "${{ steps.wake.outputs.woken }}");
     // prod's pool never pauses: nothing to wake there.
     assert.ok(!deploy.jobs["up-prod"].steps.some((s) => /wake-pool|pause-pool/.test(s.run ?? "")));
   });
@@ -601,8 +617,11 @@ describe("GitHub workflows", () => {
     const deployed = at((s) => s.name === "check out the deployed commit", "deployed commit");
     assert.equal(
       steps[deployed].run,
-      "trap 'pulumi logout >/dev/null 2>&1 || true' EXIT\n" +
-        'node scripts/deployed-commit.cjs "${{ vars.PULUMI_ORG }}/payments-data-platform/${{ matrix.stack }}"\n',
+      "trap 'pulumi logout >/dev/null 2>&1 || true' EXIT\n" + 'node scripts/deployed-commit.cjs "$PULUMI_STACK"\n',
+    );
+    assert.equal(
+      steps[deployed].env?.PULUMI_STACK,
+      "${{ vars.PULUMI_ORG }}/payments-data-platform/${{ matrix.stack }}",
     );
     const install = at((s) => s.run === "npm ci --ignore-scripts", "npm ci");
     const pack = at((s) => s.run === "npm ci --ignore-scripts --prefix policies", "policy pack");
@@ -827,8 +846,10 @@ describe("GitHub workflows", () => {
   it("pull requests: the base branch's preview has the history it checks out (fetch-depth 0)", () => {
     const steps = pr.jobs["offline-preview"].steps;
     const checkout = steps.findIndex((s) => s.uses?.startsWith("actions/checkout@"));
-    const base = steps.findIndex((s) =>
-      /git worktree add \/tmp\/base "\$\{\{ github\.event\.pull_request\.base\.sha \}\}"/.test(s.run ?? ""),
+    const base = steps.findIndex(
+      (s) =>
+        /git worktree add \/tmp\/base "\$BASE_SHA"/.test(s.run ?? "") &&
+        s.env?.BASE_SHA === "${{ github.event.pull_request.base.sha }}",
     );
     assert.ok(checkout >= 0 && checkout < base, "checkout, then the base branch's worktree");
     assert.equal(steps[checkout].with?.["fetch-depth"], 0, "a shallow clone has no base commit to add a worktree for");
@@ -967,8 +988,9 @@ describe("GitHub workflows", () => {
       const stop = at((s) => s.id === "stream-stop", "stop for update");
       assert.equal(
         steps[stop].run,
-        `npm run stream:ops -- stop-for-update --stack ${stack} --pulumi-stack "\${{ vars.PULUMI_ORG }}/payments-data-platform/${stack}"`,
+        `npm run stream:ops -- stop-for-update --stack ${stack} --pulumi-stack "$PULUMI_STACK"`,
       );
+      assert.equal(steps[stop].env?.PULUMI_STACK, `\${{ vars.PULUMI_ORG }}/payments-data-platform/${stack}`);
       assert.equal(steps[stop].env?.GITHUB_TOKEN, "${{ secrets.GITHUB_TOKEN }}", "plugin downloads authenticated");
       const up = at((s) => s.with?.command === "up", "pulumi up");
       assert.equal(steps[up].with?.["stack-name"], `\${{ vars.PULUMI_ORG }}/payments-data-platform/${stack}`);
