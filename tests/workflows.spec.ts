@@ -500,16 +500,54 @@ describe("GitHub workflows", () => {
     }
   });
 
-  it("main: the flow 1 functions are built and shipped after each stack's up, from a VNet runner with OIDC", () => {
+  it("main: the function package is built once, on a GitHub-hosted runner without credentials, and shipped unchanged", () => {
+    const job = deploy.jobs["functions-package"] as Job & { "runs-on"?: string };
+    assert.equal(job["runs-on"], "ubuntu-latest", "not the shared VNet runner that holds the deploy identities");
+    assert.deepEqual(job.permissions, { contents: "read" });
+    assert.equal(job.environment, undefined);
+    assert.doesNotMatch(JSON.stringify(job), /secrets\./);
+    const build = job.steps.find((s) => s.id === "package");
+    assert.ok(build?.run?.includes("npm prune --omit=dev"), "ships production dependencies only");
+    assert.match(
+      String(build?.run),
+      /^echo "sha256=\$\(sha256sum function-app\.zip \| cut -d ' ' -f 1\)" >> "\$GITHUB_OUTPUT"$/m,
+    );
+    assert.equal(job.outputs?.sha256, "${{ steps.package.outputs.sha256 }}");
+    const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    assert.deepEqual(upload?.with, {
+      name: "function-app",
+      path: "pipelines/functions/function-app.zip",
+      "if-no-files-found": "error",
+    });
+    for (const stack of ["dev", "prod"] as const) {
+      const ship = deploy.jobs[`functions-${stack}`];
+      assert.ok(!ship.steps.some((s) => /npm run build|\bzip -/.test(s.run ?? "")), `${stack}: builds nothing`);
+      const at = stepOf(`functions-${stack}`, ship.steps);
+      const download = at((s) => s.uses?.startsWith("actions/download-artifact@") === true, "download");
+      // download-artifact's own check (its default, written out: `error`) is not turned off.
+      assert.deepEqual(ship.steps[download].with, { name: "function-app", path: "pipelines/functions" });
+      const check = at((s) => s.name === "check the package is the one built", "digest check");
+      assert.equal(
+        ship.steps[check].run,
+        'echo "$BUILT  pipelines/functions/function-app.zip" | sha256sum --check --strict',
+      );
+      assert.equal(ship.steps[check].env?.BUILT, "${{ needs.functions-package.outputs.sha256 }}");
+      const login = at((s) => s.uses?.startsWith("azure/login@") === true, "login");
+      assert.ok(download < check && check < login, `${stack}: the package checked before any login`);
+    }
+  });
+
+  it("main: the flow 1 functions are shipped after each stack's up, from a VNet runner with OIDC", () => {
     for (const stack of ["dev", "prod"] as const) {
       const job = deploy.jobs[`functions-${stack}`] as Job & { "runs-on"?: string };
-      // prod's code ships only after dev's shipped.
-      assert.deepEqual(job.needs, stack === "dev" ? "up-dev" : ["up-prod", "functions-dev"]);
+      // prod's code ships only after dev's shipped; both ship the one package built.
+      assert.deepEqual(
+        job.needs,
+        stack === "dev" ? ["up-dev", "functions-package"] : ["up-prod", "functions-dev", "functions-package"],
+      );
       assert.equal(job.environment, stack === "dev" ? "development" : "production");
       assert.match(String(job.if), /vars\.VNET_RUNNER_LABEL != ''/);
       assert.equal(job["runs-on"], "${{ vars.VNET_RUNNER_LABEL }}", "private sites: a runner inside the VNet");
-      const build = job.steps.find((s) => s.run?.includes("npm run build"));
-      assert.ok(build?.run?.includes("npm prune --omit=dev"), "ships production dependencies only");
       assert.ok(
         job.steps.some((s) => s.uses?.startsWith("azure/login@") === true && !("creds" in (s.with ?? {}))),
         "OIDC login",
@@ -548,7 +586,7 @@ describe("GitHub workflows", () => {
       assert.match(
         String(ship.run),
         /^zip=pipelines\/functions\/function-app\.zip$/m,
-        "the package the build step zipped",
+        "the package downloaded and checked",
       );
       // A cancelled or failed ship closes every window it may have left open.
       const closeAt = at((s) => s.name === "close the deploy windows", "close");
