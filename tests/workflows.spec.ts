@@ -83,9 +83,12 @@ describe("GitHub workflows", () => {
       for (const [id, job] of Object.entries(w.jobs)) {
         const commands = job.steps.flatMap((s) => (s.run ?? "").split("\n")).map((l) => l.trim());
         if (job.permissions?.["id-token"] !== "write") continue;
-        assert.ok(!commands.some((c) => /^npm (run )?test\b/.test(c)), `${file}/${id}: no npm test`);
-        for (const c of commands.filter((l) => /^npm ci\b/.test(l))) {
-          assert.match(c, /\s--ignore-scripts\b/, `${file}/${id}: ${c}`);
+        assert.ok(!commands.some((c) => /\bnpm (run )?test\b/.test(c)), `${file}/${id}: no npm test`);
+        // Anywhere in a line (`cd x && npm ci`); an install that could run scripts some other way is refused outright.
+        for (const c of commands) {
+          assert.doesNotMatch(c, /\bnpm (install|i|add|rebuild|update)\b/, `${file}/${id}: ${c}`);
+          if (!/\bnpm ci\b/.test(c)) continue;
+          assert.match(c, /\bnpm ci --ignore-scripts\b/, `${file}/${id}: ${c}`);
           installs.push(`${file}/${id}`);
         }
       }
@@ -96,6 +99,8 @@ describe("GitHub workflows", () => {
     assert.doesNotMatch(JSON.stringify(test), /secrets\.|vars\.AZURE/);
     assert.deepEqual(test.steps.map((s) => s.run).filter(Boolean), ["npm ci", "npm test"]);
     assert.equal(deploy.jobs["up-dev"].needs, "test", "dev deploys only what passed");
+    // Without a status function GitHub adds `success()`: `always()` or `failure()` there would deploy a failed test.
+    assert.doesNotMatch(String(deploy.jobs["up-dev"].if), /\b(always|failure|cancelled|success)\(/);
     // The function package ships its node_modules as installed without scripts: none of its packages declares one.
     const lock = JSON.parse(
       fs.readFileSync(path.resolve(DIR, "../../pipelines/functions/package-lock.json"), "utf8"),
@@ -129,7 +134,7 @@ describe("GitHub workflows", () => {
       for (const [id, job] of Object.entries(w.jobs))
         for (const s of job.steps.filter((x) => x.run !== undefined)) {
           scripts++;
-          for (const m of (s.run ?? "").matchAll(/\$\{\{([^}]*)\}\}/g))
+          for (const m of (s.run ?? "").matchAll(/\$\{\{([\s\S]*?)\}\}/g))
             assert.match(m[1], /^\s*matrix\.\w+\s*$/, `${file}/${id}: ${s.name ?? s.run?.slice(0, 60)}`);
         }
     assert.ok(scripts > 40, `the check read the scripts (${scripts})`);
@@ -518,6 +523,8 @@ describe("GitHub workflows", () => {
       name: "function-app",
       path: "pipelines/functions/function-app.zip",
       "if-no-files-found": "error",
+      // "Re-run all jobs" uploads again under the same name in the same run.
+      overwrite: true,
     });
     for (const stack of ["dev", "prod"] as const) {
       const ship = deploy.jobs[`functions-${stack}`];
@@ -532,6 +539,13 @@ describe("GitHub workflows", () => {
         'echo "$BUILT  pipelines/functions/function-app.zip" | sha256sum --check --strict',
       );
       assert.equal(ship.steps[check].env?.BUILT, "${{ needs.functions-package.outputs.sha256 }}");
+      // It runs, and its failure stops the job.
+      assert.ok(!("if" in ship.steps[check]) && !("continue-on-error" in ship.steps[check]), stack);
+      assert.doesNotMatch(
+        String(ship.if),
+        /\b(always|failure|cancelled|success)\(/,
+        `${stack}: never without the package`,
+      );
       const login = at((s) => s.uses?.startsWith("azure/login@") === true, "login");
       assert.ok(download < check && check < login, `${stack}: the package checked before any login`);
     }
