@@ -735,6 +735,41 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     );
   });
 
+  describe("one-azure-resource-twice", () => {
+    const SETTING =
+      "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Insights/diagnosticSettings/to-central-log-analytics";
+    const setting = (id: string) => record("azure-native:monitor:DiagnosticSetting", {}, id);
+
+    it("flags a second resource with the same ARM id, in any case, naming both and the id", () => {
+      const [a, b, c] = [setting(SETTING), setting(SETTING.toUpperCase()), setting(SETTING)];
+      const found = firstDeployHazards([a, b, c]);
+      assert.deepEqual(
+        found.map((h) => [h.rule, h.name]),
+        [
+          ["one-azure-resource-twice", b.name],
+          ["one-azure-resource-twice", c.name],
+        ],
+      );
+      assert.match(
+        found[0].message,
+        new RegExp(`^${a.name} and ${b.name} are the same Azure resource \\(/subscriptions/`),
+      );
+      assert.match(found[0].message, /already exists.*declare it once$/);
+    });
+
+    it("passes distinct ids, and leaves out unknown ids, Entra objects and local resources", () => {
+      assert.deepEqual(rulesOf([setting(SETTING), setting(SETTING.replace("/kv/", "/kv2/"))]), []);
+      assert.deepEqual(rulesOf([setting(`${UNKNOWN}/x`), setting(`${UNKNOWN}/x`)]), []);
+      const group = (id: string) => record("azuread:index/group:Group", {}, id);
+      assert.deepEqual(
+        rulesOf([group("00000000-0000-0000-0000-000000000001"), group("00000000-0000-0000-0000-000000000001")]),
+        [],
+      );
+      const local = () => record("random:index/randomUuid:RandomUuid", {}, "fixed");
+      assert.deepEqual(rulesOf([local(), local()]), []);
+    });
+  });
+
   for (const stack of ["dev", "prod"] as const)
     it(`${stack}: the stack has no first-deploy hazard`, async () => {
       const { run } = await previewOf(stack);

@@ -19,6 +19,9 @@
  *   failure, but the update that changes the property fails the same way.
  * - A VNet whose custom DNS servers lie outside it resolves nothing until a peering reaches them; its public Application
  *   Gateway resolves its Key Vault through Azure DNS all the same, from the zones linked to the VNet.
+ * - Two resources of the program are one Azure resource (the same ARM id, which Azure compares without case): the
+ *   second create is refused as existing (above), or, where azure-native creates without that read, each `up`
+ *   overwrites the other's body.
  */
 import { contains, parseCidr } from "../../lib/cidr";
 import { STANDBY_SKUS } from "../../lib/config/data";
@@ -637,7 +640,33 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
   return out;
 }
 
-/** The hazards among a run's resources, in registration order, then the races between serialised children (pure). */
+/**
+ * Resources of the program that are one Azure resource: the same ARM id, compared without case as Azure does (pure).
+ * Only Azure resources with a known id (the deployed view): Entra objects and local resources carry no ARM id.
+ */
+export function sharedAzureIds(records: readonly ResourceRecord[]): Hazard[] {
+  const byId = new Map<string, ResourceRecord[]>();
+  for (const r of records) {
+    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id?.startsWith("/") || r.id.includes(UNKNOWN)) continue;
+    const key = r.id.toLowerCase();
+    byId.set(key, [...(byId.get(key) ?? []), r]);
+  }
+  return [...byId.values()]
+    .filter((same) => same.length > 1)
+    .flatMap(([first, ...others]) =>
+      others.map((r) => ({
+        rule: "one-azure-resource-twice",
+        urn: r.urn,
+        name: r.name,
+        message: `${first.name} and ${r.name} are the same Azure resource (${first.id}): the second create is refused (${EXISTS}), or, where azure-native creates without that read, each \`up\` overwrites the other's settings; declare it once`,
+      })),
+    );
+}
+
+/**
+ * The hazards among a run's resources, in registration order, then the races between serialised children and the
+ * resources declared twice (pure).
+ */
 export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[] {
   const out: Hazard[] = [];
   for (const r of records)
@@ -645,7 +674,7 @@ export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[]
       const message = rule.check(r, records);
       if (message) out.push({ rule: rule.id, urn: r.urn, name: r.name, message });
     }
-  return [...out, ...racingChildren(records)];
+  return [...out, ...racingChildren(records), ...sharedAzureIds(records)];
 }
 
 /** The preview's section. */
