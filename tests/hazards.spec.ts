@@ -735,6 +735,69 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     );
   });
 
+  describe("parent-not-awaited", () => {
+    const RG = "/subscriptions/s/resourceGroups/rg";
+    const SERVER = `${RG}/providers/Microsoft.Sql/servers/srv`;
+    const ACCOUNT = `${RG}/providers/Microsoft.Storage/storageAccounts/st`;
+    const at = (type: string, id: string, after: ResourceRecord[] = []): ResourceRecord => ({
+      ...record(type, {}, id),
+      dependencies: after.map((r) => r.urn),
+    });
+    const found = (records: ResourceRecord[]) =>
+      firstDeployHazards(records)
+        .filter((h) => h.rule === "parent-not-awaited")
+        .map((h) => h.name);
+
+    it("flags a child, an extension resource or a role assignment that does not wait for what it lies under", () => {
+      const group = at("azure-native:resources:ResourceGroup", RG);
+      const server = at("azure-native:sql:Server", SERVER, [group]);
+      const database = at("azure-native:sql:Database", `${SERVER}/databases/db`, [group]);
+      const grant = at(
+        "azure-native:authorization:RoleAssignment",
+        `${SERVER}/providers/Microsoft.Authorization/roleAssignments/g`,
+      );
+      const hazards = firstDeployHazards([group, server, database, grant]).filter(
+        (h) => h.rule === "parent-not-awaited",
+      );
+      assert.deepEqual(
+        hazards.map((h) => h.name),
+        [database.name, grant.name, grant.name],
+      );
+      assert.match(hazards[0].message, new RegExp(`^${database.name} lies under ${server.name} \\(${SERVER}\\)`));
+      assert.match(hazards[0].message, /does not wait for it.*dependsOn$/);
+      // The grant waits for neither the resource group nor the server it lies under (outermost first).
+      assert.match(hazards[1].message, new RegExp(`lies under ${group.name} `));
+      assert.match(hazards[2].message, new RegExp(`lies under ${server.name} `));
+    });
+
+    it("passes a child that waits for its parent directly or through others, in any case", () => {
+      const group = at("azure-native:resources:ResourceGroup", RG);
+      const server = at("azure-native:sql:Server", SERVER, [group]);
+      const key = at("azure-native:sql:ServerKey", `${SERVER}/keys/k`, [server]);
+      const database = at("azure-native:sql:Database", `${SERVER.toUpperCase()}/databases/db`, [key]);
+      assert.deepEqual(found([group, server, key, database]), []);
+    });
+
+    it("asks nothing of a storage service singleton Azure creates with the account, only of the account", () => {
+      const account = at("azure-native:storage:StorageAccount", ACCOUNT);
+      const blob = at("azure-native:storage:BlobServiceProperties", `${ACCOUNT}/blobServices/default`, [account]);
+      const diag = (after: ResourceRecord[]) =>
+        at(
+          "azure-native:monitor:DiagnosticSetting",
+          `${ACCOUNT}/blobServices/default/providers/Microsoft.Insights/diagnosticSettings/d`,
+          after,
+        );
+      assert.deepEqual(found([account, blob, diag([account])]), []);
+      const alone = diag([]);
+      assert.deepEqual(found([account, blob, alone]), [alone.name]);
+    });
+
+    it("leaves out ids not known yet", () => {
+      const server = at("azure-native:sql:Server", `${UNKNOWN}`);
+      assert.deepEqual(found([server, at("azure-native:sql:Database", `${UNKNOWN}/databases/db`)]), []);
+    });
+  });
+
   describe("one-azure-resource-twice", () => {
     const SETTING =
       "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Insights/diagnosticSettings/to-central-log-analytics";

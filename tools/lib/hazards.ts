@@ -19,6 +19,10 @@
  *   failure, but the update that changes the property fails the same way.
  * - A VNet whose custom DNS servers lie outside it resolves nothing until a peering reaches them; its public Application
  *   Gateway resolves its Key Vault through Azure DNS all the same, from the zones linked to the VNet.
+ * - A resource whose ARM id lies under another resource of the program (a child, an extension, a role assignment on
+ *   it) must wait for it: names passed as plain strings carry no dependency, and the engine may create the child
+ *   first (ParentResourceNotFound, ResourceGroupNotFound, ResourceNotFound). Storage accounts' service singletons
+ *   (`blobServices/default`, ...) exist with their account.
  * - Two resources of the program are one Azure resource (the same ARM id, which Azure compares without case): the
  *   second create is refused as existing (above), or, where azure-native creates without that read, each `up`
  *   overwrites the other's body.
@@ -640,6 +644,41 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
   return out;
 }
 
+/** Children Azure creates with their parent: what lies under them needs only the parent's parent. */
+const IMPLICIT_CHILD =
+  /\/providers\/microsoft\.storage\/storageaccounts\/[^/]+\/(blob|file|queue|table)services\/default$/;
+
+/**
+ * Resources that lie under another resource of the program (their ARM id starts with its id: a child, an extension
+ * resource, a role assignment on it) without waiting for it, directly or through others (pure). Only ids known (the
+ * deployed view), compared without case.
+ */
+export function parentsNotAwaited(records: readonly ResourceRecord[]): Hazard[] {
+  const byUrn = new Map(records.map((r) => [r.urn, r]));
+  const memo = new Map<string, Set<string>>();
+  const azure = records.filter(
+    (r) => r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") && !r.id.includes(UNKNOWN),
+  );
+  const byId = new Map(azure.map((r) => [(r.id as string).toLowerCase(), r]));
+  const out: Hazard[] = [];
+  for (const r of azure) {
+    const segments = (r.id as string).toLowerCase().split("/");
+    for (let i = 3; i < segments.length - 1; i++) {
+      const id = segments.slice(0, i).join("/");
+      const parent = byId.get(id);
+      if (!parent || parent === r || IMPLICIT_CHILD.test(id)) continue;
+      if (ancestors(r, byUrn, memo).has(parent.urn)) continue;
+      out.push({
+        rule: "parent-not-awaited",
+        urn: r.urn,
+        name: r.name,
+        message: `${r.name} lies under ${parent.name} (${parent.id}) but does not wait for it: the engine may create it first, and Azure refuses a child of a resource that does not exist yet; pass ${parent.name}'s outputs (its name or id) instead of a plain string, or add dependsOn`,
+      });
+    }
+  }
+  return out;
+}
+
 /**
  * Resources of the program that are one Azure resource: the same ARM id, compared without case as Azure does (pure).
  * Only Azure resources with a known id (the deployed view): Entra objects and local resources carry no ARM id.
@@ -664,8 +703,8 @@ export function sharedAzureIds(records: readonly ResourceRecord[]): Hazard[] {
 }
 
 /**
- * The hazards among a run's resources, in registration order, then the races between serialised children and the
- * resources declared twice (pure).
+ * The hazards among a run's resources, in registration order, then the races between serialised children, the
+ * children that do not wait for their parent and the resources declared twice (pure).
  */
 export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[] {
   const out: Hazard[] = [];
@@ -674,7 +713,7 @@ export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[]
       const message = rule.check(r, records);
       if (message) out.push({ rule: rule.id, urn: r.urn, name: r.name, message });
     }
-  return [...out, ...racingChildren(records), ...sharedAzureIds(records)];
+  return [...out, ...racingChildren(records), ...parentsNotAwaited(records), ...sharedAzureIds(records)];
 }
 
 /** The preview's section. */
