@@ -15,6 +15,13 @@ let n = 0;
 const record = (type: string, inputs: Record<string, unknown>, id?: string): ResourceRecord =>
   resourceRecord(type, `r${++n}`, inputs, { stack: "prod", project: "p", outputs: {}, ...(id ? { id } : {}) });
 const rulesOf = (records: ResourceRecord[]) => firstDeployHazards(records).map((h) => h.rule);
+/** `r`, waiting for `after` (their URNs as its dependencies). */
+const waitingFor = (r: ResourceRecord, after: readonly ResourceRecord[]): ResourceRecord => ({
+  ...r,
+  dependencies: after.map((x) => x.urn),
+});
+/** The hazards of one rule among `records`. */
+const ofRule = (rule: string, records: ResourceRecord[]) => firstDeployHazards(records).filter((h) => h.rule === rule);
 /** A record of `type` that waits for `dependencies` (URNs). */
 const waiting =
   (type: string, inputs: Record<string, unknown>) =>
@@ -149,7 +156,13 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
   it("flags a diagnostic setting on a Flex app, not on its host storage", () => {
     const app = flexApp({});
     assert.deepEqual(
-      rulesOf([app, record("azure-native:monitor:DiagnosticSetting", { resourceUri: FLEX_ID, workspaceId: "w" })]),
+      rulesOf([
+        app,
+        {
+          ...record("azure-native:monitor:DiagnosticSetting", { resourceUri: FLEX_ID, workspaceId: "w" }),
+          dependencies: [app.urn],
+        },
+      ]),
       ["flex-diagnostic-setting"],
     );
     assert.deepEqual(
@@ -739,14 +752,8 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     const RG = "/subscriptions/s/resourceGroups/rg";
     const SERVER = `${RG}/providers/Microsoft.Sql/servers/srv`;
     const ACCOUNT = `${RG}/providers/Microsoft.Storage/storageAccounts/st`;
-    const at = (type: string, id: string, after: ResourceRecord[] = []): ResourceRecord => ({
-      ...record(type, {}, id),
-      dependencies: after.map((r) => r.urn),
-    });
-    const found = (records: ResourceRecord[]) =>
-      firstDeployHazards(records)
-        .filter((h) => h.rule === "parent-not-awaited")
-        .map((h) => h.name);
+    const at = (type: string, id: string, after: ResourceRecord[] = []) => waitingFor(record(type, {}, id), after);
+    const found = (records: ResourceRecord[]) => ofRule("parent-not-awaited", records).map((h) => h.name);
 
     it("flags a child, an extension resource or a role assignment that does not wait for what it lies under", () => {
       const group = at("azure-native:resources:ResourceGroup", RG);
@@ -756,9 +763,7 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
         "azure-native:authorization:RoleAssignment",
         `${SERVER}/providers/Microsoft.Authorization/roleAssignments/g`,
       );
-      const hazards = firstDeployHazards([group, server, database, grant]).filter(
-        (h) => h.rule === "parent-not-awaited",
-      );
+      const hazards = ofRule("parent-not-awaited", [group, server, database, grant]);
       assert.deepEqual(
         hazards.map((h) => h.name),
         [database.name, grant.name, grant.name],
@@ -795,6 +800,60 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     it("leaves out ids not known yet", () => {
       const server = at("azure-native:sql:Server", `${UNKNOWN}`);
       assert.deepEqual(found([server, at("azure-native:sql:Database", `${UNKNOWN}/databases/db`)]), []);
+    });
+  });
+
+  describe("reference-not-awaited", () => {
+    const SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/pe";
+    const ACCOUNT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st";
+    const subnet = record("azure-native:network:Subnet", {}, SUBNET);
+    const endpoint = (after: ResourceRecord[], subnetId = SUBNET) =>
+      waitingFor(
+        record("azure-native:network:PrivateEndpoint", { subnet: { id: subnetId }, ipConfigurations: [] }),
+        after,
+      );
+    const found = (records: ResourceRecord[]) => ofRule("reference-not-awaited", records).map((h) => h.message);
+
+    it("flags an input naming another resource's ARM id (any case, at any depth) without waiting for it", () => {
+      const pe = endpoint([], SUBNET.toUpperCase());
+      assert.deepEqual(found([subnet, pe]), [
+        `${pe.name}'s subnet.id names ${subnet.name} (${SUBNET}) but ${pe.name} does not wait for it: the engine may create ${pe.name} first, and Azure refuses a reference to a resource that does not exist yet; pass ${subnet.name}'s id output instead of a plain string, or add dependsOn`,
+      ]);
+    });
+
+    it("takes an id under a resource of the program (a subnet declared in its VNet) for a reference to that resource", () => {
+      const VNET = SUBNET.replace("/subnets/pe", "");
+      const vnet = record("azure-native:network:VirtualNetwork", {}, VNET);
+      const pe = endpoint([]);
+      assert.deepEqual(found([vnet, pe]), [
+        `${pe.name}'s subnet.id names ${SUBNET}, of ${vnet.name} (${VNET}) but ${pe.name} does not wait for it: the engine may create ${pe.name} first, and Azure refuses a reference to a resource that does not exist yet; pass ${vnet.name}'s id output instead of a plain string, or add dependsOn`,
+      ]);
+      assert.deepEqual(found([vnet, endpoint([vnet])]), []);
+      // Its own parts (a gateway's frontend configuration) are no reference to wait for.
+      const gateway = record(
+        "azure-native:network:ApplicationGateway",
+        { listeners: [{ frontendIPConfiguration: { id: `${VNET}x/frontendIPConfigurations/f` } }] },
+        `${VNET}x`,
+      );
+      assert.deepEqual(found([gateway]), []);
+    });
+
+    it("passes one that waits, directly or through others, and asks nothing of a resource instance rule", () => {
+      const nsg = waitingFor(record("azure-native:network:NetworkSecurityGroup", {}), [subnet]);
+      assert.deepEqual(found([subnet, endpoint([subnet])]), []);
+      assert.deepEqual(found([subnet, nsg, endpoint([nsg])]), []);
+      const job = record(
+        "azure-native:streamanalytics:StreamingJob",
+        {},
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.StreamAnalytics/streamingjobs/job",
+      );
+      // Storage keeps the rule for a resource that may come later (the job needs the account first).
+      const account = record(
+        "azure-native:storage:StorageAccount",
+        { networkRuleSet: { resourceAccessRules: [{ tenantId: "t", resourceId: job.id }] } },
+        ACCOUNT,
+      );
+      assert.deepEqual(found([job, account]), []);
     });
   });
 

@@ -23,6 +23,10 @@
  *   it) must wait for it: names passed as plain strings carry no dependency, and the engine may create the child
  *   first (ParentResourceNotFound, ResourceGroupNotFound, ResourceNotFound). Storage accounts' service singletons
  *   (`blobServices/default`, ...) exist with their account.
+ * - Likewise a resource whose inputs name another resource of the program, or something under it, by its ARM id (a
+ *   subnet of a VNet, a workspace, a key vault) must wait for it, or Azure may meet a reference to nothing
+ *   (LinkedResourceNotFound and the like). Storage resource instance rules name a resource that may come later
+ *   (docs/operations.md, first-deploy checks): not asked.
  * - Two resources of the program are one Azure resource (the same ARM id, which Azure compares without case): the
  *   second create is refused as existing (above), or, where azure-native creates without that read, each `up`
  *   overwrites the other's body.
@@ -605,10 +609,17 @@ function ancestors(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>
   return set;
 }
 
-/** Pairs of serialised children of one parent that do not wait for each other (pure). */
-function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
+/** What each resource of a run waits for, directly or through others (one memo for every rule of a run). */
+type WaitsFor = (r: ResourceRecord) => ReadonlySet<string>;
+
+function waitsForOf(records: readonly ResourceRecord[]): WaitsFor {
   const byUrn = new Map(records.map((r) => [r.urn, r]));
   const memo = new Map<string, Set<string>>();
+  return (r) => ancestors(r, byUrn, memo);
+}
+
+/** Pairs of serialised children of one parent that do not wait for each other (pure). */
+function racingChildren(records: readonly ResourceRecord[], waits: WaitsFor = waitsForOf(records)): Hazard[] {
   const out: Hazard[] = [];
   for (const spec of SERIALISED_CHILDREN) {
     const groups = new Map<string, ResourceRecord[]>();
@@ -632,7 +643,7 @@ function racingChildren(records: readonly ResourceRecord[]): Hazard[] {
         for (let j = i + 1; j < group.length; j++) {
           const [a, b] = [group[i], group[j]];
           if (!mustOrder(a, b)) continue;
-          if (ancestors(b, byUrn, memo).has(a.urn) || ancestors(a, byUrn, memo).has(b.urn)) continue;
+          if (waits(b).has(a.urn) || waits(a).has(b.urn)) continue;
           out.push({
             rule: "serialised-children-race",
             urn: b.urn,
@@ -653,9 +664,7 @@ const IMPLICIT_CHILD =
  * resource, a role assignment on it) without waiting for it, directly or through others (pure). Only ids known (the
  * deployed view), compared without case.
  */
-export function parentsNotAwaited(records: readonly ResourceRecord[]): Hazard[] {
-  const byUrn = new Map(records.map((r) => [r.urn, r]));
-  const memo = new Map<string, Set<string>>();
+export function parentsNotAwaited(records: readonly ResourceRecord[], waits: WaitsFor = waitsForOf(records)): Hazard[] {
   const azure = records.filter(
     (r) => r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") && !r.id.includes(UNKNOWN),
   );
@@ -667,7 +676,7 @@ export function parentsNotAwaited(records: readonly ResourceRecord[]): Hazard[] 
       const id = segments.slice(0, i).join("/");
       const parent = byId.get(id);
       if (!parent || parent === r || IMPLICIT_CHILD.test(id)) continue;
-      if (ancestors(r, byUrn, memo).has(parent.urn)) continue;
+      if (waits(r).has(parent.urn)) continue;
       out.push({
         rule: "parent-not-awaited",
         urn: r.urn,
@@ -675,6 +684,69 @@ export function parentsNotAwaited(records: readonly ResourceRecord[]): Hazard[] 
         message: `${r.name} lies under ${parent.name} (${parent.id}) but does not wait for it: the engine may create it first, and Azure refuses a child of a resource that does not exist yet; pass ${parent.name}'s outputs (its name or id) instead of a plain string, or add dependsOn`,
       });
     }
+  }
+  return out;
+}
+
+/** Input paths that name a resource which may be created later: a storage account's resource instance rules. */
+const MAY_COME_LATER = /^(networkRuleSet|networkAcls)\.resourceAccessRules\[\d+\]\.resourceId$/;
+
+/**
+ * Resources whose inputs name another resource of the program by its ARM id (anywhere in the inputs, without case)
+ * without waiting for it, directly or through others (pure). Only ids known (the deployed view).
+ */
+export function referencesNotAwaited(
+  records: readonly ResourceRecord[],
+  waits: WaitsFor = waitsForOf(records),
+): Hazard[] {
+  const byId = new Map(
+    records
+      .filter((r) => r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") && !r.id.includes(UNKNOWN))
+      .map((r) => [(r.id as string).toLowerCase(), r]),
+  );
+  // The resource of the program an id names: itself, or the nearest resource it lies under (a subnet declared inline
+  // in its VNet is the VNet's), past a storage service singleton to its account.
+  const declaredUnder = (id: string): ResourceRecord | undefined => {
+    const segments = id.split("/");
+    for (let i = segments.length; i > 3; i--) {
+      const prefix = segments.slice(0, i).join("/");
+      const found = byId.get(prefix);
+      if (found && !IMPLICIT_CHILD.test(prefix)) return found;
+    }
+    return undefined;
+  };
+  const out: Hazard[] = [];
+  // The path is kept as a stack of segments and written out only for a reference (inputs hold whole pipelines).
+  const at: string[] = [];
+  const pathOf = () => at.join("").replace(/^\./, "");
+  for (const r of records.filter((x) => x.custom)) {
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v))
+        v.forEach((e, i) => {
+          at.push(`[${i}]`);
+          walk(e);
+          at.pop();
+        });
+      else if (v && typeof v === "object")
+        for (const [k, e] of Object.entries(v)) {
+          at.push(`.${k}`);
+          walk(e);
+          at.pop();
+        }
+      else if (typeof v === "string" && /^\/subscriptions\//i.test(v)) {
+        const named = declaredUnder(v.toLowerCase());
+        if (!named || named === r) return;
+        const path = pathOf();
+        if (MAY_COME_LATER.test(path) || waits(r).has(named.urn)) return;
+        out.push({
+          rule: "reference-not-awaited",
+          urn: r.urn,
+          name: r.name,
+          message: `${r.name}'s ${path} names ${v.toLowerCase() === named.id?.toLowerCase() ? named.name : `${v}, of ${named.name}`} (${named.id}) but ${r.name} does not wait for it: the engine may create ${r.name} first, and Azure refuses a reference to a resource that does not exist yet; pass ${named.name}'s id output instead of a plain string, or add dependsOn`,
+        });
+      }
+    };
+    walk(r.inputs);
   }
   return out;
 }
@@ -704,7 +776,7 @@ export function sharedAzureIds(records: readonly ResourceRecord[]): Hazard[] {
 
 /**
  * The hazards among a run's resources, in registration order, then the races between serialised children, the
- * children that do not wait for their parent and the resources declared twice (pure).
+ * children and the references that do not wait for what they name, and the resources declared twice (pure).
  */
 export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[] {
   const out: Hazard[] = [];
@@ -713,7 +785,14 @@ export function firstDeployHazards(records: readonly ResourceRecord[]): Hazard[]
       const message = rule.check(r, records);
       if (message) out.push({ rule: rule.id, urn: r.urn, name: r.name, message });
     }
-  return [...out, ...racingChildren(records), ...parentsNotAwaited(records), ...sharedAzureIds(records)];
+  const waits = waitsForOf(records);
+  return [
+    ...out,
+    ...racingChildren(records, waits),
+    ...parentsNotAwaited(records, waits),
+    ...referencesNotAwaited(records, waits),
+    ...sharedAzureIds(records),
+  ];
 }
 
 /** The preview's section. */
