@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   blocking,
+  blockingTitle,
   CHECKED_AT_DEPLOY,
   DISRUPTIVE_UPDATES,
   DATA_TYPES,
@@ -295,6 +296,81 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
           `${key}: no resource of dev or prod has the input ${p}`,
         );
     }
+  });
+
+  describe("deletions under a management lock", () => {
+    const VAULT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
+    const vault = { ...rec("azure-native:keyvault:Vault", "platform-kv"), id: VAULT };
+    const lock = rec("azure-native:authorization:ManagementLockByScope", "platform-kv-lock", {
+      id: `${VAULT}/providers/Microsoft.Authorization/locks/do-not-delete`,
+      inputs: { scope: VAULT, level: "CanNotDelete" },
+    });
+    const under = (type: string, name: string, path: string, extra: Partial<ResourceRecord> = {}) =>
+      rec(type, name, { id: `${VAULT.toUpperCase()}${path}`, ...extra });
+    const grant = under(
+      "azure-native:authorization:RoleAssignment",
+      "platform-kv-ra-reader",
+      "/providers/Microsoft.Authorization/roleAssignments/g",
+    );
+    const diag = under(
+      "azure-native:monitor:DiagnosticSetting",
+      "platform-kv-diag",
+      "/providers/Microsoft.Insights/diagnosticSettings/d",
+      { retainOnDelete: true },
+    );
+    const key = under("azure-native:keyvault:Key", "platform-key", "/keys/k");
+    const elsewhere = rec("azure-native:authorization:RoleAssignment", "other-ra", {
+      id: `${VAULT}2/providers/Microsoft.Authorization/roleAssignments/g`,
+    });
+
+    it("marks a deletion under the base's lock blocking, even with the lock dropped in the same change", () => {
+      const changes = plannedChanges([vault, lock, grant, diag, key, elsewhere], [vault]);
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.name, c.locked?.name, blocking(c)]),
+        [
+          // The lock's own deletion is not refused by itself.
+          ["delete", "platform-kv-lock", undefined, false],
+          ["delete", "platform-kv-ra-reader", "platform-kv-lock", true],
+          // Kept in Azure: nothing is deleted. A key goes through the vault's data plane, which locks do not cover.
+          ["forget", "platform-kv-diag", undefined, false],
+          ["delete", "platform-key", undefined, false],
+          ["delete", "other-ra", undefined, false],
+        ],
+      );
+      const text = formatChanges(changes, "prod", false);
+      assert.match(text, /1 of them would fail `pulumi up`/);
+      assert.equal(blockingTitle(changes[1]), "deleted under the lock platform-kv-lock");
+      assert.equal(blockingTitle({ ...changes[1], protected: true, kind: "replace" }), "protected resource replaced");
+      assert.match(
+        text,
+        /platform-kv-ra-reader \(azure-native:authorization:RoleAssignment\): deleted; under the lock platform-kv-lock \(on \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.KeyVault\/vaults\/kv\): Azure refuses its deletion \(ScopeLocked\), even with the lock dropped in the same change; lift the lock in an `up` of its own first/,
+      );
+    });
+
+    it("asks nothing of an update under the lock, nor of the locked resource's own update", () => {
+      const changed = (r: ResourceRecord) => ({ ...r, inputs: { ...r.inputs, tags: { t: "2" } } });
+      const changes = plannedChanges([vault, lock, grant], [changed(vault), lock, changed(grant)]);
+      assert.deepEqual(
+        changes.map((c) => [c.kind, c.name, c.locked]),
+        [
+          ["update", "platform-kv", undefined],
+          ["update", "platform-kv-ra-reader", undefined],
+        ],
+      );
+    });
+
+    it("prod: dropping a diagnostic setting of a locked vault is blocking", async () => {
+      const base = (await previewOf("prod")).run.resources;
+      const setting = base.find((r) => r.name === "platform-kv-diag") as ResourceRecord;
+      const [change] = plannedChanges(
+        base,
+        base.filter((r) => r !== setting),
+      );
+      assert.deepEqual(
+        [change.kind, change.name, change.locked?.name, blocking(change)],
+        ["delete", "platform-kv-diag", "platform-kv-lock", true],
+      );
+    });
   });
 
   it("says which are protected (the up refuses them) and stateful (their data goes), and when there are none", () => {

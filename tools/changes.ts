@@ -19,7 +19,8 @@ runCli(USAGE, async (argv) => {
   const { base, head } = args.values;
   if (!base || !head) throw new UsageError("--base and --head are required");
   const { readExportFile } = require("./lib/preview") as typeof import("./lib/preview");
-  const { blocking, formatChanges, plannedChanges } = require("./lib/changes") as typeof import("./lib/changes");
+  const { blocking, blockingTitle, formatChanges, plannedChanges } =
+    require("./lib/changes") as typeof import("./lib/changes");
   const h = readExportFile(head, "--head");
   const b = readExportFile(base, "--base");
   sameStackExports(b, h);
@@ -29,7 +30,7 @@ runCli(USAGE, async (argv) => {
   if (process.env.GITHUB_ACTIONS === "true")
     for (const c of changes.filter(blocking))
       console.log(
-        `::error title=${stack}: ${c.kind === "rename" ? "renamed without an alias" : `protected resource ${c.kind === "replace" ? "replaced" : c.kind === "forget" ? "forgotten (kept in Azure)" : "deleted"}`}::${c.name} (${c.type})${c.renamedTo ? ` -> ${c.renamedTo.name}` : ""}: pulumi up would fail or delete it (npm run changes; docs/ci.md, "The pull request's job summary")`,
+        `::error title=${stack}: ${blockingTitle(c)}::${c.name} (${c.type})${c.renamedTo ? ` -> ${c.renamedTo.name}` : ""}: pulumi up would fail or delete it (npm run changes; docs/ci.md, "The pull request's job summary")`,
       );
   if (args.values.markdown) writeFile(args.values.markdown, `${formatChanges(changes, stack, true)}\n`);
   if (args.values.json) writeFile(args.values.json, JSON.stringify(changes, null, 2) + "\n");

@@ -12,6 +12,9 @@
  *   alias; not a package's local resources (`time` waits, `random` values).
  * - Forgotten: one the base keeps on delete (`retainOnDelete`): it stays in Azure, unmanaged (a protected one still
  *   makes `up` fail).
+ * - Locked: a deletion (a delete, a replacement, a rename) of a resource under a management lock of the base, on
+ *   itself or on a resource it lies under (a role assignment or diagnostic setting on a locked vault): Azure refuses
+ *   it (`ScopeLocked`) even when the head drops the lock too, as nothing orders the two deletions.
  * - Replaced: a custom resource of both whose Azure id changed (a new name or resource group is a new resource), or
  *   whose value changed at a path the program declares `replaceOnChanges`, or at one the azure-native provider
  *   always replaces on (pulumi-azure-native provider/pkg/gen/replacement.go `forceNewMap`, plus `location`). The
@@ -41,6 +44,12 @@ export interface PlannedChange {
   readonly checked?: readonly string[];
   /** An update that interrupts a service (DISRUPTIVE_UPDATES): the changed path and what Azure does. */
   readonly disrupts?: readonly { readonly path: string; readonly what: string }[];
+  /**
+   * A deletion (a delete, a replacement, a rename) under a management lock of the base (on the resource itself or a
+   * scope above it): Azure refuses it (`ScopeLocked`) whether or not the head drops the lock, as nothing orders the
+   * two deletions. The lock's logical name and scope.
+   */
+  readonly locked?: { readonly name: string; readonly scope: string };
 }
 
 /**
@@ -115,7 +124,39 @@ export const DATA_TYPES: readonly string[] = [
 ];
 
 /** A change `pulumi up` refuses or that destroys what it should keep: a protected resource's, or a rename. */
-export const blocking = (c: PlannedChange) => c.kind === "rename" || (c.protected && c.kind !== "update");
+export const blocking = (c: PlannedChange) =>
+  c.kind === "rename" || ((c.protected || c.locked !== undefined) && c.kind !== "update");
+
+/**
+ * Types azure-native deletes through the service's data plane, which management locks do not cover ("locks only
+ * apply to control plane operations", azure-resource-manager/management/lock-resources): Key Vault keys and secrets
+ * have no ARM DELETE (pulumi-azure-native custom_keyvault.go).
+ */
+const DATA_PLANE_DELETES: readonly string[] = ["azure-native:keyvault:Key", "azure-native:keyvault:Secret"];
+
+/** What makes a blocking change fail `pulumi up`, for its annotation's title (`npm run changes` in GitHub Actions). */
+export function blockingTitle(c: PlannedChange): string {
+  if (c.kind === "rename") return "renamed without an alias";
+  const done = c.kind === "replace" ? "replaced" : c.kind === "forget" ? "forgotten (kept in Azure)" : "deleted";
+  return c.protected ? `protected resource ${done}` : `${done} under the lock ${c.locked?.name ?? "?"}`;
+}
+
+/** The base's management locks, by the scope each covers (lower case: Azure compares ids without case). */
+function locksOf(base: readonly ResourceRecord[]): { readonly name: string; readonly scope: string }[] {
+  return base
+    .filter((r) => r.type === "azure-native:authorization:ManagementLockByScope" && typeof r.inputs.scope === "string")
+    .map((r) => ({ name: r.name, scope: r.inputs.scope as string }));
+}
+
+/** The lock of `locks` whose scope is `id` or holds it (a child, an extension resource), if any. */
+function lockOver(id: string | undefined, locks: readonly { readonly name: string; readonly scope: string }[]) {
+  const own = id?.toLowerCase();
+  if (!own) return undefined;
+  return locks.find((l) => {
+    const scope = l.scope.toLowerCase();
+    return own === scope || own.startsWith(`${scope}/`);
+  });
+}
 
 /** Property paths the azure-native provider replaces on, whatever the API spec says (replacement.go, `location`). */
 export const PROVIDER_FORCE_NEW: Readonly<Record<string, readonly string[]>> = {
@@ -211,17 +252,31 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
   const heads = new Map(head.map((r) => [r.urn, r]));
   const stateful = new Set<string>(DATA_TYPES);
   const { movedTo, renamedTo } = counterparts(base, head);
+  const locks = locksOf(base);
   const out: PlannedChange[] = [];
   for (const b of base) {
     if (!b.custom || !inAzure(b)) continue;
     // A resource moved through an alias is compared with its new self, as Pulumi diffs the moved resource.
     const h = heads.get(b.urn) ?? movedTo(b);
-    const common = { urn: b.urn, type: b.type, name: b.name, protected: b.protect, stateful: stateful.has(b.type) };
+    // A lock does not cover its own deletion (locks are managed apart from what they lock).
+    const lock =
+      b.type === "azure-native:authorization:ManagementLockByScope" || DATA_PLANE_DELETES.includes(b.type)
+        ? undefined
+        : lockOver(b.id, locks);
+    const common = {
+      urn: b.urn,
+      type: b.type,
+      name: b.name,
+      protected: b.protect,
+      stateful: stateful.has(b.type),
+    };
+    // What deletes in Azure carries the lock that refuses it; an update or a forget deletes nothing.
+    const deleting = { ...common, ...(lock ? { locked: lock } : {}) };
     if (!h) {
       const renamed = renamedTo(b);
-      if (renamed) out.push({ kind: "rename", ...common, renamedTo: { urn: renamed.urn, name: renamed.name } });
+      if (renamed) out.push({ kind: "rename", ...deleting, renamedTo: { urn: renamed.urn, name: renamed.name } });
       // `retainOnDelete`: Pulumi forgets it and leaves it in Azure.
-      else out.push({ kind: b.retainOnDelete ? "forget" : "delete", ...common });
+      else out.push(b.retainOnDelete ? { kind: "forget", ...common } : { kind: "delete", ...deleting });
       continue;
     }
     const [before, after] = [withoutPaths(b.inputs, h.ignoreChanges), withoutPaths(h.inputs, h.ignoreChanges)];
@@ -237,7 +292,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       if (was === undefined && is === undefined) continue;
       if (canonical(was) !== canonical(is)) because.push(p);
     }
-    if (because.length > 0) out.push({ kind: "replace", ...common, because });
+    if (because.length > 0) out.push({ kind: "replace", ...deleting, because });
     else if (canonical(before) !== canonical(after)) {
       const checked = checkedAtDeploy(h.type, h.name).filter(
         (p) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)),
@@ -275,6 +330,9 @@ function line(c: PlannedChange, markdown: boolean): string {
   const flags = [
     c.stateful ? "stateful: its data goes with it" : undefined,
     c.protected ? "protected: `pulumi up` refuses it until a reviewed change unprotects it" : undefined,
+    c.locked
+      ? `under the lock ${code(c.locked.name)} (on ${code(c.locked.scope)}): Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift the lock in an \`up\` of its own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
+      : undefined,
   ].filter(Boolean);
   const name = markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`;
   return `${markdown ? "- " : "  "}${name}: ${what}${flags.length ? `; ${flags.join("; ")}` : ""}`;
