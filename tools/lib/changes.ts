@@ -128,9 +128,10 @@ export const blocking = (c: PlannedChange) =>
   c.kind === "rename" || ((c.protected || c.locked !== undefined) && c.kind !== "update");
 
 /**
- * Types azure-native deletes through the service's data plane, which management locks do not cover ("locks only
- * apply to control plane operations", azure-resource-manager/management/lock-resources): Key Vault keys and secrets
- * have no ARM DELETE (pulumi-azure-native custom_keyvault.go).
+ * Types azure-native deletes through the service's data plane, which management locks do not cover (they apply to
+ * requests to Resource Manager, management.azure.com: azure-resource-manager/management/lock-resources): Key Vault
+ * keys and secrets have no ARM DELETE, and the provider deletes them with the vault's key and secret clients
+ * (pulumi-azure-native provider/pkg/resources/customresources/custom_keyvault.go).
  */
 const DATA_PLANE_DELETES: readonly string[] = ["azure-native:keyvault:Key", "azure-native:keyvault:Secret"];
 
