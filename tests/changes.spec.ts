@@ -300,17 +300,21 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
 
   describe("deletions under a management lock", () => {
     const VAULT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv";
-    const vault = { ...rec("azure-native:keyvault:Vault", "platform-kv"), id: VAULT };
-    const lock = rec("azure-native:authorization:ManagementLockByScope", "platform-kv-lock", {
-      id: `${VAULT}/providers/Microsoft.Authorization/locks/do-not-delete`,
-      inputs: { scope: VAULT, level: "CanNotDelete" },
-    });
+    const ACCOUNT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st";
+    const vault = { ...rec("azure-native:keyvault:Vault", "platform-kv"), id: VAULT, protect: true };
+    const lockOn = (name: string, scope: string) =>
+      rec("azure-native:authorization:ManagementLockByScope", name, {
+        id: `${scope}/providers/Microsoft.Authorization/locks/do-not-delete`,
+        inputs: { scope, level: "CanNotDelete" },
+      });
+    const lock = lockOn("platform-kv-lock", VAULT);
     const under = (type: string, name: string, path: string, extra: Partial<ResourceRecord> = {}) =>
       rec(type, name, { id: `${VAULT.toUpperCase()}${path}`, ...extra });
     const grant = under(
       "azure-native:authorization:RoleAssignment",
       "platform-kv-ra-reader",
       "/providers/Microsoft.Authorization/roleAssignments/g",
+      { inputs: { principalId: "p1" }, replaceOnChanges: ["principalId"] },
     );
     const diag = under(
       "azure-native:monitor:DiagnosticSetting",
@@ -322,15 +326,16 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     const elsewhere = rec("azure-native:authorization:RoleAssignment", "other-ra", {
       id: `${VAULT}2/providers/Microsoft.Authorization/roleAssignments/g`,
     });
+    const names = (c: { readonly locked?: readonly { readonly name: string }[] }) => c.locked?.map((l) => l.name);
 
-    it("marks a deletion under the base's lock blocking, even with the lock dropped in the same change", () => {
+    it("marks a deletion under a locked resource blocking, even with the lock dropped in the same change", () => {
       const changes = plannedChanges([vault, lock, grant, diag, key, elsewhere], [vault]);
       assert.deepEqual(
-        changes.map((c) => [c.kind, c.name, c.locked?.name, blocking(c)]),
+        changes.map((c) => [c.kind, c.name, names(c), blocking(c)]),
         [
           // The lock's own deletion is not refused by itself.
           ["delete", "platform-kv-lock", undefined, false],
-          ["delete", "platform-kv-ra-reader", "platform-kv-lock", true],
+          ["delete", "platform-kv-ra-reader", ["platform-kv-lock"], true],
           // Kept in Azure: nothing is deleted. A key goes through the vault's data plane, which locks do not cover.
           ["forget", "platform-kv-diag", undefined, false],
           ["delete", "platform-key", undefined, false],
@@ -343,8 +348,76 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       assert.equal(blockingTitle({ ...changes[1], protected: true, kind: "replace" }), "protected resource replaced");
       assert.match(
         text,
-        /platform-kv-ra-reader \(azure-native:authorization:RoleAssignment\): deleted; under the lock platform-kv-lock \(on \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.KeyVault\/vaults\/kv\): Azure refuses its deletion \(ScopeLocked\), even with the lock dropped in the same change; lift the lock in an `up` of its own first/,
+        /platform-kv-ra-reader \(azure-native:authorization:RoleAssignment\): deleted; under the lock platform-kv-lock \(on \/subscriptions\/s\/resourceGroups\/rg\/providers\/Microsoft\.KeyVault\/vaults\/kv\): Azure refuses its deletion \(ScopeLocked\), even with the lock dropped in the same change; lift it in an `up` of its own first/,
       );
+    });
+
+    it("marks a replacement and a rename under the lock, not the locked resource's own deletion (its lock goes first)", () => {
+      const regranted = { ...grant, inputs: { principalId: "p2" } };
+      const renamed = { ...grant, urn: `${grant.urn}-new`, name: "platform-kv-ra-reader-new" };
+      const gone = { ...vault, protect: false };
+      assert.deepEqual(
+        [
+          ...plannedChanges([vault, lock, grant], [vault, lock, regranted]),
+          ...plannedChanges([vault, lock, grant], [vault, lock, renamed]),
+          ...plannedChanges([gone, lock], []),
+        ].map((c) => [c.kind, c.name, names(c), blocking(c)]),
+        [
+          ["replace", "platform-kv-ra-reader", ["platform-kv-lock"], true],
+          ["rename", "platform-kv-ra-reader", ["platform-kv-lock"], true],
+          ["delete", "platform-kv", undefined, false],
+          ["delete", "platform-kv-lock", undefined, false],
+        ],
+      );
+    });
+
+    it("counts a lock the change adds (deletes run after creates), and names every lock above, outermost first", () => {
+      assert.deepEqual(plannedChanges([vault, grant], [vault, lock]).map(names), [["platform-kv-lock"]]);
+      const SERVER = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql";
+      const DB = `${SERVER}/databases/db`;
+      const setting = rec("azure-native:monitor:DiagnosticSetting", "db-diag", {
+        id: `${DB}/providers/Microsoft.Insights/diagnosticSettings/d`,
+      });
+      const [change] = plannedChanges([lockOn("db-lock", DB), lockOn("server-lock", SERVER), setting], []).filter(
+        (c) => c.name === "db-diag",
+      );
+      assert.deepEqual(names(change), ["server-lock", "db-lock"]);
+      assert.equal(blockingTitle(change), "deleted under the locks server-lock, db-lock");
+      assert.match(formatChanges([change], "prod", false), /lift them in an `up` of their own first/);
+    });
+
+    it("marks a private endpoint whose target is locked (its connection there goes with it)", () => {
+      const endpoint = rec("azure-native:network:PrivateEndpoint", "lake-pep", {
+        id: "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pep",
+        inputs: { privateLinkServiceConnections: [{ privateLinkServiceId: ACCOUNT, groupIds: ["blob"] }] },
+      });
+      const managed = rec("azure-native:datafactory:ManagedPrivateEndpoint", "etl-mpe-lake", {
+        id: "/subscriptions/s/resourceGroups/etl/providers/Microsoft.DataFactory/factories/adf/managedVirtualNetworks/default/managedPrivateEndpoints/lake",
+        inputs: { properties: { privateLinkResourceId: ACCOUNT, groupId: "dfs" } },
+      });
+      const accountLock = lockOn("lake-lock", ACCOUNT);
+      assert.deepEqual(
+        plannedChanges([accountLock, endpoint, managed], [accountLock]).map((c) => [c.name, names(c)]),
+        [
+          ["lake-pep", ["lake-lock"]],
+          ["etl-mpe-lake", ["lake-lock"]],
+        ],
+      );
+      assert.deepEqual(plannedChanges([endpoint, managed], []).map(names), [undefined, undefined]);
+    });
+
+    it("asks nothing of a setting azure-native puts back to its default instead of deleting", () => {
+      const blob = rec("azure-native:storage:BlobServiceProperties", "lake-blob", {
+        id: `${ACCOUNT}/blobServices/default`,
+      });
+      const retention = rec("azure-native:sql:LongTermRetentionPolicy", "db-ltr", {
+        id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql/databases/db/backupLongTermRetentionPolicies/default",
+      });
+      const locks = [
+        lockOn("lake-lock", ACCOUNT),
+        lockOn("server-lock", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql"),
+      ];
+      assert.deepEqual(plannedChanges([...locks, blob, retention], locks).map(names), [undefined, undefined]);
     });
 
     it("asks nothing of an update under the lock, nor of the locked resource's own update", () => {
@@ -359,16 +432,21 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
       );
     });
 
-    it("prod: dropping a diagnostic setting of a locked vault is blocking", async () => {
+    it("prod: dropping a diagnostic setting of a locked vault, or the lake's private endpoint, is blocking", async () => {
       const base = (await previewOf("prod")).run.resources;
-      const setting = base.find((r) => r.name === "platform-kv-diag") as ResourceRecord;
-      const [change] = plannedChanges(
-        base,
-        base.filter((r) => r !== setting),
-      );
+      const dropped = base.filter((r) => r.name === "platform-kv-diag" || r.name === "olap-lake-blob-pep");
+      assert.equal(dropped.length, 2);
       assert.deepEqual(
-        [change.kind, change.name, change.locked?.name, blocking(change)],
-        ["delete", "platform-kv-diag", "platform-kv-lock", true],
+        plannedChanges(
+          base,
+          base.filter((r) => !dropped.includes(r)),
+        )
+          .filter((c) => c.kind === "delete" && dropped.some((d) => d.urn === c.urn))
+          .map((c) => [c.name, names(c), blocking(c)]),
+        [
+          ["platform-kv-diag", ["platform-kv-lock"], true],
+          ["olap-lake-blob-pep", ["olap-lake-lock"], true],
+        ].sort((a, b) => base.findIndex((r) => r.name === a[0]) - base.findIndex((r) => r.name === b[0])),
       );
     });
   });

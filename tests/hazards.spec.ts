@@ -766,13 +766,30 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       const hazards = ofRule("parent-not-awaited", [group, server, database, grant]);
       assert.deepEqual(
         hazards.map((h) => h.name),
-        [database.name, grant.name, grant.name],
+        [database.name, grant.name],
       );
       assert.match(hazards[0].message, new RegExp(`^${database.name} lies under ${server.name} \\(${SERVER}\\)`));
       assert.match(hazards[0].message, /does not wait for it.*dependsOn$/);
-      // The grant waits for neither the resource group nor the server it lies under (outermost first).
-      assert.match(hazards[1].message, new RegExp(`lies under ${group.name} `));
-      assert.match(hazards[2].message, new RegExp(`lies under ${server.name} `));
+      // The grant waits for neither the server nor the resource group: named once, for the nearest (waiting for it
+      // brings the outer ones), and not again by the reference rule for its scope.
+      assert.match(hazards[1].message, new RegExp(`lies under ${server.name} `));
+      assert.deepEqual(
+        ofRule("reference-not-awaited", [group, server, database, { ...grant, inputs: { scope: SERVER } }]),
+        [],
+      );
+      // A grant that waits for the server but not the group still waits for what matters.
+      const waiting = at(
+        "azure-native:authorization:RoleAssignment",
+        `${SERVER}/providers/Microsoft.Authorization/roleAssignments/h`,
+        [server],
+      );
+      assert.deepEqual(found([group, server, waiting]), []);
+    });
+
+    it("takes a custom resource that is a child's Pulumi parent for one it waits for", () => {
+      const server = at("azure-native:sql:Server", SERVER);
+      const database = { ...at("azure-native:sql:Database", `${SERVER}/databases/db`), parent: server.urn };
+      assert.deepEqual(found([server, database]), []);
     });
 
     it("passes a child that waits for its parent directly or through others, in any case", () => {
@@ -797,9 +814,16 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       assert.deepEqual(found([account, blob, alone]), [alone.name]);
     });
 
-    it("leaves out ids not known yet", () => {
-      const server = at("azure-native:sql:Server", `${UNKNOWN}`);
-      assert.deepEqual(found([server, at("azure-native:sql:Database", `${UNKNOWN}/databases/db`)]), []);
+    it("leaves out ids not known yet, and what is not an Azure resource", () => {
+      const unknown = `${RG}/providers/Microsoft.Sql/servers/${UNKNOWN}`;
+      assert.deepEqual(
+        found([at("azure-native:sql:Server", unknown), at("azure-native:sql:Database", `${unknown}/databases/db`)]),
+        [],
+      );
+      assert.deepEqual(
+        found([at("azuread:index/group:Group", SERVER), at("azure-native:sql:Database", `${SERVER}/databases/db`)]),
+        [],
+      );
     });
   });
 
@@ -836,6 +860,34 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
         `${VNET}x`,
       );
       assert.deepEqual(found([gateway]), []);
+    });
+
+    it("names the nearest resource of the program an id lies under, past a storage service singleton to its account", () => {
+      const RG = "/subscriptions/s/resourceGroups/rg";
+      const VNET = SUBNET.replace("/subnets/pe", "");
+      const group = record("azure-native:resources:ResourceGroup", {}, RG);
+      const vnet = waitingFor(record("azure-native:network:VirtualNetwork", {}, VNET), [group]);
+      const pe = endpoint([group]);
+      assert.match(found([group, vnet, pe])[0], new RegExp(`names ${SUBNET}, of ${vnet.name} \\(${VNET}\\)`));
+      const account = record("azure-native:storage:StorageAccount", {}, ACCOUNT);
+      const blob = waitingFor(
+        record("azure-native:storage:BlobServiceProperties", {}, `${ACCOUNT}/blobServices/default`),
+        [account],
+      );
+      const diag = (after: ResourceRecord[]) =>
+        waitingFor(
+          record("azure-native:monitor:DiagnosticSetting", { resourceUri: `${ACCOUNT}/blobServices/default` }),
+          after,
+        );
+      assert.deepEqual(found([account, blob, diag([account])]), []);
+      assert.match(found([account, blob, diag([])])[0], new RegExp(`of ${account.name} \\(${ACCOUNT}\\)`));
+    });
+
+    it("reads Azure resources' inputs only (a time wait's trigger is no reference), and no unknown id", () => {
+      const sleep = record("time:index/sleep:Sleep", { triggers: { scope: SUBNET } });
+      assert.deepEqual(found([subnet, sleep]), []);
+      const unknownSubnet = record("azure-native:network:Subnet", {}, `${SUBNET}${UNKNOWN}`);
+      assert.deepEqual(found([unknownSubnet, endpoint([], `${SUBNET}${UNKNOWN}`)]), []);
     });
 
     it("passes one that waits, directly or through others, and asks nothing of a resource instance rule", () => {

@@ -12,9 +12,12 @@
  *   alias; not a package's local resources (`time` waits, `random` values).
  * - Forgotten: one the base keeps on delete (`retainOnDelete`): it stays in Azure, unmanaged (a protected one still
  *   makes `up` fail).
- * - Locked: a deletion (a delete, a replacement, a rename) of a resource under a management lock of the base, on
- *   itself or on a resource it lies under (a role assignment or diagnostic setting on a locked vault): Azure refuses
- *   it (`ScopeLocked`) even when the head drops the lock too, as nothing orders the two deletions.
+ * - Locked: a deletion (a delete, a replacement, a rename) of a resource that lies under a resource locked in the base
+ *   or the head (a role assignment or diagnostic setting of a locked vault), or of a private endpoint whose target is
+ *   locked (its connection there is deleted with it): Azure refuses it (`ScopeLocked`). Pulumi deletes after it
+ *   creates (a lock the change adds is in force), and nothing orders a lock's deletion before a sibling's (both wait
+ *   only for the locked resource), so dropping the lock in the same change does not help. The locked resource's own
+ *   deletion is not counted: its lock waits for it, so Pulumi deletes the lock first (it is protected anyway).
  * - Replaced: a custom resource of both whose Azure id changed (a new name or resource group is a new resource), or
  *   whose value changed at a path the program declares `replaceOnChanges`, or at one the azure-native provider
  *   always replaces on (pulumi-azure-native provider/pkg/gen/replacement.go `forceNewMap`, plus `location`). The
@@ -45,11 +48,10 @@ export interface PlannedChange {
   /** An update that interrupts a service (DISRUPTIVE_UPDATES): the changed path and what Azure does. */
   readonly disrupts?: readonly { readonly path: string; readonly what: string }[];
   /**
-   * A deletion (a delete, a replacement, a rename) under a management lock of the base (on the resource itself or a
-   * scope above it): Azure refuses it (`ScopeLocked`) whether or not the head drops the lock, as nothing orders the
-   * two deletions. The lock's logical name and scope.
+   * A deletion (a delete, a replacement, a rename) Azure refuses with `ScopeLocked`: every management lock, of the base
+   * or the head, on a resource above it or on a private endpoint's target (logical name and scope, outermost first).
    */
-  readonly locked?: { readonly name: string; readonly scope: string };
+  readonly locked?: readonly Lock[];
 }
 
 /**
@@ -127,36 +129,86 @@ export const DATA_TYPES: readonly string[] = [
 export const blocking = (c: PlannedChange) =>
   c.kind === "rename" || ((c.protected || c.locked !== undefined) && c.kind !== "update");
 
+/** A management lock: its logical name and the id of what it locks. */
+export interface Lock {
+  readonly name: string;
+  readonly scope: string;
+}
+
 /**
- * Types azure-native deletes through the service's data plane, which management locks do not cover (they apply to
- * requests to Resource Manager, management.azure.com: azure-resource-manager/management/lock-resources): Key Vault
- * keys and secrets have no ARM DELETE, and the provider deletes them with the vault's key and secret clients
- * (pulumi-azure-native provider/pkg/resources/customresources/custom_keyvault.go).
+ * Types whose deletion sends Azure no ARM DELETE, which is all a `CanNotDelete` lock refuses ("authorized users can
+ * read and modify a resource, but they can't delete it"; locks apply to Resource Manager requests, not to a
+ * service's data plane: azure-resource-manager/management/lock-resources). Key Vault keys and secrets have no ARM
+ * DELETE: azure-native deletes them with the vault's key and secret clients (pulumi-azure-native
+ * provider/pkg/resources/customresources/custom_keyvault.go). Settings Azure creates with their parent are put back to
+ * their default state by a PUT, or left (SQL database TDE), never deleted (provider/pkg/openapi/defaults/
+ * defaultResourcesState.go); a site's app settings and publishing policies have no DELETE in their API.
  */
-const DATA_PLANE_DELETES: readonly string[] = ["azure-native:keyvault:Key", "azure-native:keyvault:Secret"];
+const NOT_DELETED_IN_AZURE: readonly string[] = [
+  "azure-native:keyvault:Key",
+  "azure-native:keyvault:Secret",
+  "azure-native:eventhub:NamespaceNetworkRuleSet",
+  "azure-native:sql:BackupShortTermRetentionPolicy",
+  "azure-native:sql:DataMaskingPolicy",
+  "azure-native:sql:EncryptionProtector",
+  "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy",
+  "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+  "azure-native:sql:LongTermRetentionPolicy",
+  "azure-native:sql:ServerSecurityAlertPolicy",
+  "azure-native:sql:TransparentDataEncryption",
+  "azure-native:storage:BlobServiceProperties",
+  "azure-native:synapse:SqlPoolTransparentDataEncryption",
+  "azure-native:web:WebAppApplicationSettings",
+  "azure-native:web:WebAppFtpAllowed",
+  "azure-native:web:WebAppScmAllowed",
+];
 
 /** What makes a blocking change fail `pulumi up`, for its annotation's title (`npm run changes` in GitHub Actions). */
 export function blockingTitle(c: PlannedChange): string {
   if (c.kind === "rename") return "renamed without an alias";
   const done = c.kind === "replace" ? "replaced" : c.kind === "forget" ? "forgotten (kept in Azure)" : "deleted";
-  return c.protected ? `protected resource ${done}` : `${done} under the lock ${c.locked?.name ?? "?"}`;
+  return c.protected
+    ? `protected resource ${done}`
+    : `${done} under the lock${(c.locked ?? []).length > 1 ? "s" : ""} ${(c.locked ?? []).map((l) => l.name).join(", ")}`;
 }
 
-/** The base's management locks, by the scope each covers (lower case: Azure compares ids without case). */
-function locksOf(base: readonly ResourceRecord[]): { readonly name: string; readonly scope: string }[] {
-  return base
-    .filter((r) => r.type === "azure-native:authorization:ManagementLockByScope" && typeof r.inputs.scope === "string")
-    .map((r) => ({ name: r.name, scope: r.inputs.scope as string }));
+/** The management locks of the base and the head (by URN: one declared in both is one lock). */
+function locksOf(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): Lock[] {
+  const locks = new Map<string, Lock>();
+  for (const r of [...base, ...head])
+    if (r.type === "azure-native:authorization:ManagementLockByScope" && typeof r.inputs.scope === "string")
+      locks.set(r.urn, { name: r.name, scope: r.inputs.scope });
+  return [...locks.values()];
 }
 
-/** The lock of `locks` whose scope is `id` or holds it (a child, an extension resource), if any. */
-function lockOver(id: string | undefined, locks: readonly { readonly name: string; readonly scope: string }[]) {
-  const own = id?.toLowerCase();
-  if (!own) return undefined;
-  return locks.find((l) => {
-    const scope = l.scope.toLowerCase();
-    return own === scope || own.startsWith(`${scope}/`);
+/** The ARM ids a private endpoint's deletion also deletes a connection under: its targets. */
+function endpointTargets(r: ResourceRecord): string[] {
+  const links = ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"].flatMap((k) => {
+    const list = r.inputs[k];
+    return Array.isArray(list) ? list : [];
   });
+  const ids =
+    r.type === "azure-native:network:PrivateEndpoint"
+      ? links.map((c) => (c as { privateLinkServiceId?: unknown }).privateLinkServiceId)
+      : r.type === "azure-native:datafactory:ManagedPrivateEndpoint"
+        ? [(r.inputs.properties as { privateLinkResourceId?: unknown } | undefined)?.privateLinkResourceId]
+        : [];
+  return ids.filter((id): id is string => typeof id === "string");
+}
+
+/**
+ * The locks that refuse deleting `r` (pure): those on a resource above it, not on itself (its own lock waits for it,
+ * so Pulumi deletes the lock first), and those on a private endpoint's target or above it; outermost first, each once.
+ */
+function locksOver(r: ResourceRecord, locks: readonly Lock[]): Lock[] {
+  if (r.type === "azure-native:authorization:ManagementLockByScope" || NOT_DELETED_IN_AZURE.includes(r.type)) return [];
+  const under = (id: string, strictly: boolean) =>
+    locks.filter((l) => {
+      const [own, scope] = [id.toLowerCase(), l.scope.toLowerCase()];
+      return own.startsWith(`${scope}/`) || (!strictly && own === scope);
+    });
+  const found = new Set([...(r.id ? under(r.id, true) : []), ...endpointTargets(r).flatMap((t) => under(t, false))]);
+  return [...found].sort((a, b) => a.scope.length - b.scope.length);
 }
 
 /** Property paths the azure-native provider replaces on, whatever the API spec says (replacement.go, `location`). */
@@ -253,17 +305,13 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
   const heads = new Map(head.map((r) => [r.urn, r]));
   const stateful = new Set<string>(DATA_TYPES);
   const { movedTo, renamedTo } = counterparts(base, head);
-  const locks = locksOf(base);
+  const locks = locksOf(base, head);
   const out: PlannedChange[] = [];
   for (const b of base) {
     if (!b.custom || !inAzure(b)) continue;
     // A resource moved through an alias is compared with its new self, as Pulumi diffs the moved resource.
     const h = heads.get(b.urn) ?? movedTo(b);
-    // A lock does not cover its own deletion (locks are managed apart from what they lock).
-    const lock =
-      b.type === "azure-native:authorization:ManagementLockByScope" || DATA_PLANE_DELETES.includes(b.type)
-        ? undefined
-        : lockOver(b.id, locks);
+    const lock = locksOver(b, locks);
     const common = {
       urn: b.urn,
       type: b.type,
@@ -272,7 +320,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       stateful: stateful.has(b.type),
     };
     // What deletes in Azure carries the lock that refuses it; an update or a forget deletes nothing.
-    const deleting = { ...common, ...(lock ? { locked: lock } : {}) };
+    const deleting = { ...common, ...(lock.length > 0 ? { locked: lock } : {}) };
     if (!h) {
       const renamed = renamedTo(b);
       if (renamed) out.push({ kind: "rename", ...deleting, renamedTo: { urn: renamed.urn, name: renamed.name } });
@@ -332,7 +380,7 @@ function line(c: PlannedChange, markdown: boolean): string {
     c.stateful ? "stateful: its data goes with it" : undefined,
     c.protected ? "protected: `pulumi up` refuses it until a reviewed change unprotects it" : undefined,
     c.locked
-      ? `under the lock ${code(c.locked.name)} (on ${code(c.locked.scope)}): Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift the lock in an \`up\` of its own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
+      ? `under ${c.locked.map((l) => `the lock ${code(l.name)} (on ${code(l.scope)})`).join(" and ")}: Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift ${c.locked.length > 1 ? "them" : "it"} in an \`up\` of ${c.locked.length > 1 ? "their" : "its"} own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
       : undefined,
   ].filter(Boolean);
   const name = markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`;

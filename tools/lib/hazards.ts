@@ -593,15 +593,18 @@ function primaryDatabase(r: ResourceRecord): { readonly several: readonly (reado
 }
 
 /**
- * Every resource `r` waits for, directly or through others (the engine's order). The memo holds a set before it is
- * complete, which is only right on an acyclic graph: Pulumi refuses cycles, so a run's dependencies have none.
+ * Every resource `r` waits for, directly or through others (the engine's order): its dependencies, and a custom
+ * resource that is its Pulumi parent (the Node SDK registers a child once its parent's URN resolves, after the
+ * parent's registration). The memo holds a set before it is complete, which is only right on an acyclic graph: Pulumi
+ * refuses cycles, so a run's dependencies have none.
  */
 function ancestors(r: ResourceRecord, byUrn: ReadonlyMap<string, ResourceRecord>, memo: Map<string, Set<string>>) {
   const known = memo.get(r.urn);
   if (known) return known;
   const set = new Set<string>();
   memo.set(r.urn, set);
-  for (const d of r.dependencies) {
+  const parent = r.parent ? byUrn.get(r.parent) : undefined;
+  for (const d of parent?.custom ? [...r.dependencies, parent.urn] : r.dependencies) {
     set.add(d);
     const dep = byUrn.get(d);
     if (dep) for (const a of ancestors(dep, byUrn, memo)) set.add(a);
@@ -671,8 +674,9 @@ export function parentsNotAwaited(records: readonly ResourceRecord[], waits: Wai
   const byId = new Map(azure.map((r) => [(r.id as string).toLowerCase(), r]));
   const out: Hazard[] = [];
   for (const r of azure) {
+    // The nearest resource it lies under that it does not wait for (waiting for it usually brings the outer ones).
     const segments = (r.id as string).toLowerCase().split("/");
-    for (let i = 3; i < segments.length - 1; i++) {
+    for (let i = segments.length - 1; i > 3; i--) {
       const id = segments.slice(0, i).join("/");
       const parent = byId.get(id);
       if (!parent || parent === r || IMPLICIT_CHILD.test(id)) continue;
@@ -683,13 +687,19 @@ export function parentsNotAwaited(records: readonly ResourceRecord[], waits: Wai
         name: r.name,
         message: `${r.name} lies under ${parent.name} (${parent.id}) but does not wait for it: the engine may create it first, and Azure refuses a child of a resource that does not exist yet; pass ${parent.name}'s outputs (its name or id) instead of a plain string, or add dependsOn`,
       });
+      break;
     }
   }
   return out;
 }
 
-/** Input paths that name a resource which may be created later: a storage account's resource instance rules. */
-const MAY_COME_LATER = /^(networkRuleSet|networkAcls)\.resourceAccessRules\[\d+\]\.resourceId$/;
+/**
+ * Input paths that name a resource which may be created later, or hold an id as data: a storage account's resource
+ * instance rules and a Cosmos DB account's network bypass (each names a service that needs the account first), and
+ * a Data Factory global parameter's value (a string the pipelines read).
+ */
+const MAY_COME_LATER =
+  /^(networkRuleSet\.resourceAccessRules\[\d+\]\.resourceId|networkAclBypassResourceIds\[\d+\]|globalParameters\.[^.]+\.value)$/;
 
 /**
  * Resources whose inputs name another resource of the program by its ARM id (anywhere in the inputs, without case)
@@ -719,7 +729,9 @@ export function referencesNotAwaited(
   // The path is kept as a stack of segments and written out only for a reference (inputs hold whole pipelines).
   const at: string[] = [];
   const pathOf = () => at.join("").replace(/^\./, "");
-  for (const r of records.filter((x) => x.custom)) {
+  for (const r of records.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
+    // What it lies under is the parent rule's to report.
+    const own = r.id?.toLowerCase() ?? "";
     const walk = (v: unknown): void => {
       if (Array.isArray(v))
         v.forEach((e, i) => {
@@ -735,7 +747,7 @@ export function referencesNotAwaited(
         }
       else if (typeof v === "string" && /^\/subscriptions\//i.test(v)) {
         const named = declaredUnder(v.toLowerCase());
-        if (!named || named === r) return;
+        if (!named || named === r || own.startsWith(`${named.id?.toLowerCase()}/`)) return;
         const path = pathOf();
         if (MAY_COME_LATER.test(path) || waits(r).has(named.urn)) return;
         out.push({
