@@ -125,7 +125,10 @@ export const DATA_TYPES: readonly string[] = [
   "azure-native:keyvault:Secret",
 ];
 
-/** A change `pulumi up` refuses or that destroys what it should keep: a protected resource's, or a rename. */
+/**
+ * A change `pulumi up` refuses or that destroys what it should keep: a protected resource's, a deletion under a lock,
+ * or a rename.
+ */
 export const blocking = (c: PlannedChange) =>
   c.kind === "rename" || ((c.protected || c.locked !== undefined) && c.kind !== "update");
 
