@@ -404,6 +404,10 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
         ],
       );
       assert.deepEqual(plannedChanges([endpoint, managed], []).map(names), [undefined, undefined]);
+      assert.match(
+        formatChanges(plannedChanges([accountLock, endpoint], [accountLock]), "prod", false),
+        /lake-pep \(azure-native:network:PrivateEndpoint\): deleted; its connection on its target goes with it, under the lock lake-lock/,
+      );
     });
 
     it("asks nothing of a setting azure-native puts back to its default instead of deleting", () => {

@@ -184,6 +184,12 @@ function locksOf(base: readonly ResourceRecord[], head: readonly ResourceRecord[
   return [...locks.values()];
 }
 
+/** Private endpoints: deleting one deletes its connection on its target too. */
+const ENDPOINT_TYPES: readonly string[] = [
+  "azure-native:network:PrivateEndpoint",
+  "azure-native:datafactory:ManagedPrivateEndpoint",
+];
+
 /** The ARM ids a private endpoint's deletion also deletes a connection under: its targets. */
 function endpointTargets(r: ResourceRecord): string[] {
   const links = ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"].flatMap((k) => {
@@ -383,7 +389,7 @@ function line(c: PlannedChange, markdown: boolean): string {
     c.stateful ? "stateful: its data goes with it" : undefined,
     c.protected ? "protected: `pulumi up` refuses it until a reviewed change unprotects it" : undefined,
     c.locked
-      ? `under ${c.locked.map((l) => `the lock ${code(l.name)} (on ${code(l.scope)})`).join(" and ")}: Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift ${c.locked.length > 1 ? "them" : "it"} in an \`up\` of ${c.locked.length > 1 ? "their" : "its"} own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
+      ? `${ENDPOINT_TYPES.includes(c.type) ? "its connection on its target goes with it, " : ""}under ${c.locked.map((l) => `the lock ${code(l.name)} (on ${code(l.scope)})`).join(" and ")}: Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift ${c.locked.length > 1 ? "them" : "it"} in an \`up\` of ${c.locked.length > 1 ? "their" : "its"} own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
       : undefined,
   ].filter(Boolean);
   const name = markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`;
