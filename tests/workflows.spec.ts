@@ -460,6 +460,41 @@ describe("GitHub workflows", () => {
     }
   });
 
+  it("nightly drift check: a failed scheduled check opens the stack's drift issue, or comments on the open one", () => {
+    // docs/ci.md, hardening checklist item 6: a failed scheduled run notifies only whoever last edited its cron line.
+    const job = drift.jobs.drift;
+    assert.equal(job.permissions?.issues, "write");
+    const last = job.steps[job.steps.length - 1];
+    assert.equal(last.name, "report the failure in the stack's drift issue");
+    // After any failure (status function: without one GitHub adds success()), of a scheduled run only, never a skip.
+    assert.equal(
+      last.if,
+      "${{ failure() && github.event_name == 'schedule' && steps.busy.outputs.deploying != 'true' }}",
+    );
+    assert.equal(
+      (last as Step & { "continue-on-error"?: boolean })["continue-on-error"],
+      true,
+      "the run's own failure stands",
+    );
+    assert.deepEqual(last.env, {
+      GH_TOKEN: "${{ secrets.GITHUB_TOKEN }}",
+      STACK: "${{ matrix.stack }}",
+      RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+    });
+    const script = last.run ?? "";
+    assert.match(script, /^title="Drift check failed: \$STACK"$/m);
+    // The open issue of that exact title gets a comment; otherwise a new one is opened, each linking the run.
+    assert.match(
+      script,
+      /gh issue list --repo "\$GITHUB_REPOSITORY" --state open .*select\(\.title == \\"\$title\\"\)/,
+    );
+    assert.match(
+      script,
+      /if \[ -n "\$number" \]; then\n\s+gh issue comment "\$number" --repo "\$GITHUB_REPOSITORY" --body "\$body"\n\s*else\n\s*gh issue create --repo "\$GITHUB_REPOSITORY" --title "\$title" --body "\$body"/,
+    );
+    assert.match(script, /^body=".*\$RUN_URL/m);
+  });
+
   it("main: dev's paused pool is resumed before anything refreshes and paused again after up, failed or not", () => {
     const steps = deploy.jobs["up-dev"].steps;
     const at = stepOf("dev", steps);
