@@ -373,6 +373,14 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
 
     it("counts a lock the change adds (deletes run after creates), and names every lock above, outermost first", () => {
       assert.deepEqual(plannedChanges([vault, grant], [vault, lock]).map(names), [["platform-kv-lock"]]);
+      // A lock the change moves elsewhere still holds its old scope while the deletion runs (one name each).
+      const moved = { ...lock, inputs: { scope: `${VAULT}2`, level: "CanNotDelete" } };
+      assert.deepEqual(
+        plannedChanges([vault, lock, grant], [vault, moved])
+          .filter((c) => c.name === grant.name)
+          .map(names),
+        [["platform-kv-lock"]],
+      );
       const SERVER = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql";
       const DB = `${SERVER}/databases/db`;
       const setting = rec("azure-native:monitor:DiagnosticSetting", "db-diag", {
@@ -404,6 +412,12 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
         ],
       );
       assert.deepEqual(plannedChanges([endpoint, managed], []).map(names), [undefined, undefined]);
+      // A manual connection (approved by hand on the target) goes with its endpoint the same way.
+      const manual = rec("azure-native:network:PrivateEndpoint", "manual-pep", {
+        id: "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/manual",
+        inputs: { manualPrivateLinkServiceConnections: [{ privateLinkServiceId: ACCOUNT }] },
+      });
+      assert.deepEqual(plannedChanges([accountLock, manual], [accountLock]).map(names), [["lake-lock"]]);
       assert.match(
         formatChanges(plannedChanges([accountLock, endpoint], [accountLock]), "prod", false),
         /lake-pep \(azure-native:network:PrivateEndpoint\): deleted; its connection on its target goes with it, under the lock lake-lock/,

@@ -786,10 +786,14 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
       assert.deepEqual(found([group, server, waiting]), []);
     });
 
-    it("takes a custom resource that is a child's Pulumi parent for one it waits for", () => {
+    it("takes a custom resource that is a child's Pulumi parent for one it waits for, not a component", () => {
       const server = at("azure-native:sql:Server", SERVER);
       const database = { ...at("azure-native:sql:Database", `${SERVER}/databases/db`), parent: server.urn };
       assert.deepEqual(found([server, database]), []);
+      // A component's URN resolves at once: its children wait for nothing through it.
+      const component = { ...record("payments:oltp:Oltp", {}), custom: false, dependencies: [server.urn] };
+      const underComponent = { ...at("azure-native:sql:Database", `${SERVER}/databases/db`), parent: component.urn };
+      assert.deepEqual(found([server, component, underComponent]), [underComponent.name]);
     });
 
     it("passes a child that waits for its parent directly or through others, in any case", () => {
@@ -906,6 +910,19 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
         ACCOUNT,
       );
       assert.deepEqual(found([job, account]), []);
+      // Cosmos DB's network bypass names the workspace that needs the account; a factory's global parameter holds an
+      // id as data (a string its pipelines read).
+      const cosmos = record("azure-native:cosmosdb:DatabaseAccount", { networkAclBypassResourceIds: [job.id] });
+      const factory = record("azure-native:datafactory:Factory", {
+        globalParameters: { target: { type: "String", value: job.id } },
+      });
+      assert.deepEqual(found([job, cosmos, factory]), []);
+      // Elsewhere in the same resources, the id is a reference to wait for.
+      const tagged = record("azure-native:datafactory:Factory", {
+        identity: { userAssignedIdentities: { [job.id as string]: {} } },
+        repoConfiguration: { id: job.id },
+      });
+      assert.equal(found([job, tagged]).length, 1);
     });
   });
 

@@ -175,12 +175,15 @@ export function blockingTitle(c: PlannedChange): string {
     : `${done} under the lock${(c.locked ?? []).length > 1 ? "s" : ""} ${(c.locked ?? []).map((l) => l.name).join(", ")}`;
 }
 
-/** The management locks of the base and the head (by URN: one declared in both is one lock). */
+/**
+ * The management locks of the base and the head: one declared in both is one lock, and one the change moves holds
+ * both scopes (the old one until its replacement's deletion, which comes with the other deletions).
+ */
 function locksOf(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): Lock[] {
   const locks = new Map<string, Lock>();
   for (const r of [...base, ...head])
     if (r.type === "azure-native:authorization:ManagementLockByScope" && typeof r.inputs.scope === "string")
-      locks.set(r.urn, { name: r.name, scope: r.inputs.scope });
+      locks.set(`${r.urn}\u0000${r.inputs.scope.toLowerCase()}`, { name: r.name, scope: r.inputs.scope });
   return [...locks.values()];
 }
 

@@ -674,13 +674,14 @@ export function parentsNotAwaited(records: readonly ResourceRecord[], waits: Wai
   const byId = new Map(azure.map((r) => [(r.id as string).toLowerCase(), r]));
   const out: Hazard[] = [];
   for (const r of azure) {
-    // The nearest resource it lies under that it does not wait for (waiting for it usually brings the outer ones).
+    // The nearest resource of the program it lies under, if it does not wait for it (a parent waits for its own
+    // parents: what lies further out is that parent's to wait for, and reported there).
     const segments = (r.id as string).toLowerCase().split("/");
     for (let i = segments.length - 1; i > 3; i--) {
       const id = segments.slice(0, i).join("/");
       const parent = byId.get(id);
       if (!parent || parent === r || IMPLICIT_CHILD.test(id)) continue;
-      if (waits(r).has(parent.urn)) continue;
+      if (waits(r).has(parent.urn)) break;
       out.push({
         rule: "parent-not-awaited",
         urn: r.urn,
