@@ -662,34 +662,47 @@ function racingChildren(records: readonly ResourceRecord[], waits: WaitsFor = wa
 const IMPLICIT_CHILD =
   /\/providers\/microsoft\.storage\/storageaccounts\/[^/]+\/(blob|file|queue|table)services\/default$/;
 
+/** An Azure resource of the program whose ARM id is known (the deployed view): Entra and local ones have none. */
+const withArmId = (r: ResourceRecord): r is ResourceRecord & { readonly id: string } =>
+  r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") === true && !r.id.includes(UNKNOWN);
+
+/** The run's Azure resources with a known id, by id in lower case (Azure compares ids without case). */
+const byArmId = (records: readonly ResourceRecord[]) =>
+  new Map(records.filter(withArmId).map((r) => [r.id.toLowerCase(), r]));
+
+/**
+ * The resource of the program a lower-case id names: itself, or the nearest one it lies under (a subnet declared in
+ * its VNet is the VNet's), past a storage service singleton to its account.
+ */
+function declaredUnder(byId: ReadonlyMap<string, ResourceRecord>, id: string): ResourceRecord | undefined {
+  const segments = id.split("/");
+  for (let i = segments.length; i > 3; i--) {
+    const prefix = segments.slice(0, i).join("/");
+    const found = byId.get(prefix);
+    if (found && !IMPLICIT_CHILD.test(prefix)) return found;
+  }
+  return undefined;
+}
+
 /**
  * Resources that lie under another resource of the program (their ARM id starts with its id: a child, an extension
  * resource, a role assignment on it) without waiting for it, directly or through others (pure). Only ids known (the
  * deployed view), compared without case.
  */
 export function parentsNotAwaited(records: readonly ResourceRecord[], waits: WaitsFor = waitsForOf(records)): Hazard[] {
-  const azure = records.filter(
-    (r) => r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") && !r.id.includes(UNKNOWN),
-  );
-  const byId = new Map(azure.map((r) => [(r.id as string).toLowerCase(), r]));
+  const byId = byArmId(records);
   const out: Hazard[] = [];
-  for (const r of azure) {
+  for (const r of records.filter(withArmId)) {
     // The nearest resource of the program it lies under, if it does not wait for it (a parent waits for its own
     // parents: what lies further out is that parent's to wait for, and reported there).
-    const segments = (r.id as string).toLowerCase().split("/");
-    for (let i = segments.length - 1; i > 3; i--) {
-      const id = segments.slice(0, i).join("/");
-      const parent = byId.get(id);
-      if (!parent || parent === r || IMPLICIT_CHILD.test(id)) continue;
-      if (waits(r).has(parent.urn)) break;
-      out.push({
-        rule: "parent-not-awaited",
-        urn: r.urn,
-        name: r.name,
-        message: `${r.name} lies under ${parent.name} (${parent.id}) but does not wait for it: the engine may create it first, and Azure refuses a child of a resource that does not exist yet; pass ${parent.name}'s outputs (its name or id) instead of a plain string, or add dependsOn`,
-      });
-      break;
-    }
+    const parent = declaredUnder(byId, r.id.toLowerCase().split("/").slice(0, -1).join("/"));
+    if (!parent || waits(r).has(parent.urn)) continue;
+    out.push({
+      rule: "parent-not-awaited",
+      urn: r.urn,
+      name: r.name,
+      message: `${r.name} lies under ${parent.name} (${parent.id}) but does not wait for it: the engine may create it first, and Azure refuses a child of a resource that does not exist yet; pass ${parent.name}'s outputs (its name or id) instead of a plain string, or add dependsOn`,
+    });
   }
   return out;
 }
@@ -710,22 +723,7 @@ export function referencesNotAwaited(
   records: readonly ResourceRecord[],
   waits: WaitsFor = waitsForOf(records),
 ): Hazard[] {
-  const byId = new Map(
-    records
-      .filter((r) => r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") && !r.id.includes(UNKNOWN))
-      .map((r) => [(r.id as string).toLowerCase(), r]),
-  );
-  // The resource of the program an id names: itself, or the nearest resource it lies under (a subnet declared inline
-  // in its VNet is the VNet's), past a storage service singleton to its account.
-  const declaredUnder = (id: string): ResourceRecord | undefined => {
-    const segments = id.split("/");
-    for (let i = segments.length; i > 3; i--) {
-      const prefix = segments.slice(0, i).join("/");
-      const found = byId.get(prefix);
-      if (found && !IMPLICIT_CHILD.test(prefix)) return found;
-    }
-    return undefined;
-  };
+  const byId = byArmId(records);
   const out: Hazard[] = [];
   // The path is kept as a stack of segments and written out only for a reference (inputs hold whole pipelines).
   const at: string[] = [];
@@ -747,7 +745,7 @@ export function referencesNotAwaited(
           at.pop();
         }
       else if (typeof v === "string" && /^\/subscriptions\//i.test(v)) {
-        const named = declaredUnder(v.toLowerCase());
+        const named = declaredUnder(byId, v.toLowerCase());
         if (!named || named === r || own.startsWith(`${named.id?.toLowerCase()}/`)) return;
         const path = pathOf();
         if (MAY_COME_LATER.test(path) || waits(r).has(named.urn)) return;
@@ -770,8 +768,7 @@ export function referencesNotAwaited(
  */
 export function sharedAzureIds(records: readonly ResourceRecord[]): Hazard[] {
   const byId = new Map<string, ResourceRecord[]>();
-  for (const r of records) {
-    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id?.startsWith("/") || r.id.includes(UNKNOWN)) continue;
+  for (const r of records.filter(withArmId)) {
     const key = r.id.toLowerCase();
     byId.set(key, [...(byId.get(key) ?? []), r]);
   }
