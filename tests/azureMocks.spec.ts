@@ -50,6 +50,41 @@ describe("mock engine answers like Azure", function () {
     assert.equal(state.name, "ampls-pay-dev-weu");
   });
 
+  it("gives a firewall its subnet's first usable address, read from the VNet the run registered", () => {
+    const vnet = mockResource("azure-native:network:VirtualNetwork", "vnet", "urn:vnet", {
+      resourceGroupName: "rg-test",
+      virtualNetworkName: "vnet-test",
+      subnets: [
+        { name: "snet-apps", addressPrefix: "10.9.0.0/24" },
+        { name: "AzureFirewallSubnet", addressPrefix: "10.9.1.64/26" },
+      ],
+    });
+    const ipOf = (subnetId: string) =>
+      (
+        mockResource(
+          "azure-native:network:AzureFirewall",
+          "afw",
+          "urn:afw",
+          {
+            resourceGroupName: "rg-test",
+            azureFirewallName: "afw-test",
+            ipConfigurations: [{ subnet: { id: subnetId } }],
+          },
+          (id) => (id.toLowerCase() === vnet.id.toLowerCase() ? vnet.state : undefined),
+        ).state.ipConfigurations as { privateIPAddress: string }[]
+      )[0].privateIPAddress;
+    assert.equal(ipOf(`${vnet.id}/subnets/AzureFirewallSubnet`), "10.9.1.68");
+    assert.equal(
+      ipOf(`${vnet.id.toUpperCase()}/subnets/azurefirewallsubnet`),
+      "10.9.1.68",
+      "ids compare case-insensitively",
+    );
+    assert.equal(
+      ipOf(`${RG_ID}/providers/Microsoft.Network/virtualNetworks/hub/subnets/AzureFirewallSubnet`),
+      "10.0.0.4",
+    );
+  });
+
   for (const stack of ["dev", "prod"] as const) {
     it(`${stack}: every Azure resource the program registers has name = last id segment`, async () => {
       const { run } = await previewOf(stack);

@@ -10,9 +10,10 @@ import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { costOfStack } from "../tools/lib/cost/stack";
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, policies } from "../policies/policies";
+import { routeFirewallNextHop } from "../policies/rules/egress";
 import { peeringApproved } from "../policies/rules/network";
 import { packVersion, previewStack, stackPolicyConfig, stackTagsFor } from "../tools/lib/preview";
-import { runPolicies } from "../tools/lib/policyRunner";
+import { evaluatePolicy, runPolicies } from "../tools/lib/policyRunner";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import type { SubnetRole } from "../lib/config";
 import {
@@ -741,6 +742,29 @@ for (const stack of ["dev", "prod"] as const) {
         assert.ok(first[0].dependencies.includes(one("network:AzureFirewall").urn), "the first app after the firewall");
       },
     );
+
+    if (prod)
+      it("sends the egress route to the address Azure gives the firewall, which the pack checks once it is deployed", async () => {
+        // The route takes the firewall subnet's first usable address before the firewall exists (the VNet cannot
+        // wait for the firewall, which sits in one of its subnets); the deployed view's firewall reports the address
+        // Azure assigns, and the pack's rule compares the two once it is known.
+        const firewall = one("network:AzureFirewall");
+        const [config] = firewall.outputs.ipConfigurations as { privateIPAddress: string }[];
+        assert.equal(config.privateIPAddress, "10.30.4.68");
+        const verdict = await evaluatePolicy(routeFirewallNextHop, resources);
+        assert.deepEqual(verdict.messages, []);
+        assert.ok(verdict.applicable, "the rule decided on the deployed route");
+        // Had Azure placed the firewall elsewhere, every egress subnet would lose the internet: the pack says so.
+        const elsewhere = resources.map((r) =>
+          r === firewall
+            ? { ...r, outputs: { ...r.outputs, ipConfigurations: [{ ...config, privateIPAddress: "10.30.4.69" }] } }
+            : r,
+        );
+        const moved = await evaluatePolicy(routeFirewallNextHop, elsewhere);
+        assert.deepEqual(moved.messages, [
+          "platform-rt-egress (azure-native:network:RouteTable) route 'default-to-firewall' sends 0.0.0.0/0 to 10.30.4.68, in the subnet of platform-afw (azure-native:network:AzureFirewall) (10.30.4.64/26), whose private IP is 10.30.4.69: nothing answers there, so the traffic the route covers is dropped; set nextHopIpAddress to 10.30.4.69.",
+        ]);
+      });
 
     it("services wait for their key grant to propagate before checking key access", () => {
       const ra = byName(resources, "platform-cmk-sql-ra-crypto-user");

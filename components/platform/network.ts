@@ -231,7 +231,11 @@ export function platformNetwork(name: string, args: PlatformNetworkArgs, parent:
     );
   }
   // With the firewall on, workload subnets send internet-bound traffic to it. Its private IP is the first usable
-  // address of AzureFirewallSubnet (Azure assigns it), so the route does not wait for the firewall itself.
+  // address of AzureFirewallSubnet (Azure assigns it), so the route does not wait for the firewall itself: it cannot,
+  // since the VNet joins its subnets to the route table and the firewall sits in one of them. No page promises that
+  // address, so the pack compares it with the firewall's `privateIPAddress` once Azure has assigned it
+  // (azure-native-network-routetable-require-firewall-private-ip-next-hop, at the end of the first `up` and in every
+  // later preview).
   const firewallIp = cfg.enableFirewall ? nthAddress(parseCidr(cfg.subnets.firewall) as Cidr, 4) : undefined;
   const egressRoutes = firewallIp
     ? new network.RouteTable(

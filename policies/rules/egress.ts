@@ -1,13 +1,14 @@
 /**
  * What the egress firewall lets through and what goes around it (PCI DSS 1.2.1, 1.3.2, 1.4.2): the Azure Firewall's
  * allow rules name their sources, destinations and ports (an allow-list, not "anything to anywhere"), its DNAT rules
- * do not publish an internal address to the whole internet, and no route sends traffic straight to the internet past
- * the firewall. GDPR Art. 32(1)(b) and 44 (no unchecked path out of the EU platform).
+ * do not publish an internal address to the whole internet, no route sends traffic straight to the internet past
+ * the firewall, and a route to the firewall names the address Azure gave it. GDPR Art. 32(1)(b) and 44 (no unchecked
+ * path out of the EU platform).
  */
 import type * as network from "@pulumi/azure-native/network";
-import type { Policies, PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy";
-import { resourcePolicy, stringListKnob, type Props } from "../lib/policy";
-import { anyAddress } from "../lib/network";
+import type { Policies, PolicyConfigSchema, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
+import { ofType, resourcePolicy, stackPolicy, stringListKnob, type Props } from "../lib/policy";
+import { anyAddress, ipv4, ipv4Range } from "../lib/network";
 import { globMatch, oneOf, requireKnown, requireKnownElements, sameText, stringsAt, valueAt, who } from "../lib/values";
 import { portRanges } from "./network";
 
@@ -359,4 +360,112 @@ export const ipGroupAnyAddress = resourcePolicy<network.IpGroupArgs>(
   },
 );
 
-export const egressPolicies: Policies = [firewallAllowList, firewallDnat, routeInternetNextHop, ipGroupAnyAddress];
+const VNET = "azure-native:network:VirtualNetwork";
+const SUBNET = "azure-native:network:Subnet";
+
+/** A route (inline in a route table, or standalone) that sends a prefix to a virtual appliance's address. */
+interface ApplianceRoute {
+  readonly owner: PolicyResource;
+  /** ` route 'name'` for an inline route, "" for a standalone one (its resource is named). */
+  readonly label: string;
+  readonly prefix: unknown;
+  readonly nextHop: string;
+}
+
+function applianceRoutes(resources: readonly PolicyResource[]): ApplianceRoute[] {
+  const out: ApplianceRoute[] = [];
+  const add = (owner: PolicyResource, route: unknown, label: string) => {
+    const nextHop = valueAt(route, "nextHopIpAddress");
+    if (sameText(valueAt(route, "nextHopType"), "VirtualAppliance") && typeof nextHop === "string")
+      out.push({ owner, label, prefix: valueAt(route, "addressPrefix"), nextHop });
+  };
+  for (const table of ofType(resources, ROUTE_TABLE)) {
+    const routes = valueAt(table.props, "routes");
+    if (!Array.isArray(routes)) continue;
+    routes.forEach((route, i) => add(table, route, ` route '${named(valueAt(route, "name"), `routes[${i}]`)}'`));
+  }
+  for (const route of ofType(resources, ROUTE)) add(route, route.props, "");
+  return out;
+}
+
+/**
+ * The address range of the subnet with this ARM id, when the stack declares it: inline in one of its VNets (its `id`
+ * output, else the VNet's id and the subnet's name) or as a standalone subnet.
+ */
+function subnetRange(resources: readonly PolicyResource[], subnetId: string): string | undefined {
+  const rangeOf = (subnet: unknown): string | undefined => {
+    const prefix = valueAt(subnet, "addressPrefix") ?? stringsAt(subnet, "addressPrefixes")[0];
+    return typeof prefix === "string" ? prefix : undefined;
+  };
+  for (const vnet of ofType(resources, VNET)) {
+    const vnetId = valueAt(vnet.props, "id");
+    const subnets = valueAt(vnet.props, "subnets");
+    if (!Array.isArray(subnets)) continue;
+    for (const subnet of subnets) {
+      const id =
+        valueAt(subnet, "id") ??
+        (typeof vnetId === "string" ? `${vnetId}/subnets/${String(valueAt(subnet, "name"))}` : undefined);
+      if (sameText(id, subnetId)) return rangeOf(subnet);
+    }
+  }
+  const standalone = ofType(resources, SUBNET).find((s) => sameText(valueAt(s.props, "id"), subnetId));
+  return standalone ? rangeOf(standalone.props) : undefined;
+}
+
+export const routeFirewallNextHop = stackPolicy(
+  {
+    name: "azure-native-network-routetable-require-firewall-private-ip-next-hop",
+    description:
+      "A route whose next hop lies in the subnet of one of the stack's Azure Firewalls names that firewall's private IP, the internal load balancer address Azure assigns it: any other address there answers nothing, and the subnets using the route lose what it covers (their internet egress, for a default route), with no error at deploy time.",
+    severity: "high",
+    pci: ["1.3.2"],
+    soc2: ["A1.2", "CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Set the route's `nextHopIpAddress` to the firewall's `ipConfigurations[0].privateIPAddress` (`az network firewall show -g <group> -n <firewall> --query \"ipConfigurations[0].privateIPAddress\"`). The platform's egress route takes the firewall subnet's first usable address, where Azure places the firewall (components/platform/network.ts): if Azure assigned another, change it there.",
+    // The property's own definition: "The Firewall Internal Load Balancer IP to be used as the next hop in User Defined
+    // Routes" (azure-rest-api-specs, network azureFirewall.json, AzureFirewallIPConfigurationPropertiesFormat).
+    url: `${DOCS}/tutorial-firewall-deploy-portal#create-a-default-route`,
+  },
+  (args, report) => {
+    const firewalls = ofType(args.resources, AZURE_FIREWALL);
+    if (firewalls.length === 0) args.notApplicable("the stack has no Azure Firewall");
+    const routes = applianceRoutes(args.resources);
+    if (routes.length === 0) args.notApplicable("no route of the stack sends traffic to a virtual appliance");
+    let checked = 0;
+    for (const firewall of firewalls) {
+      const configs = valueAt(firewall.props, "ipConfigurations");
+      if (!Array.isArray(configs)) continue;
+      for (const config of configs) {
+        // Azure assigns the address when it creates the firewall: a first preview cannot decide.
+        requireKnown(config, "privateIPAddress");
+        requireKnown(config, "subnet", "id");
+        const ip = valueAt(config, "privateIPAddress");
+        const subnetId = valueAt(config, "subnet", "id");
+        const range = typeof subnetId === "string" ? subnetRange(args.resources, subnetId) : undefined;
+        const bounds = range ? ipv4Range(range) : undefined;
+        if (typeof ip !== "string" || !bounds) continue;
+        for (const route of routes) {
+          const hop = ipv4(route.nextHop);
+          if (hop === undefined || hop < bounds.first || hop > bounds.last) continue;
+          checked++;
+          if (route.nextHop.trim() === ip.trim()) continue;
+          report(
+            `${who(route.owner)}${route.label} sends ${typeof route.prefix === "string" ? route.prefix : "its prefix"} to ${route.nextHop}, in the subnet of ${who(firewall)} (${range}), whose private IP is ${ip}: nothing answers there, so the traffic the route covers is dropped; set nextHopIpAddress to ${ip}.`,
+            route.owner.urn,
+          );
+        }
+      }
+    }
+    if (checked === 0)
+      args.notApplicable("no route of the stack has its next hop in the subnet of one of its firewalls");
+  },
+);
+
+export const egressPolicies: Policies = [
+  firewallAllowList,
+  firewallDnat,
+  routeInternetNextHop,
+  routeFirewallNextHop,
+  ipGroupAnyAddress,
+];

@@ -7,6 +7,7 @@ import {
   firewallAllowList,
   firewallDnat,
   ipGroupAnyAddress,
+  routeFirewallNextHop,
   routeInternetNextHop,
 } from "../../policies/rules/egress";
 import { POLICY_NAME } from "../../policies/lib/policy";
@@ -402,6 +403,80 @@ describe("policies/egress", () => {
         ]),
       );
       assert.equal(r.messages.length, 2);
+    });
+  });
+
+  describe(routeFirewallNextHop.name, () => {
+    // The stack as deployed (outputs known): the VNet with its firewall subnet, the firewall Azure placed in it, and
+    // the egress route table.
+    const VNET_ID = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/${RG_NAME}/providers/Microsoft.Network/virtualNetworks/vnet-pay-prod-weu`;
+    const vnet = (subnets: unknown) =>
+      resourceRecord("azure-native:network:VirtualNetwork", "platform-vnet", {
+        id: VNET_ID,
+        resourceGroupName: RG_NAME,
+        addressSpace: { addressPrefixes: ["10.40.0.0/16"] },
+        subnets,
+      });
+    const FIREWALL_SUBNET = {
+      name: "AzureFirewallSubnet",
+      addressPrefix: "10.40.0.0/26",
+      id: `${VNET_ID}/subnets/AzureFirewallSubnet`,
+    };
+    const APP_SUBNET = { name: "snet-apps", addressPrefix: "10.40.4.0/24", id: `${VNET_ID}/subnets/snet-apps` };
+    const firewall = (privateIPAddress: unknown, subnetId: unknown = FIREWALL_SUBNET.id) =>
+      resourceRecord("azure-native:network:AzureFirewall", "platform-afw", {
+        resourceGroupName: RG_NAME,
+        ipConfigurations: [{ name: "ipconfig", privateIPAddress, subnet: { id: subnetId } }],
+      });
+    const deployed = (ip: unknown, routes: unknown[] = [TO_FIREWALL]) => [
+      vnet([FIREWALL_SUBNET, APP_SUBNET]),
+      firewall(ip),
+      routeTable(routes),
+    ];
+
+    it("passes the platform's default route to the firewall's private IP", () =>
+      expectPass(routeFirewallNextHop, deployed("10.40.0.4")));
+    it("fails a route into the firewall's subnet at another address than the one Azure gave the firewall", () =>
+      expectFail(
+        routeFirewallNextHop,
+        deployed("10.40.0.5"),
+        /rt-pay-prod-weu-egress \(azure-native:network:RouteTable\) route 'default-to-firewall' sends 0\.0\.0\.0\/0 to 10\.40\.0\.4, in the subnet of platform-afw \(azure-native:network:AzureFirewall\) \(10\.40\.0\.0\/26\), whose private IP is 10\.40\.0\.5: nothing answers there, so the traffic the route covers is dropped; set nextHopIpAddress to 10\.40\.0\.5\./,
+      ));
+    it("fails a standalone route too, and finds the subnet by the VNet's id when the subnet's own id is not given", async () => {
+      const route = resourceRecord("azure-native:network:Route", "rt-partner", {
+        resourceGroupName: RG_NAME,
+        routeTableName: "rt-pay-prod-weu-egress",
+        addressPrefix: "192.0.2.0/24",
+        nextHopType: "VirtualAppliance",
+        nextHopIpAddress: "10.40.0.6",
+      });
+      const { id: _id, ...withoutId } = FIREWALL_SUBNET;
+      await expectFail(
+        routeFirewallNextHop,
+        [vnet([withoutId]), firewall("10.40.0.4"), route],
+        /rt-partner \(azure-native:network:Route\) sends 192\.0\.2\.0\/24 to 10\.40\.0\.6, in the subnet of platform-afw/,
+      );
+    });
+    it("leaves alone a route to an appliance outside the firewall's subnet", () =>
+      expectNotApplicable(
+        routeFirewallNextHop,
+        deployed("10.40.0.4", [{ ...TO_FIREWALL, name: "to-nva", nextHopIpAddress: "10.40.4.10" }]),
+      ));
+    it("cannot decide before Azure has assigned the firewall's address (a first preview)", async () => {
+      await expectUndecided(routeFirewallNextHop, deployed(UNKNOWN));
+      await expectUndecided(routeFirewallNextHop, [
+        vnet([FIREWALL_SUBNET]),
+        firewall("10.40.0.4", UNKNOWN),
+        routeTable([TO_FIREWALL]),
+      ]);
+    });
+    it("is not applicable without a firewall, without an appliance route, or with a firewall subnet outside the stack", async () => {
+      await expectNotApplicable(routeFirewallNextHop, [vnet([FIREWALL_SUBNET]), routeTable([TO_FIREWALL])]);
+      await expectNotApplicable(
+        routeFirewallNextHop,
+        deployed("10.40.0.4", [{ name: "direct", addressPrefix: "0.0.0.0/0", nextHopType: "Internet" }]),
+      );
+      await expectNotApplicable(routeFirewallNextHop, [firewall("10.40.0.5"), routeTable([TO_FIREWALL])]);
     });
   });
 });

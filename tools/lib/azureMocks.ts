@@ -4,6 +4,7 @@
  * (FQDNs, principal ids, key URIs, ...). Inputs are echoed as outputs here; the engine then keeps an azure-native
  * resource's output properties only, as its state does (tools/lib/outputShape.ts).
  */
+import { nthAddress, parseCidr } from "../../lib/cidr";
 import { uuidv5 } from "../../lib/uuid";
 
 export const SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
@@ -21,7 +22,31 @@ export interface ArmSpec {
   /** Where the id is rooted: the resource group (default), the subscription, or the `scope`/`resourceUri` input. */
   readonly root?: "resourceGroup" | "subscription" | "scope" | "resourceUri" | "none" | "scopeId";
   /** Outputs Azure computes. */
-  readonly outputs?: (inputs: Inputs, ctx: { id: string; name: string; urn: string }) => Inputs;
+  readonly outputs?: (inputs: Inputs, ctx: MockContext) => Inputs;
+}
+
+/** What a resource's computed outputs may depend on: its own id and names, and the state of the run's other resources. */
+export interface MockContext {
+  readonly id: string;
+  readonly name: string;
+  readonly urn: string;
+  /** The state the mock gave an earlier resource of the run, by ARM id (case-insensitive), if any. */
+  readonly lookup: (id: string) => Inputs | undefined;
+}
+
+/**
+ * The private IP Azure gives a firewall in a subnet: the subnet's first usable address (Azure reserves the first four
+ * of every subnet), where the firewall's internal load balancer sits, the next hop of the routes through it. Read from
+ * the subnet's range in its VNet's state; 10.0.0.4 for a subnet outside the run.
+ */
+function firewallPrivateIp(subnetId: unknown, lookup: MockContext["lookup"]): string {
+  const match = typeof subnetId === "string" ? /^(.*)\/subnets\/([^/]+)$/i.exec(subnetId) : null;
+  const subnets = match ? lookup(match[1])?.subnets : undefined;
+  const subnet = Array.isArray(subnets)
+    ? (subnets as Inputs[]).find((s) => String(s.name).toLowerCase() === match?.[2].toLowerCase())
+    : undefined;
+  const range = typeof subnet?.addressPrefix === "string" ? parseCidr(subnet.addressPrefix) : undefined;
+  return range ? nthAddress(range, 4) : "10.0.0.4";
 }
 
 const guidFor = (seed: string) => uuidv5(seed);
@@ -63,10 +88,10 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
   "azure-native:network:RouteTable": { path: "Microsoft.Network/routeTables/{routeTableName}" },
   "azure-native:network:AzureFirewall": {
     path: "Microsoft.Network/azureFirewalls/{azureFirewallName}",
-    outputs: (i) => ({
-      ipConfigurations: ((i.ipConfigurations as Inputs[] | undefined) ?? []).map((c) => ({
-        ...c,
-        privateIPAddress: "10.0.0.4",
+    outputs: (i, c) => ({
+      ipConfigurations: ((i.ipConfigurations as Inputs[] | undefined) ?? []).map((ip) => ({
+        ...ip,
+        privateIPAddress: firewallPrivateIp((ip.subnet as Inputs | undefined)?.id, c.lookup),
       })),
     }),
   },
@@ -556,6 +581,7 @@ export function mockResource(
   logical: string,
   urn: string,
   inputs: Inputs,
+  lookup: MockContext["lookup"] = () => undefined,
 ): { id: string; state: Inputs } {
   const spec = ARM_TYPES[type];
   const name = azureName(type, logical, inputs);
@@ -590,7 +616,7 @@ export function mockResource(
   }
   // Azure answers with the resource's own name as `name`: always the last segment of its ARM id.
   const armName = spec?.root === "none" ? name : (id.split("/").pop() ?? name);
-  const extra = spec?.outputs ? spec.outputs(inputs, { id, name: armName, urn }) : {};
+  const extra = spec?.outputs ? spec.outputs(inputs, { id, name: armName, urn, lookup }) : {};
   return {
     id,
     state: { ...inputs, ...extra, name: armName, ...(spec?.root === "none" ? {} : { id }) },

@@ -705,9 +705,19 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     if (v) secrets.add(v);
   }
   pulumi.runtime.setAllConfig({ ...opts.config }, [...opts.secretKeys]);
+  // What the mock gave each resource, by ARM id: outputs Azure derives from another resource (a firewall's private IP
+  // from its subnet's range) read it.
+  const mocked = new Map<string, Record<string, unknown>>();
   const newResource = (args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } => {
     const urnGuess = `urn:pulumi:${opts.stack}::${opts.project}::${args.type}::${args.name}`;
-    const { id, state } = mockResource(args.type, args.name, urnGuess, args.inputs as Record<string, unknown>);
+    const { id, state } = mockResource(
+      args.type,
+      args.name,
+      urnGuess,
+      args.inputs as Record<string, unknown>,
+      (other) => mocked.get(other.toLowerCase()),
+    );
+    mocked.set(id.toLowerCase(), state);
     return { id, state };
   };
   const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
