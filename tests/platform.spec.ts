@@ -6,6 +6,7 @@ import { roleAssignmentName } from "../lib/uuid";
 import { hubDnsLinkTarget, hubPeering, nsgRules, PIPELINE_LOG_TABLES, SUBNETS } from "../components/platform";
 import { paymentApiEndpointRules } from "../components/platform/subnets";
 import { checkSchemas } from "../tools/lib/armSchema/check";
+import { armIdentityFromId } from "../tools/lib/armSchema/identity";
 import { BuiltInRoles, initialExpiry, lockFor, rotationPolicy, zonesFor } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import { costOfStack } from "../tools/lib/cost/stack";
@@ -568,6 +569,29 @@ for (const stack of ["dev", "prod"] as const) {
       assert.deepEqual(vnetDiag?.inputs.logs, [{ categoryGroup: "allLogs", enabled: true }]);
       assert.deepEqual(vnetDiag?.inputs.metrics, [{ category: "AllMetrics", enabled: true }]);
       assert.equal(vnetDiag?.inputs.logAnalyticsDestinationType, undefined);
+    });
+
+    it("sends the logs of types without resource-specific tables to AzureDiagnostics, every other type's to their own tables", () => {
+      // Public IPs' DDoS logs, the VNet's, NSGs' and the Stream Analytics job's (Azure Monitor's supported-logs pages,
+      // the Stream Analytics monitoring reference), and the SQL databases' audit (oltp.spec.ts): Azure takes a
+      // `Dedicated` request for them and reads it back unset (Azure/azure-rest-api-specs#9281).
+      const legacy = new Set([
+        "microsoft.network/publicipaddresses",
+        "microsoft.network/virtualnetworks",
+        "microsoft.network/networksecuritygroups",
+        "microsoft.streamanalytics/streamingjobs",
+        "microsoft.sql/servers/databases",
+      ]);
+      const byType = new Map<string, Set<unknown>>();
+      for (const d of ofType(resources, "azure-native:monitor:DiagnosticSetting")) {
+        const type =
+          armIdentityFromId(String(d.inputs.resourceUri))?.armType.toLowerCase() ?? String(d.inputs.resourceUri);
+        byType.set(type, (byType.get(type) ?? new Set()).add(d.inputs.logAnalyticsDestinationType));
+      }
+      for (const [type, destinations] of byType)
+        assert.deepEqual([...destinations], [legacy.has(type) ? undefined : "Dedicated"], type);
+      for (const type of ["microsoft.network/publicipaddresses", "microsoft.streamanalytics/streamingjobs"])
+        assert.ok(byType.has(type), `${type} has a setting`);
     });
 
     it("storage services' diagnostic settings name the metric categories Azure holds for them; AllMetrics elsewhere", () => {

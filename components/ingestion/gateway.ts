@@ -485,7 +485,8 @@ export function apiGateway(
   // Access, performance and firewall logs (allLogs) and metrics, in resource-specific tables (AGWAccessLogs,
   // AGWFirewallLogs, AGWPerformanceLogs).
   diagnosticSetting(`${name}-agw`, gateway.id, args.diagnosticSettings, parent);
-  diagnosticSetting(`${name}-agw-pip`, pip.id, args.diagnosticSettings, parent);
+  // The public IP's DDoS logs have no resource-specific table: AzureDiagnostics (as the firewall's IP).
+  diagnosticSetting(`${name}-agw-pip`, pip.id, { ...args.diagnosticSettings, destination: "AzureDiagnostics" }, parent);
 
   return { gateway, pip, wafPolicy };
 }

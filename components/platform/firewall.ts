@@ -175,7 +175,10 @@ export function egressFirewall(name: string, args: EgressFirewallArgs, parent: p
     { parent, dependsOn: [egressRules] },
   );
   diagnosticSetting(`${name}-afw`, firewall.id, args.diagnostics, parent);
-  // The public IP's DDoS logs (notifications, mitigation flows and reports), as the gateway's IP has them.
-  diagnosticSetting(`${name}-afw-pip`, pip.id, args.diagnostics, parent);
+  // The public IP's DDoS logs (notifications, mitigation flows and reports), as the gateway's IP has them, in the
+  // AzureDiagnostics table: they have no resource-specific table (azure-monitor/reference/supported-logs/
+  // microsoft-network-publicipaddresses-logs); Azure takes a `Dedicated` request for such a type and reads it back
+  // unset (Azure/azure-rest-api-specs#9281).
+  diagnosticSetting(`${name}-afw-pip`, pip.id, { ...args.diagnostics, destination: "AzureDiagnostics" }, parent);
   return firewall;
 }

@@ -452,7 +452,10 @@ export function streamAnalytics(
   );
   managementLock(`${name}-job`, job.id, lockFor(args.protect, "the Stream Analytics job"), parent, job);
   const jobPrincipalId = job.identity.apply((i) => i?.principalId ?? "");
-  diagnosticSetting(`${name}-job`, job.id, args.diagnosticSettings, parent);
+  // Execution and Authoring logs in AzureDiagnostics, the only table Stream Analytics writes besides AzureMetrics and
+  // AzureActivity (azure-docs stream-analytics/monitor-azure-stream-analytics-reference.md); a `Dedicated` request
+  // reads back unset (Azure/azure-rest-api-specs#9281). The watermark alert reads AzureMetrics.
+  diagnosticSetting(`${name}-job`, job.id, { ...args.diagnosticSettings, destination: "AzureDiagnostics" }, parent);
 
   // The job's identity: reads api-logs (Data Receiver on that hub only), writes api-performance (Data Sender on that
   // hub only) and its own storage (Blob Data Contributor). Then the wait for them to take effect, so that the `up`
