@@ -90,7 +90,8 @@ const METRIC_ALERTS: Record<string, MetricExpectation> = {
     ...m(COSMOS, "TotalRequests", "Count", "GreaterThan", 100, [5, 1], 2),
     dimensions: [{ name: "StatusCode", values: ["429"] }],
   },
-  "cosmos-availability": m(COSMOS, "ServiceAvailability", "Average", "LessThan", 99.99, [60, 15], 1),
+  // Azure computes it hourly (time grain PT1H): evaluated once an hour.
+  "cosmos-availability": m(COSMOS, "ServiceAvailability", "Average", "LessThan", 99.99, [60, 60], 1),
   "cosmos-replication-latency": m(COSMOS, "ReplicationLatency", "Average", "GreaterThan", 1000, [15, 5], 2),
   "synapse-dwu": m(POOL, "DWUUsedPercent", "Minimum", "GreaterThan", 90, [30, 5], 3),
   "synapse-tempdb": m(POOL, "LocalTempDBUsedPercent", "Maximum", "GreaterThan", 85, [15, 5], 2),

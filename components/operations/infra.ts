@@ -177,7 +177,9 @@ export function infraAlerts(t: InfraTierInputs): InfraAlert[] {
       displayName: "Cosmos DB: service availability < 99.99 %",
       description: "The account's hourly availability fell below its SLA. docs/runbook.md#cosmos-availability",
       scope: id,
-      signal: metric(COSMOS, "ServiceAvailability", "Average", "LessThan", 99.99, 60, 15),
+      // Azure computes this metric hourly only (time grain PT1H: Azure Monitor's supported metrics for
+      // Microsoft.DocumentDB/databaseAccounts), so the rule looks once an hour: evaluations in between see no new point.
+      signal: metric(COSMOS, "ServiceAvailability", "Average", "LessThan", 99.99, 60, 60),
     });
     if (t.nosql.multiRegion) {
       alerts.push({
