@@ -323,6 +323,42 @@ describe("deployed resources: creation-only settings", () => {
     assert.deepEqual(cosmosSoloChangeConflicts(deployed, { ...prod, backupTier: tier }, both), [], "the tier alone");
   });
 
+  it("Cosmos DB: a region or tier change beside a code change of the account's own settings is refused too", () => {
+    const prod = configOf("prod").cosmos;
+    const tags = { owner: "data-platform" };
+    const settings = { minimalTlsVersion: "Tls12", disableLocalAuth: true, enablePerRegionPerPartitionAutoscale: true };
+    const deployed = {
+      locations: [{ locationName: "West Europe" }, { locationName: "North Europe" }],
+      backupPolicy: { type: "Continuous", continuousModeProperties: { tier: prod.backupTier } },
+      consistencyPolicy: { defaultConsistencyLevel: prod.consistency },
+      tags,
+      // As Azure returns them: enum text in its own case, a setting it does not return left null.
+      minimalTlsVersion: "tls12",
+      disableLocalAuth: true,
+      enablePerRegionPerPartitionAutoscale: null,
+    };
+    const one = { regions: ["westeurope"], tags };
+    assert.deepEqual(cosmosSoloChangeConflicts(deployed, prod, { ...one, settings }), [], "the same settings");
+    const loosened = cosmosSoloChangeConflicts(deployed, prod, {
+      ...one,
+      settings: { ...settings, disableLocalAuth: false, minimalTlsVersion: "Tls13" },
+    });
+    assert.equal(loosened.length, 1);
+    assert.match(
+      loosened[0].remedy,
+      /also changes the account's minimalTlsVersion \(tls12 to Tls13, set by the program\); the account's disableLocalAuth \(true to false, set by the program\): deploy cosmos\.multiRegion alone first/,
+    );
+    // Without the region or tier change, a settings change is an ordinary update.
+    assert.deepEqual(
+      cosmosSoloChangeConflicts(deployed, prod, {
+        regions: ["westeurope", "northeurope"],
+        tags,
+        settings: { ...settings, disableLocalAuth: false },
+      }),
+      [],
+    );
+  });
+
   it("Cosmos DB: an account as the config created it agrees; serverless and zone redundancy changed are named", () => {
     const dev = cosmosOf("dev"); // serverless, not zone-redundant
     const asCreated = {

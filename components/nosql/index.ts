@@ -37,6 +37,7 @@ import {
   containerResource,
   cosmosCreationOnlyConflicts,
   cosmosSoloChangeConflicts,
+  type CosmosAccountSettings,
   CosmosDataRoles,
   CosmosItemRoles,
   DATABASE_NAME,
@@ -108,6 +109,34 @@ export class NoSql extends pulumi.ComponentResource {
     // account and refuses a change to either, naming the key, before the account registers (components/shared/deployed.ts).
     // A region or backup tier change is refused with any other change of the account (cosmosSoloChangeConflicts).
     const locations = accountLocations(cosmos, cfg.location, cfg.secondaryLocation);
+    // The account's own settings (beside regions, backup, consistency, key and tags), compared with the deployed
+    // account's when a region or tier change must go alone.
+    const settings = {
+      // Dynamic autoscale: each partition (and region) scales to its own load instead of the hottest one's, and the
+      // hour bills the sum (cosmos-db/autoscale-per-partition-region: accounts created after 2023-11-15 can enable it,
+      // which prod's is). Serverless has no autoscale.
+      ...(cosmos.serverless ? {} : { enablePerRegionPerPartitionAutoscale: true }),
+      // One write region (no multi-region writes: no conflicts to resolve, continuous backup fully supported);
+      // the service fails the write region over to the secondary when the primary region is lost.
+      enableMultipleWriteLocations: false,
+      // On even with one region (a no-op there): Azure refuses an update that changes the account's regions together
+      // with any other property ("If you are performing any operation involving an account region, you cannot
+      // make any other changes"), so turning `cosmos.multiRegion` on later changes `locations` alone.
+      enableAutomaticFailover: true,
+      // Entra only: no account keys or resource tokens, and no key-based database/container/throughput changes
+      // (those go through this program; the management lock then also holds against SDK clients).
+      disableLocalAuth: true,
+      disableKeyBasedMetadataWriteAccess: true,
+      minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
+      // Private endpoint only. The firewall stays closed too (VNet filter on, no VNet or IP rules, no Azure services
+      // bypass), meant to admit nobody should public access be re-enabled by mistake (unverified: Microsoft does not
+      // say what the VNet filter does with no rule; the pack's rule on publicNetworkAccess is the guard).
+      publicNetworkAccess: cosmosdb.PublicNetworkAccess.Disabled,
+      isVirtualNetworkFilterEnabled: true,
+      networkAclBypass: cosmosdb.NetworkAclBypass.None,
+      enableAnalyticalStorage: false,
+      enableFreeTier: false,
+    } satisfies CosmosAccountSettings;
     const accountName = afterCreationOnlyCheck(
       pulumi.all([context.globalName("cosmosAccount", args.suffix), args.resourceGroupName, pulumi.output(tags)]),
       {
@@ -119,6 +148,7 @@ export class NoSql extends pulumi.ComponentResource {
           ...cosmosSoloChangeConflicts(deployed, cosmos, {
             regions: locations.map((l) => String(l.locationName)),
             tags: wantedTags as Record<string, string>,
+            settings,
           }),
         ],
       },
@@ -133,18 +163,8 @@ export class NoSql extends pulumi.ComponentResource {
         databaseAccountOfferType: cosmosdb.DatabaseAccountOfferType.Standard,
         // Serverless (dev) is single-region and has no provisioned throughput; prod uses per-container autoscale.
         capabilities: cosmos.serverless ? [{ name: "EnableServerless" }] : [],
-        // Dynamic autoscale: each partition (and region) scales to its own load instead of the hottest one's, and the
-        // hour bills the sum ("We recommend dynamic autoscale to all customers who plan to use autoscale",
-        // cosmos-db/autoscale-faq; autoscale-per-partition-region). Serverless has no autoscale.
-        ...(cosmos.serverless ? {} : { enablePerRegionPerPartitionAutoscale: true }),
+        ...settings,
         locations,
-        // One write region (no multi-region writes: no conflicts to resolve, continuous backup fully supported);
-        // the service fails the write region over to the secondary when the primary region is lost.
-        enableMultipleWriteLocations: false,
-        // On even with one region (a no-op there): Azure refuses an update that changes the account's regions together
-        // with any other property ("If you are performing any operation involving an account region, you cannot
-        // make any other changes"), so turning `cosmos.multiRegion` on later changes `locations` alone.
-        enableAutomaticFailover: true,
         // Session (config): read-your-own-writes for the client that wrote (the scorer re-reads the features it
         // just upserted, the API its session), consistent-prefix for everyone else, at the read cost and latency
         // of eventual reads. Strong/BoundedStaleness double the RU of reads and Strong adds cross-region write
@@ -165,21 +185,9 @@ export class NoSql extends pulumi.ComponentResource {
           userAssignedIdentities: [cmk.identity.id],
         },
         defaultIdentity: pulumi.interpolate`UserAssignedIdentity=${cmk.identity.id}`,
-        // Entra only: no account keys or resource tokens, and no key-based database/container/throughput changes
-        // (those go through this program; the management lock then also holds against SDK clients).
-        disableLocalAuth: true,
-        disableKeyBasedMetadataWriteAccess: true,
-        minimalTlsVersion: cosmosdb.MinimalTlsVersion.Tls12,
-        // Private endpoint only. The firewall stays closed too (VNet filter on, no VNet or IP rules, no Azure
-        // services bypass), so re-enabling public access by mistake would still admit nobody.
-        publicNetworkAccess: cosmosdb.PublicNetworkAccess.Disabled,
-        isVirtualNetworkFilterEnabled: true,
         virtualNetworkRules: [],
         ipRules: [],
-        networkAclBypass: cosmosdb.NetworkAclBypass.None,
         networkAclBypassResourceIds: [],
-        enableAnalyticalStorage: false,
-        enableFreeTier: false,
         tags,
       },
       {

@@ -196,6 +196,40 @@ export interface DeployedCosmosAccount {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The account's own settings the program sends beside its regions, backup, consistency and tags, which Azure returns
+ * as it stores them (`cosmosdb.getDatabaseAccount`). The key URI and the default identity are left out: outputs of
+ * other resources, unknown in a first preview, where the check must keep the account's name known.
+ */
+export const COSMOS_ACCOUNT_SETTINGS = [
+  "minimalTlsVersion",
+  "publicNetworkAccess",
+  "networkAclBypass",
+  "isVirtualNetworkFilterEnabled",
+  "disableLocalAuth",
+  "disableKeyBasedMetadataWriteAccess",
+  "enableAutomaticFailover",
+  "enableMultipleWriteLocations",
+  "enablePerRegionPerPartitionAutoscale",
+  "enableAnalyticalStorage",
+  "enableFreeTier",
+] as const;
+
+export type CosmosAccountSettings = Readonly<
+  Partial<Record<(typeof COSMOS_ACCOUNT_SETTINGS)[number], string | boolean>>
+>;
+
+/** A deployed account with its own settings as Azure returns them (compared by cosmosSoloChangeConflicts). */
+export type DeployedCosmosAccountWithSettings = DeployedCosmosAccount &
+  Readonly<Partial<Record<(typeof COSMOS_ACCOUNT_SETTINGS)[number], unknown>>>;
+
+/** Whether Azure's value of a setting is the program's: enum text compared case-insensitively. */
+function sameSetting(deployed: unknown, wanted: string | boolean): boolean {
+  return typeof deployed === "string" && typeof wanted === "string"
+    ? deployed.toLowerCase() === wanted.toLowerCase()
+    : deployed === wanted;
+}
+
 /** `West Europe` and `westeurope` alike (the account reports display names). */
 const regionKey = (name: string) => name.replace(/\s+/g, "").toLowerCase();
 
@@ -205,13 +239,19 @@ const regionKey = (name: string) => name.replace(/\s+/g, "").toLowerCase();
  * involving an account region, you cannot make any other changes", how-to-manage-database-account; "Cannot update
  * Continuous Mode Tier and other properties at the same time"). Two pull requests merged close together reach prod
  * in one `up` (deploy.yml keeps one pending run), so a preview of the deployed stack refuses the combination,
- * naming each change: the consistency level, the other of the two, and the tags the program sets (a tag Azure or a
- * policy added is not compared).
+ * naming each change: the consistency level, the other of the two, the tags the program sets (a tag Azure or a
+ * policy added is not compared) and the account's own settings (COSMOS_ACCOUNT_SETTINGS: a code change beside the
+ * config change; a setting Azure does not return is not compared). Not seen: a change of the key URI or the default
+ * identity (a renamed key or identity), which the preview's diff shows.
  */
 export function cosmosSoloChangeConflicts(
-  deployed: DeployedCosmosAccount,
+  deployed: DeployedCosmosAccountWithSettings,
   cosmos: CosmosConfig,
-  wanted: { readonly regions: readonly string[]; readonly tags: Readonly<Record<string, string>> },
+  wanted: {
+    readonly regions: readonly string[];
+    readonly tags: Readonly<Record<string, string>>;
+    readonly settings?: CosmosAccountSettings;
+  },
 ): CreationOnlyConflict[] {
   const had = deployed.locations.map((l) => regionKey(l.locationName ?? "")).sort();
   const want = wanted.regions.map(regionKey).sort();
@@ -229,6 +269,12 @@ export function cosmosSoloChangeConflicts(
   );
   if (tags.length > 0)
     others.push(`the tags ${tags.join(", ")} (the stack's owner, costCenter or extraTags, or the program's)`);
+  for (const key of COSMOS_ACCOUNT_SETTINGS) {
+    const want = wanted.settings?.[key];
+    const had = deployed[key];
+    if (want === undefined || had === undefined || had === null || sameSetting(had, want)) continue;
+    others.push(`the account's ${key} (${String(had)} to ${String(want)}, set by the program)`);
+  }
   if (others.length === 0) return [];
   const what = regions ? "cosmos.multiRegion" : "cosmos.backupTier";
   return [
@@ -275,7 +321,7 @@ export function cosmosCreationOnlyConflicts(
       key: "cosmos.zoneRedundant",
       deployed: `${String(!cosmos.zoneRedundant)} in ${differing.map((l) => l.locationName ?? "a region").join(", ")}`,
       wanted: String(cosmos.zoneRedundant),
-      remedy: `Azure sets a region's zone redundancy when it adds the region; set it back to ${String(!cosmos.zoneRedundant)} (another value needs a new account).`,
+      remedy: `Azure sets a region's zone redundancy when it adds the region; set it back to ${String(!cosmos.zoneRedundant)} (another value needs the region removed and added again, or a new account).`,
     });
   return conflicts;
 }
