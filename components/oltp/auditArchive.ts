@@ -60,7 +60,11 @@ import {
 
 /** Azure SQL writes audit records to append blobs in this container (learn.microsoft.com/azure/azure-sql/database/audit-log-format). */
 export const AUDIT_CONTAINER = "sqldbauditlogs";
-/** The text every batch of the Azure SQL trigger names: its schema `az_func` and its app lock `_az_func_Trigger`. */
+/**
+ * The text every batch of the Azure SQL trigger names: its schema `az_func` and its app lock `_az_func_Trigger`. In
+ * LIKE, `_` matches any one character, so a statement naming, say, `azXfunc` matches too: more statements in the
+ * archive (still audited), never fewer.
+ */
 export const TRIGGER_STATEMENT_PATTERN = "%az_func%";
 /**
  * The REST spec lists "BlobAuditingInvalidPolicyLength - Invalid policy length, should be within 200 characters"

@@ -294,7 +294,9 @@ export class Oltp extends pulumi.ComponentResource {
       { ...dbScope, tdeName: "current", state: sql.TransparentDataEncryptionState.Enabled },
       { parent: this },
     );
-    // Masking functions are declared in the DDL (MASKED WITH); the policy being Enabled is what enforces them.
+    // Masking functions are declared in the DDL (MASKED WITH) and replicate with the database; the database's
+    // masking policy is set Enabled here (on the primary only: whether its state also gates the DDL's masks is not
+    // documented, so a failover checks the new primary's masks, docs/disaster-recovery.md).
     const masking = new sql.DataMaskingPolicy(
       `${name}-db-masking`,
       { ...dbScope, dataMaskingPolicyName: "Default", dataMaskingState: sql.DataMaskingState.Enabled },

@@ -50,8 +50,9 @@
  *    DirectoryRoleAssignment / AppRoleAssignment would need the deployer to hold Privileged Role Administrator or
  *    AppRoleAssignment.ReadWrite.All, a path to any tenant permission that a PCI deployment principal must not
  *    have. `serverIdentityPrincipalId` names the principal to grant. Entra *users* running CREATE USER need none of
- *    this (SQL then queries Graph with their delegated permissions). Changing `identity` later replaces the server
- *    (azure-native #1304): this is a creation-time decision.
+ *    this (SQL then queries Graph with their delegated permissions). The identity is chosen at creation (the key
+ *    is read with it from the first PUT); API 2023-08-01 takes a change of `identity` as an update (its spec marks
+ *    only `administrators` create-only; azure-native #1304 concerned 2020-11-01-preview, Azure/azure-rest-api-specs#16803).
  */
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
@@ -141,7 +142,7 @@ export function securedServer(prefix: string, location: string, owner: ServerOwn
       // The CMK identity reaches the key (Key Vault Crypto Service Encryption User on the key). The same identity
       // and key serve the secondary: geo-replication with CMK needs the same key vault key on both servers. As the
       // primary identity it is also the server identity for Microsoft Graph lookups; no system-assigned identity,
-      // which would never be used (see the file header). Create-only: a change replaces the server (#1304).
+      // which would never be used (see the file header).
       identity: { type: sql.IdentityType.UserAssigned, userAssignedIdentities: [cmk.identity.id] },
       primaryUserAssignedIdentityId: cmk.identity.id,
       keyId: cmk.keyUriWithVersion,
