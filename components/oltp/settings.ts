@@ -203,7 +203,8 @@ export function secondaryTypeConflicts(
       wanted,
       remedy:
         `Convert the secondary through its geo-replication link (Replication Links - Update with linkType ` +
-        `${wanted.toUpperCase()}, or the portal: standby-replica-how-to-configure), then run again; or set it back ` +
+        `${wanted.toUpperCase()}, or the portal: standby-replica-how-to-configure, if that page lets an existing ` +
+        `replica change; its 2024 preview said only new replicas could be standby), then run again; or set it back ` +
         `to ${deployed.secondaryType}.`,
     },
   ];
