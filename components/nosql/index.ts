@@ -199,7 +199,9 @@ export class NoSql extends pulumi.ComponentResource {
         // the SDK declares as an input: a refresh during a key incident would copy its text into the inputs, the drift
         // check would report it, and the repairing `up --refresh` would send an account update a revoked account
         // refuses ("the only allowed operations are account updates that update the current assigned default
-        // identity or deleting the account": learn.microsoft.com/azure/cosmos-db/cmk-troubleshooting-guide).
+        // identity or deleting the account": learn.microsoft.com/azure/cosmos-db/cmk-troubleshooting-guide; the
+        // customer-managed key page is stricter: "Account deletion is the only operation possible when the encryption
+        // key has been revoked", how-to-setup-customer-managed-keys).
         ignoreChanges: ["customerManagedKeyStatus"],
       },
     );

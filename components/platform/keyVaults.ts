@@ -42,7 +42,10 @@ import {
  *   this: "Your Azure Key Vault instance must be accessible through public network access or allow trusted
  *   Microsoft services to bypass its firewall. An instance that is exclusively accessible through private endpoints
  *   cannot be used to host your customer-managed keys"
- *   (https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys).
+ *   (https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys). Key Vault's own
+ *   trusted-services table does not list Cosmos DB (key-vault/general/overview-vnet-service-endpoints; a request to add
+ *   it, MicrosoftDocs/azure-docs#100207, was closed unconfirmed): the first create, after the grant's wait, is the proof
+ *   (docs/operations.md, "Before the first prod deployment", gives the fallback).
  */
 export type VaultNetwork = "privateEndpointOnly" | "trustedServices";
 
