@@ -4,7 +4,12 @@ import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import type { Connection, Request } from "tedious";
 import { TokenUnavailableError } from "../../../pipelines/functions/src/lib/azure";
-import { handleLateErrors, loginWithErrorNumber, loginWithin } from "../../../pipelines/functions/src/lib/tds";
+import {
+  handleLateErrors,
+  loginWithErrorNumber,
+  loginWithin,
+  tokenExpiry,
+} from "../../../pipelines/functions/src/lib/tds";
 import { dataModel } from "../../../pipelines/model";
 import { renderType, type OltpTable } from "../../../pipelines/model/types";
 import {
@@ -17,11 +22,17 @@ import {
   RETRY_BUDGET_MS,
   runInsert,
   storePayment,
+  TOKEN_EXPIRED,
   unknownReference,
   type PaymentWriter,
   type StoredPaymentRow,
 } from "../../../pipelines/functions/src/lib/paymentStore";
-import { PoolTimeoutError, TdsPool, type PooledConnection } from "../../../pipelines/functions/src/lib/tdsPool";
+import {
+  PoolTimeoutError,
+  TdsPool,
+  TOKEN_MARGIN_MS,
+  type PooledConnection,
+} from "../../../pipelines/functions/src/lib/tdsPool";
 import { RETRY_AFTER_SECONDS } from "../../../pipelines/functions/src/functions/paymentApi";
 import { fakeContext, fakePaymentTable, paymentApiOver, paymentRequest } from "./fakes";
 
@@ -130,6 +141,7 @@ describe("functions: payment store (idempotent insert)", () => {
     assert.ok(isConnectionFatal(connError("ESOCKET")));
     assert.ok(isConnectionFatal(Object.assign(sqlError(0), { code: "ETIMEOUT" })), "a timed-out request");
     assert.ok(isConnectionFatal(Object.assign(sqlError(40613), { class: 20 })), "severity 20+ ends the session");
+    assert.ok(isConnectionFatal(sqlError(37396)), "an expired session token: the session cannot go on");
   });
 
   /** Request tokens the tests choose (a request draws a random one). */
@@ -161,7 +173,10 @@ describe("functions: payment store (idempotent insert)", () => {
       retryDelayMs: 0,
     });
     await storePayment(request, failing(sqlError(1205)), { retryDelayMs: 0 });
-    assert.deepEqual(asked, [undefined, true, undefined, undefined]);
+    // The session's token expired (the server checked it again): only a new login has a fresh one.
+    await storePayment(request, failing(sqlError(TOKEN_EXPIRED)), { retryDelayMs: 0 });
+    assert.deepEqual(asked, [undefined, true, undefined, undefined, undefined, true]);
+    assert.equal(TOKEN_EXPIRED, 37396);
   });
 
   it("both attempts carry one random token of the column's size; each request draws its own", async () => {
@@ -434,6 +449,44 @@ describe("functions: TDS connection pool", () => {
       ),
     );
     assert.equal(q.idleCount, 1);
+  });
+
+  it("retires a connection before its login token expires, and never hands out one that is about to", async () => {
+    let now = 0;
+    const expiring = (expiresAt: number | undefined) => Object.assign(new Fake(), { expiresAt });
+    // Logged in with a token that expires at 20 min: reused until 15 min (TOKEN_MARGIN_MS before), then replaced.
+    const tokens: (number | undefined)[] = [20 * 60_000, 80 * 60_000];
+    const p = pool({
+      now: () => now,
+      maxAgeMs: 60 * 60_000,
+      idleMs: 60 * 60_000,
+      open: async () => expiring(tokens.shift()),
+    });
+    const first = await p.use(async (c) => c.id);
+    now = 14 * 60_000;
+    assert.equal(await p.use(async (c) => c.id), first, "well before the token's expiry: reused");
+    now = 15 * 60_000;
+    const second = await p.use(async (c) => c.id);
+    assert.notEqual(second, first, "within TOKEN_MARGIN_MS of the expiry: a new login");
+    assert.equal(TOKEN_MARGIN_MS, 5 * 60_000);
+    // Released after its token's margin began, a connection is closed rather than kept idle.
+    now = 74 * 60_000;
+    await p.use(async () => void (now = 76 * 60_000));
+    assert.equal(p.size, 0);
+    // A connection whose token said nothing keeps the age limit only.
+    const q = pool({ now: () => now, open: async () => expiring(undefined) });
+    const a = await q.use(async (c) => c.id);
+    now += 900;
+    assert.equal(await q.use(async (c) => c.id), a);
+  });
+
+  it("reads a login's expiry from its access token's exp claim (seconds, RFC 7519), nothing from a token without one", () => {
+    const jwt = (payload: object) =>
+      ["e30", Buffer.from(JSON.stringify(payload)).toString("base64url"), "sig"].join(".");
+    assert.equal(tokenExpiry(jwt({ aud: "https://database.windows.net/", exp: 1_800_000_000 })), 1_800_000_000_000);
+    assert.equal(tokenExpiry(jwt({ aud: "x" })), undefined);
+    assert.equal(tokenExpiry("not-a-jwt"), undefined);
+    assert.equal(tokenExpiry("a.%%%.c"), undefined);
   });
 
   it("a caller waiting for a connection that is then closed (broken) gets a new one", async () => {

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { Request, TYPES, type Connection } from "tedious";
 import type { CreatePaymentRequest } from "./payment";
-import { connectTds, type TdsTarget } from "./tds";
+import { connectTds, loginTokenExpiresAt, type TdsTarget } from "./tds";
 import type { ManagedIdentityTokens } from "./azure";
 import { POOL_DEFAULTS, PoolTimeoutError, TdsPool, type PooledConnection } from "./tdsPool";
 
@@ -165,13 +165,37 @@ export function unknownReference(error: unknown): "merchantId" | "paymentMethodI
 }
 
 /**
+ * The session's access token expired (the server checked it again mid-session): "Query cannot be executed, access token
+ * is expired. Please login with a new access token and execute query again" (dotnet/SqlClient#2792). The connection is
+ * done for; a new one logs in with a fresh token, so the write is tried again on one.
+ */
+export const TOKEN_EXPIRED = 37396;
+
+/**
  * The server-side errors of Microsoft.Data.SqlClient's baseline transient list (deadlock victim, lock timeouts, the
  * database moving, reconfiguring or throttling: learn.microsoft.com/dotnet/api/
  * microsoft.data.sqlclient.sqlconfigurableretryfactory.baselinetransienterrors); its network errors arrive here as
  * connection errors with no number.
  */
 export const TRANSIENT_SQL_ERRORS: readonly number[] = [
-  1204, 1205, 1222, 4060, 4221, 10928, 10929, 40143, 40197, 40501, 40540, 40613, 42108, 42109, 49918, 49919, 49920,
+  1204,
+  1205,
+  1222,
+  4060,
+  4221,
+  10928,
+  10929,
+  40143,
+  40197,
+  40501,
+  40540,
+  40613,
+  42108,
+  42109,
+  49918,
+  49919,
+  49920,
+  TOKEN_EXPIRED,
 ];
 
 /**
@@ -187,10 +211,13 @@ export function isTransient(error: unknown): boolean {
   return code !== undefined && code !== "ELOGIN";
 }
 
-/** Leaves the connection unusable: anything but an error the server answered with a number (the session goes on). */
+/**
+ * Leaves the connection unusable: anything but an error the server answered with a number (the session goes on), and
+ * an expired session token (TOKEN_EXPIRED), which only a new login replaces.
+ */
 export function isConnectionFatal(error: unknown): boolean {
   const e = sqlError(error);
-  return e.number === undefined || e.code === "ETIMEOUT" || (e.severity ?? 0) >= 20;
+  return e.number === undefined || e.number === TOKEN_EXPIRED || e.code === "ETIMEOUT" || (e.severity ?? 0) >= 20;
 }
 
 function sqlError(error: unknown): { number?: number; code?: string; severity?: number; message: string } {
@@ -264,10 +291,12 @@ export async function storePayment(
   }
 }
 
-/** A tedious connection that knows when it ended. */
+/** A tedious connection that knows when it ended, and when its login token expires. */
 export class TrackedConnection implements PooledConnection {
   private ended = false;
+  readonly expiresAt: number | undefined;
   constructor(readonly connection: Connection) {
+    this.expiresAt = loginTokenExpiresAt(connection);
     connection.on("end", () => (this.ended = true));
     connection.on("error", () => (this.ended = true));
   }

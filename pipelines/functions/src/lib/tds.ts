@@ -63,7 +63,31 @@ export async function connectTds(
   });
   handleLateErrors(connection);
   await loginWithin(connection, limits.connectTimeoutMs);
+  const expiresAt = tokenExpiry(token);
+  if (expiresAt !== undefined) loginExpiry.set(connection, expiresAt);
   return connection;
+}
+
+const loginExpiry = new WeakMap<Connection, number>();
+
+/** When the access token a connection of connectTds logged in with expires (epoch ms), if its token said. */
+export function loginTokenExpiresAt(connection: Connection): number | undefined {
+  return loginExpiry.get(connection);
+}
+
+/**
+ * The expiry of an Entra access token (epoch ms): its `exp` claim, seconds since the epoch (RFC 7519 4.1.4), in the
+ * JWT's payload; undefined when the token is not a JWT with one.
+ */
+export function tokenExpiry(token: string): number | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const exp: unknown = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+    return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -6,9 +6,11 @@
  * models it), so a request never waits for a connection while the instance takes no more requests than that.
  *
  * A connection is dropped when it fails (the server closed it, a failover moved the listener, a timeout left it in
- * doubt), when it has been idle too long (Azure SQL's gateway closes sessions idle for 30 minutes), and when it is older
- * than `maxAgeMs`: an Entra access token is checked at login only, so a connection outlives its token, and retiring
- * it hourly makes the next login use a fresh token (and see a revoked grant).
+ * doubt), when it has been idle too long (Azure SQL's gateway closes sessions idle for 30 minutes), when it is older
+ * than `maxAgeMs` (the next login then sees a revoked grant), and before the Entra access token it logged in with
+ * expires: a connection cannot present a new token, and the server may check the session's token again after a
+ * reconfiguration, refusing statements once it has expired (error 37396, "access token is expired. Please login with
+ * a new access token"; SqlClient's maintainer in dotnet/SqlClient#3245: "the token can be revalidated mid-session").
  */
 
 /** What the pool needs of a connection (tedious' `Connection`, or a fake in tests). */
@@ -17,6 +19,8 @@ export interface PooledConnection {
   close(): void;
   /** True once the connection ended or failed (tedious emits `end` / `error`). */
   readonly broken: boolean;
+  /** When the access token the connection logged in with expires (epoch ms), if known. */
+  readonly expiresAt?: number;
 }
 
 export interface TdsPoolOptions<C extends PooledConnection> {
@@ -30,8 +34,13 @@ export interface TdsPoolOptions<C extends PooledConnection> {
   readonly maxAgeMs: number;
   /** How long a caller waits for a connection when all `max` are in use. */
   readonly acquireTimeoutMs: number;
+  /** A connection whose login token expires within this is closed instead of reused (default TOKEN_MARGIN_MS). */
+  readonly tokenMarginMs?: number;
   readonly now?: () => number;
 }
+
+/** How long before its token's expiry a connection is retired: clock skew, and a statement started just before. */
+export const TOKEN_MARGIN_MS = 5 * 60_000;
 
 interface Slot<C> {
   readonly connection: C;
@@ -152,7 +161,7 @@ export class TdsPool<C extends PooledConnection> {
 
   private release(slot: Slot<C>, fatal: boolean): void {
     const t = this.now();
-    if (fatal || slot.connection.broken || t - slot.openedAt >= this.options.maxAgeMs) {
+    if (fatal || slot.connection.broken || this.expired(slot, t)) {
       this.discard(slot);
       this.wakeOpener();
       return;
@@ -174,8 +183,15 @@ export class TdsPool<C extends PooledConnection> {
   }
 
   private usable(slot: Slot<C>, t: number): boolean {
+    return !slot.connection.broken && t - slot.releasedAt < this.options.idleMs && !this.expired(slot, t);
+  }
+
+  /** Older than `maxAgeMs`, or its login token (nearly) expired. */
+  private expired(slot: Slot<C>, t: number): boolean {
+    const { expiresAt } = slot.connection;
     return (
-      !slot.connection.broken && t - slot.releasedAt < this.options.idleMs && t - slot.openedAt < this.options.maxAgeMs
+      t - slot.openedAt >= this.options.maxAgeMs ||
+      (expiresAt !== undefined && t >= expiresAt - (this.options.tokenMarginMs ?? TOKEN_MARGIN_MS))
     );
   }
 
