@@ -4,8 +4,11 @@
  * With `ingestion.gateway.merchantCertificateAuthorities` set, the Application Gateway asks every client for a
  * certificate issued by one of those authorities (mutual TLS), checks it, and sets two request headers on every
  * request it forwards (components/ingestion/gateway.ts, MERCHANT_CERTIFICATE_HEADERS): the verification result and
- * the certificate's subject. Only the gateway reaches the app (private endpoint), and it overwrites whatever a client
- * sent in those headers, so the app can trust them. A merchant's certificate names the merchant in its common name,
+ * the certificate's subject. The gateway overwrites whatever a client sent in those headers, and with
+ * `paymentApiDeploySources` set only the gateway and the deploy runners reach the app's private endpoint, so the app
+ * trusts them; a process on a runner could still forge them (the runners' trust, docs/configuration.md). Without
+ * `paymentApiDeploySources`, any host of the network reaches the endpoint: set it with the authorities (config
+ * validation requires it). A merchant's certificate names the merchant in its common name,
  * `CN=merchant-<MerchantId>`; a request may only create payments for that merchant.
  *
  * The app's `MERCHANT_AUTHENTICATION` setting says which applies: `client-certificate`, or `none` when the stack
