@@ -596,6 +596,10 @@ describe("functions: POST /api/payments against dbo.Payment", () => {
     table.fail(sqlError(229, "The INSERT permission was denied"));
     const denied = await call(table);
     assert.equal(denied.res.status, 500);
+    // A server error is logged by number, class and state: its text may quote what the request sent.
+    table.fail(sqlError(2628, "String or binary data would be truncated ... Truncated value: 'order-0612345678'"));
+    const truncated = await call(table);
+    assert.match(truncated.warnings[0], /^payment store failed \(number 2628, code -\): class 16, state -$/);
     assert.deepEqual(denied.res.jsonBody, {
       error: "payment_store_failed",
       problems: ["the payment may not be stored: retry with the same idempotencyKey"],

@@ -126,9 +126,16 @@ export function paymentHandler(deps: PaymentApiDeps = DEFAULT_DEPS) {
       // So is a managed identity endpoint that throttles or does not answer: nothing reached the database.
       const transient =
         isTransient(error) || error instanceof PoolTimeoutError || error instanceof TokenUnavailableError;
-      const e = error as { number?: unknown; code?: unknown; message?: unknown };
+      // A server's error is logged by its number, class and state, not its text: some messages quote the values sent
+      // (2628, string truncation: "Truncated value: '…'"), and the request's values stay out of the logs. A
+      // connection-level error (no number) has no request data in its text.
+      const e = error as { number?: unknown; code?: unknown; class?: unknown; state?: unknown; message?: unknown };
+      const detail =
+        typeof e.number === "number"
+          ? `class ${String(e.class ?? "-")}, state ${String(e.state ?? "-")}`
+          : String(e.message ?? error);
       context.warn(
-        `payment store failed (number ${String(e.number ?? "-")}, code ${String(e.code ?? "-")}): ${String(e.message ?? error)}`,
+        `payment store failed (number ${String(e.number ?? "-")}, code ${String(e.code ?? "-")}): ${detail}`,
       );
       context.log(businessEvent("payment.store", { outcome: "failed", sqlMs: sqlMs() }));
       const status = transient ? 503 : 500;
