@@ -217,7 +217,9 @@ const etl = new Etl("etl", {
     {
       fraudScoring: {
         resourceId: ingestion.fraudScoring.app.id,
-        alertRuleIds: ingestion.merchantRefreshAlertId ? [ingestion.merchantRefreshAlertId] : [],
+        alertRuleIds: [ingestion.merchantRefreshAlertId, ingestion.scorerStalledAlertId].filter(
+          (id): id is pulumi.Output<string> => id !== undefined,
+        ),
         quietMinutes: offHoursQuiet.fraudScoring,
       },
       streamingJob: {

@@ -753,7 +753,11 @@ for (const stack of ["dev", "prod"] as const) {
         const offHours = mine.filter((r) => /offhours/.test(r.name));
         // The alerts a stopped target fires are stateless where it sleeps: fired and silenced at night, a stateful
         // one would stay fired and never page in the morning.
-        for (const alert of ["ingestion-merchant-refresh-alert", "streaming-freshness-alert"]) {
+        for (const alert of [
+          "ingestion-merchant-refresh-alert",
+          "ingestion-scorer-stalled-alert",
+          "streaming-freshness-alert",
+        ]) {
           assert.equal(byName(resources, alert).inputs.autoMitigate, prod, alert);
           // …and notify at most once an hour while they keep firing (the freshness alert once a day where the pool
           // sleeps until resumed: dev).
@@ -834,6 +838,7 @@ for (const stack of ["dev", "prod"] as const) {
             operator: "Equals",
             values: [
               idOf(byName(resources, "ingestion-merchant-refresh-alert")),
+              idOf(byName(resources, "ingestion-scorer-stalled-alert")),
               idOf(byName(resources, "streaming-freshness-alert")),
             ],
           },

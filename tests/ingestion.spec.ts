@@ -12,8 +12,12 @@ import {
   paymentApiPathRule,
   sqlConnectionString,
   scorerFailuresQuery,
+  SCORER_STALLED_GRACE_MINUTES,
+  SCORER_STALLED_WINDOW_MINUTES,
+  scorerStalledQuery,
 } from "../components/ingestion";
 import { WEBHOOK_NOT_QUEUED_PREFIX } from "../pipelines/functions/src/functions/fraudScoring";
+import { businessEvent } from "../pipelines/functions/src/lib/telemetry";
 import {
   BuiltInRoles,
   dropSdkSiteConfigDefaults,
@@ -263,6 +267,37 @@ describe("ingestion: scorer failures alert query", () => {
   });
 });
 
+describe("ingestion: stalled scorer alert query", () => {
+  it("counts payments accepted at least 5 minutes ago when the scorer had no successful run in the window", () => {
+    const q = scorerStalledQuery("func-api", "func-fraud");
+    // Both tables through fuzzy unions with an empty table of their columns (TimeGenerated too: the grace filter).
+    assert.match(
+      q,
+      /^let accepted = toscalar\(union isfuzzy=true \(AppTraces\), \(datatable\(Message: string, ItemCount: int, AppRoleName: string, OperationName: string, TimeGenerated: datetime\)\[\]\)\n/,
+    );
+    assert.match(
+      q,
+      /AppRoleName =~ "func-api" and Message startswith "payment\.accepted "\n +\| where TimeGenerated < ago\(5m\)/,
+    );
+    assert.match(
+      q,
+      /let scored = toscalar\(union isfuzzy=true \(AppRequests\), [^\n]*\n +\| where AppRoleName =~ "func-fraud" and OperationName == "scorePayment" and Success == true/,
+    );
+    assert.match(
+      q,
+      /print Unscored = iff\(coalesce\(scored, 0\) == 0, coalesce\(accepted, 0\), 0\), TimeGenerated = now\(\)$/,
+    );
+    assert.deepEqual([SCORER_STALLED_WINDOW_MINUTES, SCORER_STALLED_GRACE_MINUTES], [15, 5]);
+    // The payment API logs the line the query counts (pipelines/functions/src/lib/telemetry.ts).
+    assert.match(
+      businessEvent("payment.accepted", { amountMinor: 1, currencyCode: "EUR", sqlMs: 3 }),
+      /^payment\.accepted /,
+    );
+    const runbook = fs.readFileSync("docs/runbook.md", "utf8");
+    assert.ok(runbook.includes('<a id="scorer-stalled"></a>'), "docs/runbook.md#scorer-stalled");
+  });
+});
+
 describe("ingestion: merchant refresh alert query", () => {
   it("counts the refresh's successful requests (a run whose writes fail is a failed request), unsampled", () => {
     const q = merchantRefreshQuery("func-fraud");
@@ -318,6 +353,32 @@ for (const stack of ["dev", "prod"] as const) {
         (alert.inputs.actions as { customProperties: { priority: string } }).customProperties.priority,
         "P2",
       );
+    });
+
+    it("alerts Sev2 (P2) when accepted payments go unscored for 15 minutes, over both apps' logs", () => {
+      const alert = one("ingestion-scorer-stalled-alert");
+      const crit = (alert.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0];
+      assert.deepEqual(
+        [
+          alert.inputs.severity,
+          alert.inputs.windowSize,
+          alert.inputs.evaluationFrequency,
+          crit.metricMeasureColumn,
+          crit.operator,
+          crit.threshold,
+        ],
+        [2, "PT15M", "PT5M", "Unscored", "GreaterThan", 0],
+      );
+      assert.equal(
+        crit.query,
+        scorerStalledQuery(
+          String(one("ingestion-payapi-app").outputs.name),
+          String(one("ingestion-fraud-app").outputs.name),
+        ),
+      );
+      assert.deepEqual((alert.inputs.actions as { actionGroups: string[] }).actionGroups, [one("platform-ag-p2").id]);
+      // Silenced with the scorer off hours where it sleeps (dev): stateless there, as the refresh alert.
+      assert.equal(alert.inputs.autoMitigate, stack === "prod");
     });
 
     it("alerts Sev2 (P2) on any failed scorer run in 10 minutes (the trigger drops a batch after five)", () => {

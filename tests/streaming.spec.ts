@@ -176,7 +176,7 @@ describe("streaming: pure helpers", () => {
     const q = freshnessQuery("func-x", LOADER_FUNCTION);
     assert.match(
       q,
-      /^let written = toscalar\(union isfuzzy=true \(AppTraces\), \(datatable\(Message: string, ItemCount: int, AppRoleName: string, OperationName: string\)\[\]\)\n/,
+      /^let written = toscalar\(union isfuzzy=true \(AppTraces\), \(datatable\(Message: string, ItemCount: int, AppRoleName: string, OperationName: string, TimeGenerated: datetime\)\[\]\)\n/,
     );
     assert.match(q, /AppRoleName =~ "func-x" and OperationName == "loadApiPerformance"/);
     assert.match(q, /coalesce\(written, 0\)/);

@@ -62,6 +62,9 @@ import {
   merchantRefreshQuery,
   SCORER_FAILURES_WINDOW_MINUTES,
   scorerFailuresQuery,
+  SCORER_STALLED_GRACE_MINUTES,
+  SCORER_STALLED_WINDOW_MINUTES,
+  scorerStalledQuery,
   SQL_TRIGGER_MAX_BATCH_SIZE,
   SQL_TRIGGER_MAX_CHANGES_PER_WORKER,
   sqlConnectionString,
@@ -166,6 +169,8 @@ export class Ingestion extends pulumi.ComponentResource {
   public readonly merchantRefreshAlertId?: pulumi.Output<string>;
   /** The alert on failed scorer runs (with `alerts`). */
   public readonly scorerFailuresAlertId?: pulumi.Output<string>;
+  /** The alert on accepted payments the scorer never ran for (with `alerts`): a stopped scorer fires it too. */
+  public readonly scorerStalledAlertId?: pulumi.Output<string>;
 
   constructor(name: string, args: IngestionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("payments:ingestion:Ingestion", name, {}, opts);
@@ -389,6 +394,30 @@ export class Ingestion extends pulumi.ComponentResource {
           autoMitigate: true,
         },
         scorerAlerts,
+        this,
+      ).id;
+      // Payments accepted and none scored: the SQL trigger's listener stopped or cannot read the changes (its polling
+      // is no function run, so the failures alert cannot see it), or the scorer app is down. Sev2 over 15 minutes,
+      // counting payments at least 5 minutes old (the scorer's time, and its logs' delay). Silenced with the scorer
+      // off hours (dev), so stateless there, as the refresh alert.
+      this.scorerStalledAlertId = tierLogAlert(
+        `${name}-scorer-stalled-alert`,
+        {
+          ruleKey: "scorer-stalled",
+          displayName: "Fraud scorer not scoring accepted payments",
+          description: `The payment API accepted payments at least ${SCORER_STALLED_GRACE_MINUTES} minutes old and the fraud scorer had no successful run in ${SCORER_STALLED_WINDOW_MINUTES} minutes: their merchants hear nothing; see docs/runbook.md#scorer-stalled.`,
+          runbook: "scorer-stalled",
+          query: scorerStalledQuery,
+          evaluationFrequency: "PT5M",
+          windowSize: isoMinutes(SCORER_STALLED_WINDOW_MINUTES),
+          timeAggregation: monitor.TimeAggregation.Total,
+          metricMeasureColumn: "Unscored",
+          operator: monitor.Operator.GreaterThan,
+          threshold: 0,
+          severity: 2,
+          autoMitigate: !args.alerts.sleepsOffHours,
+        },
+        { ...scorerAlerts, subject: [this.paymentApi.app.name, this.fraudScoring.app.name] },
         this,
       ).id;
     }

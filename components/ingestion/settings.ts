@@ -74,6 +74,32 @@ export function scorerFailuresQuery(appName: string): string {
   return appRunsQuery(appName, "scorePayment", false, "failed");
 }
 
+/** The window of the stalled scorer alert, and how old an accepted payment must be to count (the scorer's time). */
+export const SCORER_STALLED_WINDOW_MINUTES = 15;
+export const SCORER_STALLED_GRACE_MINUTES = 5;
+
+/**
+ * KQL over the window: the payments the payment API accepted (its `payment.accepted` lines, sampled: each weighs its
+ * ItemCount) up to SCORER_STALLED_GRACE_MINUTES ago, when the scorer had no successful run in the whole window; 0
+ * otherwise. The SQL trigger's own polling (change tracking, leases) runs outside any function run: when it fails
+ * the scorer runs nothing, so neither the failures alert nor the refresh alert (a timer of the same app) sees it, and
+ * the extension reconnects only on a connection-level error (Azure/azure-functions-sql-extension,
+ * SqlTableChangeMonitor.cs and SqlBindingUtilities.cs `IsFatalSqlException`). Accepted payments and no scoring is the
+ * symptom, whatever the cause. Through fuzzy unions, as appRunsQuery.
+ */
+export function scorerStalledQuery(paymentApiName: string, scorerName: string): string {
+  return [
+    `let accepted = toscalar(${ruleSource("AppTraces")}`,
+    `    | where AppRoleName =~ "${paymentApiName}" and Message startswith "payment.accepted "`,
+    `    | where TimeGenerated < ago(${SCORER_STALLED_GRACE_MINUTES}m)`,
+    "    | summarize sum(ItemCount));",
+    `let scored = toscalar(${ruleSource("AppRequests")}`,
+    `    | where AppRoleName =~ "${scorerName}" and OperationName == "scorePayment" and Success == true`,
+    "    | summarize sum(ItemCount));",
+    "print Unscored = iff(coalesce(scored, 0) == 0, coalesce(accepted, 0), 0), TimeGenerated = now()",
+  ].join("\n");
+}
+
 /**
  * The containers each app writes, each with the custom item-level role that allows exactly what its code does there
  * (least privilege: no delete, no query, no change feed):

@@ -337,9 +337,10 @@ export interface TierAlertTarget {
   readonly workspaceId: pulumi.Input<string>;
   /**
    * What the query is about: the job's resource id (watermark), the streaming app's name (freshness), the fraud
-   * scorer's name (merchant refresh).
+   * scorer's name (merchant refresh); or several, each an argument of the query in order (the payment API's and the
+   * scorer's names: the stalled scorer).
    */
-  readonly subject: pulumi.Input<string>;
+  readonly subject: pulumi.Input<string> | readonly pulumi.Input<string>[];
   /** The action group of the alert's severity (`actionGroupFor`; the streaming alerts are Sev1: P1). */
   readonly actionGroupId: pulumi.Input<string>;
   readonly tags: Tags;
@@ -359,7 +360,7 @@ export function tierLogAlert(
     readonly displayName: string;
     readonly description: string;
     readonly runbook: string;
-    readonly query: (subject: string) => string;
+    readonly query: (...subjects: string[]) => string;
     readonly evaluationFrequency: string;
     readonly windowSize: string;
     readonly timeAggregation: monitor.TimeAggregation;
@@ -397,7 +398,11 @@ export function tierLogAlert(
       criteria: {
         allOf: [
           {
-            query: pulumi.output(args.subject).apply(rule.query),
+            query: pulumi
+              .all(
+                Array.isArray(args.subject) ? [...(args.subject as readonly pulumi.Input<string>[])] : [args.subject],
+              )
+              .apply((subjects) => rule.query(...(subjects as string[]))),
             timeAggregation: rule.timeAggregation,
             metricMeasureColumn: rule.metricMeasureColumn,
             operator: rule.operator,

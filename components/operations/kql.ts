@@ -69,7 +69,13 @@ export const RULE_COLUMNS = {
   },
   // The SLA alerts' tables (components/operations/sla.ts): each fills as soon as its service is used, but a quiet dev
   // stack can leave one empty for a week.
-  AppTraces: { Message: "string", ItemCount: "int", AppRoleName: "string", OperationName: "string" },
+  AppTraces: {
+    Message: "string",
+    ItemCount: "int",
+    AppRoleName: "string",
+    OperationName: "string",
+    TimeGenerated: "datetime",
+  },
   AppRequests: { AppRoleName: "string", OperationName: "string", Success: "bool", ItemCount: "int" },
   SynapseSqlPoolExecRequests: {
     _ResourceId: "string",
