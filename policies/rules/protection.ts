@@ -208,10 +208,14 @@ function sentinelHost(resources: readonly PolicyResource[]): (r: PolicyResource)
     );
 }
 
-/** Resource groups a resource depends on (through `resourceGroupName` or a plain dependency). */
+/**
+ * The resource group a resource lives in: the one its `resourceGroupName` input comes from. Not any group it merely
+ * depends on: a database whose name is checked against a secondary group's resources depends on that group too, and
+ * a lock there does not hold it (an independent review's mutation: the primary database passed with a lock on the
+ * DR group only).
+ */
 function resourceGroupsOf(r: PolicyResource): string[] {
-  const deps = [...(r.propertyDependencies["resourceGroupName"] ?? []), ...r.dependencies];
-  return deps.filter((d) => d.type === RG_TYPE).map((d) => d.urn);
+  return (r.propertyDependencies["resourceGroupName"] ?? []).filter((d) => d.type === RG_TYPE).map((d) => d.urn);
 }
 
 /** The stack's locks at one of `levels` (an absent or unknown level is none: the level is a literal, known in preview). */

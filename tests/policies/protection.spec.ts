@@ -238,6 +238,28 @@ describe("policies/protection", () => {
       });
       assert.equal(r.messages.length, 2);
     });
+    it("counts a resource-group lock only for the group a resource lives in, not one it merely depends on", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const dr = resourceRecord(
+        "azure-native:resources:ResourceGroup",
+        "rg-dr",
+        { location: "northeurope" },
+        { stack: "prod" },
+      );
+      // The storage account lives in rg (its resourceGroupName) and also depends on the DR group (a name read there).
+      const st = { ...storage, dependencies: [...storage.dependencies, dr.urn] };
+      const drLock = resourceRecord(
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        "lock-dr",
+        { level: "CanNotDelete", resourceGroupName: "rg-dr" },
+        { stack: "prod", propertyDependencies: { resourceGroupName: [dr.urn] }, dependencies: [dr.urn] },
+      );
+      await expectFail(
+        requireManagementLock,
+        [rg, dr, sql, st, sqlLock, drLock],
+        /stpayprodweu .*has no management lock/,
+      );
+    });
     it("does not require a lock on an Azure ML workspace by default (it would lock the deployments a release deletes), but does when resourceTypes lists it", async () => {
       const { all } = protectionStack();
       const ws = { ...mlWorkspace("prod"), protect: true };
