@@ -3,7 +3,7 @@
  * tags that scope PCI DSS controls and record ownership.
  */
 import type { Policies } from "@pulumi/policy";
-import { resourcePolicy } from "../lib/policy";
+import { resourcePolicy, stackPolicy } from "../lib/policy";
 import { apiVersionOf, defaultTypeToken, typeIn, typeOfUrn } from "../lib/typeToken";
 import { REVIEWED_TYPES } from "../lib/reviewedTypes";
 import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
@@ -485,6 +485,64 @@ export const unreviewedTypes = resourcePolicy<Record<string, unknown>>(
   },
 );
 
+/** The packages whose resources the pack reviews or that create nothing in Azure (Entra groups, random values, waits). */
+export const REVIEWED_PACKAGES = ["azure-native", "azuread", "random", "time"] as const;
+
+/**
+ * The package of a type token (`azure:storage/account:Account` → `azure`); the engine's own resources (`pulumi:
+ * pulumi:Stack`, `pulumi:providers:<package>`) are the `pulumi` package.
+ */
+export function packageOfType(type: string): string {
+  return type.split(":")[0];
+}
+
+export const unreviewedProviders = stackPolicy(
+  {
+    name: "azure-native-general-stack-disallow-unreviewed-provider",
+    description:
+      "Every resource of the stack comes from a package the pack reviews (azure-native), one that creates nothing in Azure the pack should check (azuread, random, time), the engine's own, or one of the program's components: every other rule is written for azure-native types, so a resource of the classic `azure`, `azapi` or a `command` provider (a way around a gap in azure-native) would pass with a public endpoint, keys and old TLS, unchecked.",
+    severity: "high",
+    pci: ["1.2.1", "2.2.1"],
+    gdpr: ["25(1)", "32(1)(b)"],
+    soc2: ["CC8.1"],
+    service: "general",
+    remediationSteps:
+      "Declare the resource with azure-native (a versioned class, or `pulumi package add azure-native <module> <api-version>`); if another provider is the only way, write the pack's rules for its type first, then add its package to this rule's `additionalPackages` in policies/config/<stack>.json in the same reviewed change.",
+    url: "https://www.pulumi.com/docs/insights/policy/",
+    config: {
+      additionalPackages: {
+        type: "array",
+        items: { type: "string" },
+        default: [],
+        description: "Packages reviewed for this stack beyond the pack's own (REVIEWED_PACKAGES).",
+      },
+      componentPackages: {
+        type: "array",
+        items: { type: "string" },
+        default: ["payments"],
+        description:
+          "The packages of the program's own component resources (`payments:platform:Platform`), which create nothing themselves.",
+      },
+    },
+  },
+  (args, report) => {
+    const { additionalPackages, componentPackages } = args.getConfig<{
+      additionalPackages: string[];
+      componentPackages: string[];
+    }>();
+    if (args.resources.length === 0) args.notApplicable("the stack declares no resource");
+    const allowed = new Set<string>([...REVIEWED_PACKAGES, "pulumi", ...componentPackages, ...additionalPackages]);
+    for (const r of args.resources) {
+      const pkg = packageOfType(r.type);
+      if (!allowed.has(pkg))
+        report(
+          `${who(r)} comes from the package '${pkg}', which the pack has not been reviewed for: no rule checks its network access, authentication, keys, TLS, diagnostics or protection. Declare it with azure-native, or write its rules and list '${pkg}' in additionalPackages.`,
+          r.urn,
+        );
+    }
+  },
+);
+
 export const generalPolicies: Policies = [
   allowedLocations,
   requiredTags,
@@ -492,4 +550,5 @@ export const generalPolicies: Policies = [
   defenderPlans,
   defaultApiVersion,
   unreviewedTypes,
+  unreviewedProviders,
 ];

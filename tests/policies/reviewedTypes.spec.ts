@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REVIEWED_TYPES } from "../../policies/lib/reviewedTypes";
-import { unreviewedTypes } from "../../policies/rules/general";
-import { resourceRecord } from "../../tools/lib/policyRunner";
+import { REVIEWED_PACKAGES, unreviewedProviders, unreviewedTypes } from "../../policies/rules/general";
+import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { previewOf } from "../helpers/stacks";
 import { expectFail, expectNotApplicable, expectPass } from "./helpers";
 
@@ -80,6 +80,59 @@ describe("policies: reviewed types", () => {
     it("is not applicable to other providers' resources", async () => {
       await expectNotApplicable(unreviewedTypes, resourceRecord("azuread:index/group:Group", "g", {}));
       await expectNotApplicable(unreviewedTypes, resourceRecord("random:index/randomString:RandomString", "r", {}));
+    });
+  });
+
+  describe(unreviewedProviders.name, () => {
+    const stackOf = (...types: string[]) =>
+      types.map((t, i) => resourceRecord(t, `r${i}`, { location: "eastus" }, { stack: "prod" }));
+
+    it("passes azure-native, the packages that create nothing the pack checks, the engine's own and the components", () =>
+      expectPass(
+        unreviewedProviders,
+        stackOf(
+          "pulumi:pulumi:Stack",
+          "pulumi:providers:azure-native",
+          "payments:platform:Platform",
+          "azure-native:storage:StorageAccount",
+          "azuread:index/group:Group",
+          "random:index/randomString:RandomString",
+          "time:index/sleep:Sleep",
+        ),
+      ));
+
+    it("fails a resource of another provider (the classic azure, azapi, command), naming its package", async () => {
+      const r = await expectFail(
+        unreviewedProviders,
+        stackOf("azure-native:storage:StorageAccount", "azure:storage/account:Account"),
+        /^r1 \(azure:storage\/account:Account\) comes from the package 'azure', which the pack has not been reviewed for: .* list 'azure' in additionalPackages\.$/,
+      );
+      assert.equal(r.enforcementLevel, "mandatory");
+      const three = await evaluatePolicy(
+        unreviewedProviders,
+        stackOf("azure:storage/account:Account", "azapi:index/resource:Resource", "command:local:Command"),
+      );
+      assert.equal(three.messages.length, 3);
+      // A stack that reviewed a package for itself, and another component package.
+      await expectPass(unreviewedProviders, stackOf("azapi:index/resource:Resource", "acme:tier:Tier"), {
+        additionalPackages: ["azapi"],
+        componentPackages: ["acme"],
+      });
+    });
+
+    it("is not applicable to a stack without resources", () => expectNotApplicable(unreviewedProviders, []));
+
+    it("passes both committed stacks (every resource the program registers)", async () => {
+      for (const stack of ["dev", "prod"] as const) {
+        const { resources } = (await previewOf(stack)).run;
+        const packages = [...new Set(resources.map((r) => r.type.split(":")[0]))].sort();
+        assert.deepEqual(
+          packages.filter((p) => ![...REVIEWED_PACKAGES, "pulumi", "payments"].includes(p as never)),
+          [],
+          stack,
+        );
+        await expectPass(unreviewedProviders, resources);
+      }
     });
   });
 
