@@ -454,6 +454,14 @@ export const DIAGNOSED_TYPES = [
   "azure-native:network:AzureFirewall",
   // The audit trail's own audit: who queried it (LAQueryLogs, PCI DSS 10.2.1.3).
   "azure-native:operationalinsights:Workspace",
+  // The dedicated SQL pool's own audit (SQLSecurityAuditEvents), the streaming job's execution logs, the public IPs'
+  // DDoS notifications and mitigation reports, the VNet's protection alerts and the vaults' event topics' delivery
+  // failures: the program sends each (the policy pack review found no rule requiring them).
+  "azure-native:synapse:SqlPool",
+  "azure-native:streamanalytics:StreamingJob",
+  "azure-native:network:PublicIPAddress",
+  "azure-native:network:VirtualNetwork",
+  "azure-native:eventgrid:SystemTopic",
 ];
 
 /**
@@ -484,7 +492,7 @@ export const diagnosticCoverage = stackPolicy(
   {
     name: "azure-native-monitor-diagnosticsetting-missing-for-data-resource",
     description:
-      "Every data or security resource (SQL, Synapse, Cosmos DB, Data Factory, ML, Key Vault, storage, App Gateway, Event Hubs, NSGs, and the Log Analytics workspace itself, whose audit category records who queried the audit trail) has a diagnostic setting that sends its logs to a Log Analytics workspace.",
+      "Every data or security resource (SQL, Synapse and its dedicated pools, Cosmos DB, Data Factory, ML, Key Vault, storage, App Gateway, Event Hubs, Stream Analytics, NSGs, the VNet and public IPs, Event Grid system topics, and the Log Analytics workspace itself, whose audit category records who queried the audit trail) has a diagnostic setting that sends its logs to a Log Analytics workspace.",
     severity: "high",
     pci: ["10.2.1", "10.2.2", "10.3.3", "10.4.1.1"],
     gdpr: ["5(2)", "32(1)(b)", "33"],

@@ -20,7 +20,7 @@ import {
 } from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
 import { scopeKind } from "./authorization";
-import { prodStacksKnob } from "../lib/scope";
+import { inStacks, prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
 import { isSet, presence, requireKnown, safeGet, valueAt, who } from "../lib/values";
 
@@ -77,15 +77,23 @@ export const dataStoreAlerts = stackPolicy(
         default: WATCHED_DATA_TYPES,
         description: "Type tokens of the data stores that must be watched.",
       },
+      prodStacks: prodStacksKnob(
+        "Stacks whose data stores must be watched even when the program has no alert rule at all (a production stack without its operations tier fails).",
+      ),
     },
   },
   (args, report) => {
-    const { resourceTypes } = args.getConfig<{ resourceTypes: string[] }>();
+    const { resourceTypes, prodStacks } = args.getConfig<{ resourceTypes: string[]; prodStacks: string[] }>();
     const targets = args.resources.filter((r) => typeIn(resourceTypes, r.type));
     if (targets.length === 0) args.notApplicable("no data stores of the configured types");
     // A program without any alert rule has no operations tier (a single tier's test program): the rule checks that
-    // tier's coverage. Both committed stacks have it, and tests/operations.spec.ts asserts the rule evaluates them.
-    if (ofType(args.resources, METRIC_ALERT).length + ofType(args.resources, LOG_ALERT).length === 0)
+    // tier's coverage. Not in a production stack, where dropping every alert must not switch the rule off (the
+    // policy pack review's mutation). Both committed stacks have it; tests/operations.spec.ts asserts the rule
+    // evaluates them.
+    if (
+      ofType(args.resources, METRIC_ALERT).length + ofType(args.resources, LOG_ALERT).length === 0 &&
+      !targets.some((t) => inStacks(t.urn, prodStacks))
+    )
       args.notApplicable("no alert rules in the program (no operations tier)");
     const settings = ofType(args.resources, DIAGNOSTIC_SETTING).filter((s) => isSet(s.props, "workspaceId"));
     for (const target of targets) {

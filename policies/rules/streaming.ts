@@ -109,14 +109,14 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
   {
     name: "azure-native-eventhub-namespace-require-customer-managed-key",
     description:
-      "Premium (or dedicated-cluster) Event Hubs namespaces in production stacks encrypt events with a customer-managed key from Key Vault, over infrastructure encryption.",
+      "Event Hubs namespaces in production stacks are Premium (or on a dedicated cluster) and encrypt events with a customer-managed key from Key Vault, over infrastructure encryption: a Standard namespace cannot hold a customer-managed key at all.",
     severity: "high",
     pci: ["3.5.1", "3.6.1"],
     gdpr: ["32(1)(a)"],
     soc2: ["CC6.1"],
     service: "eventhub",
     remediationSteps:
-      'Set `encryption: { keySource: "Microsoft.KeyVault", keyVaultProperties: [{ keyName, keyVaultUri, identity: { userAssignedIdentity } }], requireInfrastructureEncryption: true }` with a user-assigned `identity`; CMK needs the Premium SKU (Standard cannot use it, so the rule does not apply there).',
+      'Set `encryption: { keySource: "Microsoft.KeyVault", keyVaultProperties: [{ keyName, keyVaultUri, identity: { userAssignedIdentity } }], requireInfrastructureEncryption: true }` with a user-assigned `identity`; CMK needs the Premium SKU or a dedicated cluster (a Standard namespace in a production stack fails).',
     url: "https://learn.microsoft.com/azure/event-hubs/configure-customer-managed-key",
     config: {
       prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
@@ -125,9 +125,14 @@ export const eventHubCmk = resourcePolicy<eventhub.NamespaceArgs>(
   EH_NAMESPACE,
   (props, args, report) => {
     if (!isProdStack(args)) args.notApplicable(`stack '${stackOfUrn(args.urn)}' is not in prodStacks`);
-    // CMK exists only for Premium namespaces and namespaces on a dedicated cluster; sku absent = Standard.
+    // CMK exists only for Premium namespaces and namespaces on a dedicated cluster; sku absent = Standard. In a
+    // production stack another SKU is itself the violation (a one-line config change would otherwise turn the rule
+    // off: the policy pack review's mutation).
     if (!sameText(props.sku?.name, "Premium") && !isSet(props, "clusterArmId")) {
-      args.notApplicable("customer-managed keys need the Premium SKU or a dedicated cluster");
+      report(
+        `${who(args)} is ${show(props.sku?.name ?? "Standard")} in stack '${stackOfUrn(args.urn)}', which cannot encrypt with a customer-managed key: use the Premium SKU (or a dedicated cluster) with encryption.keySource "Microsoft.KeyVault".`,
+      );
+      return;
     }
     const enc = props.encryption;
     // encryption absent = Microsoft-managed keys.
@@ -302,7 +307,7 @@ function datasourceProblem(ds: Record<string, unknown> | undefined): string | un
   if (secrets.length > 0)
     return `'${type}' data source stores ${secrets.join(", ")}: remove it and set authenticationMode to "Msi"`;
   const mode = ds["authenticationMode"];
-  if (mode !== undefined ? !sameText(mode, "Msi") : MSI_DATASOURCE_TYPES.includes(type)) {
+  if (mode !== undefined ? !sameText(mode, "Msi") : oneOf(type, MSI_DATASOURCE_TYPES)) {
     return `'${type}' data source authenticates with '${mode ?? "ConnectionString (default)"}': set authenticationMode to "Msi"`;
   }
   return undefined;

@@ -330,6 +330,21 @@ describe("policies/monitor", () => {
       await expectFail(diagnosticCoverage, [log, logDiag, afw], /afw-pay-dev-weu .*has no diagnostic setting/);
       await expectPass(diagnosticCoverage, [log, logDiag, afw, diagnosticSetting("diag-afw", log, "/x/afw")]);
     });
+    it("covers the dedicated pool, the streaming job, public IPs, the VNet and Event Grid system topics", async () => {
+      const log = workspace();
+      const logDiag = diagnosticSetting("diag-log", log, UNKNOWN);
+      for (const type of [
+        "azure-native:synapse:SqlPool",
+        "azure-native:streamanalytics:StreamingJob",
+        "azure-native:network:PublicIPAddress",
+        "azure-native:network:VirtualNetwork",
+        "azure-native:eventgrid:SystemTopic",
+      ]) {
+        const r = resourceRecord(type, "res-pay-dev-weu", {}, { outputs: { id: "/x/res" } });
+        await expectFail(diagnosticCoverage, [log, logDiag, r], /res-pay-dev-weu .*has no diagnostic setting/);
+        await expectPass(diagnosticCoverage, [log, logDiag, r, diagnosticSetting("diag-res", log, "/x/res")]);
+      }
+    });
     it("fails a vault without a setting, naming its URN", async () => {
       const { kv, all } = diagnosedStack();
       const r = await expectFail(

@@ -14,7 +14,7 @@ import {
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { diagnosticSetting, workspace, WORKSPACE_ID } from "./fixtures/monitor";
 import { armId, RG_NAME } from "./fixtures/protection";
-import { expectFail, expectNotApplicable, expectPass, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
 
 const AG_ID = armId("Microsoft.Insights", "actionGroups/ag-pay-dev-weu-p1");
 const COSMOS_ID = armId("Microsoft.DocumentDB", "databaseAccounts/cosmos-pay-dev-weu-1a2b");
@@ -162,6 +162,11 @@ describe("policies/operations", () => {
     it("is not applicable to a stack without data stores", () => expectNotApplicable(dataStoreAlerts, [workspace()]));
     it("is not applicable to a program without any alert rule (no operations tier: a single tier's test program)", () =>
       expectNotApplicable(dataStoreAlerts, [workspace(), cosmos()]));
+    it("fails a production stack's data stores when every alert rule is gone (the rule cannot be switched off)", async () => {
+      const prodCosmos = inStack(cosmos(), "prod");
+      await expectFail(dataStoreAlerts, [workspace(), prodCosmos], /cosmos-pay-dev-weu .*no alert rule watches it/);
+      await expectNotApplicable(dataStoreAlerts, [workspace(), prodCosmos], { prodStacks: [] });
+    });
   });
 
   describe(alertActionGroup.name, () => {

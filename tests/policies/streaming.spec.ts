@@ -171,12 +171,20 @@ describe("policies/streaming", () => {
       });
       it("passes a key URI unknown during preview", () =>
         expectPass(eventHubCmk, mutate(ns("prod"), "encryption.keyVaultProperties.0.keyVaultUri", UNKNOWN)));
-      it("is not applicable to Standard namespaces or outside prodStacks", async () => {
-        await expectNotApplicable(
+      it("fails a Standard namespace in prod, which cannot hold a customer-managed key (the SKU would turn the rule off)", async () => {
+        await expectFail(
           eventHubCmk,
           mutate(mutate(ns("prod"), "sku.name", "Standard"), "encryption", undefined),
+          /evhns-pay-dev-weu .*is "Standard" in stack 'prod', which cannot encrypt with a customer-managed key: use the Premium SKU/,
         );
+        await expectFail(eventHubCmk, mutate(ns("prod"), "sku", undefined), /is "Standard" in stack 'prod'/);
+      });
+      it("is not applicable outside prodStacks, whatever the SKU", async () => {
         await expectNotApplicable(eventHubCmk, mutate(ns("dev"), "encryption", undefined));
+        await expectNotApplicable(
+          eventHubCmk,
+          mutate(mutate(ns("dev"), "sku.name", "Standard"), "encryption", undefined),
+        );
       });
       it("applies to a namespace on a dedicated cluster", () =>
         expectFail(
