@@ -129,12 +129,15 @@ export const sqlServerEntraOnly = resourcePolicy<sql.ServerArgs>(
       return;
     }
     const admins = props.administrators;
-    if (presence(admins, "azureADOnlyAuthentication") !== "unknown" && admins?.azureADOnlyAuthentication !== true) {
+    // Unknown during preview: undecided (requireKnown), never passed.
+    if (presence(admins, "azureADOnlyAuthentication") === "unknown") requireKnown(admins, "azureADOnlyAuthentication");
+    if (presence(admins, "administratorType") === "unknown") requireKnown(admins, "administratorType");
+    if (admins?.azureADOnlyAuthentication !== true) {
       report(
         `${who(args)} allows SQL authentication (administrators.azureADOnlyAuthentication ${show(admins?.azureADOnlyAuthentication)}): set administrators.azureADOnlyAuthentication to true.`,
       );
     }
-    if (presence(admins, "administratorType") !== "unknown" && admins?.administratorType !== "ActiveDirectory") {
+    if (admins?.administratorType !== "ActiveDirectory") {
       report(
         `${who(args)} has administrators.administratorType ${show(admins?.administratorType)}: set administrators.administratorType to "ActiveDirectory".`,
       );
@@ -226,13 +229,13 @@ export const sqlServerCmk = resourcePolicy<sql.ServerArgs>(
       report(`${who(args)} uses a service-managed TDE key: set keyId to the customer-managed Key Vault key URI.`);
     }
     const idType = valueAt(props, "identity", "type");
-    if (presence(props, "identity", "type") === "absent" || idType === "None") {
+    if (presence(props, "identity", "type") === "absent" || sameText(idType, "None")) {
       report(
         `${who(args)} has no managed identity to reach its key: set identity.type to "UserAssigned" (with userAssignedIdentities) and primaryUserAssignedIdentityId.`,
       );
     } else if (
       typeof idType === "string" &&
-      idType.includes("UserAssigned") &&
+      idType.toLowerCase().includes("userassigned") &&
       presence(props, "primaryUserAssignedIdentityId") === "absent"
     ) {
       report(
@@ -369,8 +372,9 @@ export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingP
       report(`${who(args)} has state ${show(props.state)}: set state to "Enabled".`);
     }
     const toStorage = presence(props, "storageEndpoint") !== "absent";
-    const toMonitor = presence(props, "isAzureMonitorTargetEnabled");
-    if (!toStorage && toMonitor !== "unknown" && props.isAzureMonitorTargetEnabled !== true) {
+    if (!toStorage && presence(props, "isAzureMonitorTargetEnabled") === "unknown")
+      requireKnown(props, "isAzureMonitorTargetEnabled");
+    if (!toStorage && props.isAzureMonitorTargetEnabled !== true) {
       report(
         `${who(args)} has no audit destination: set isAzureMonitorTargetEnabled to true (and a diagnostic setting for SQLSecurityAuditEvents) or set storageEndpoint.`,
       );
@@ -503,9 +507,9 @@ export const sqlSecurityAlertPolicy = resourcePolicy<sql.ServerSecurityAlertPoli
     if (disabled.length > 0) {
       report(`${who(args)} disables alerts ${disabled.join(", ")}: set disabledAlerts to [].`);
     }
-    const unknownRecipients =
-      presence(props, "emailAccountAdmins") === "unknown" || presence(props, "emailAddresses") === "unknown";
-    if (!unknownRecipients && props.emailAccountAdmins !== true && stringsAt(props, "emailAddresses").length === 0) {
+    if (presence(props, "emailAccountAdmins") === "unknown") requireKnown(props, "emailAccountAdmins");
+    if (presence(props, "emailAddresses") === "unknown") requireKnown(props, "emailAddresses");
+    if (props.emailAccountAdmins !== true && stringsAt(props, "emailAddresses").length === 0) {
       report(
         `${who(args)} sends alerts to no one: set emailAddresses to the security on-call addresses or emailAccountAdmins to true.`,
       );
@@ -529,17 +533,14 @@ export const sqlVulnerabilityAssessment = resourcePolicy<sql.ServerVulnerability
   "azure-native:sql:ServerVulnerabilityAssessment",
   (props, args, report) => {
     // recurringScans absent ⇒ violation: scans then only run on demand.
-    if (
-      presence(props, "recurringScans", "isEnabled") !== "unknown" &&
-      valueAt(props, "recurringScans", "isEnabled") !== true
-    ) {
+    if (presence(props, "recurringScans", "isEnabled") === "unknown")
+      requireKnown(props, "recurringScans", "isEnabled");
+    if (valueAt(props, "recurringScans", "isEnabled") !== true) {
       report(`${who(args)} has no recurring scans: set recurringScans.isEnabled to true.`);
     }
-    const unknown =
-      presence(props, "recurringScans", "emailSubscriptionAdmins") === "unknown" ||
-      presence(props, "recurringScans", "emails") === "unknown";
+    for (const key of ["emailSubscriptionAdmins", "emails"])
+      if (presence(props, "recurringScans", key) === "unknown") requireKnown(props, "recurringScans", key);
     if (
-      !unknown &&
       valueAt(props, "recurringScans", "emailSubscriptionAdmins") !== true &&
       stringsAt(props, "recurringScans", "emails").length === 0
     ) {
@@ -566,7 +567,8 @@ export const sqlExpressVulnerabilityAssessment = resourcePolicy<sql.SqlVulnerabi
   "azure-native:sql:SqlVulnerabilityAssessmentsSetting",
   (props, args, report) => {
     // Absent ⇒ violation: the setting then does not turn the express assessment on.
-    if (presence(props, "state") !== "unknown" && props.state !== "Enabled") {
+    if (presence(props, "state") === "unknown") requireKnown(props, "state");
+    if (props.state !== "Enabled") {
       report(`${who(args)} has state ${show(props.state)}: set state to "Enabled".`);
     }
   },
@@ -709,7 +711,8 @@ export const sqlDatabaseZoneRedundancy = resourcePolicy<sql.DatabaseArgs>(
       args.notApplicable("the database is in an elastic pool, whose zoneRedundant setting applies");
     }
     // Absent ⇒ false (the service default).
-    if (presence(props, "zoneRedundant") !== "unknown" && props.zoneRedundant !== true) {
+    if (presence(props, "zoneRedundant") === "unknown") requireKnown(props, "zoneRedundant");
+    if (props.zoneRedundant !== true) {
       report(
         `${who(args)} is not zone-redundant (zoneRedundant ${show(props.zoneRedundant)}): set zoneRedundant to true.`,
       );

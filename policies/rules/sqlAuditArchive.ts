@@ -146,7 +146,7 @@ export const sqlAuditArchiveComplete = stackPolicy(
       const serverGroups = stringsAt(audit.props, "auditActionsAndGroups");
       const problems = complements.map((d) => {
         const why: string[] = [];
-        if (valueAt(d.props, "state") === "Disabled") why.push('its state is "Disabled"');
+        if (sameText(valueAt(d.props, "state"), "Disabled")) why.push('its state is "Disabled"');
         const missing = serverGroups.filter((g) => !stringsAt(d.props, "auditActionsAndGroups").includes(g));
         if (missing.length > 0) why.push(`it does not audit ${missing.join(", ")}, which the server audit does`);
         if (presence(d.props, "storageEndpoint") === "absent") {

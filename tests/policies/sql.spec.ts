@@ -125,6 +125,10 @@ describe("policies/sql", () => {
         /sql-pay-dev-weu .*set administrators\.administratorType to "ActiveDirectory"/,
       ],
     ]);
+    it("cannot decide while Entra-only authentication or the administrator type is unknown (a preview never passes it)", async () => {
+      await expectUndecided(sqlServerEntraOnly, mutate(server, "administrators.azureADOnlyAuthentication", UNKNOWN));
+      await expectUndecided(sqlServerEntraOnly, mutate(server, "administrators.administratorType", UNKNOWN));
+    });
     it("honours allowedTenantIds", async () => {
       await expectPass(sqlServerEntraOnly, server, { allowedTenantIds: [f.TENANT_ID.toUpperCase()] });
       await expectFail(sqlServerEntraOnly, server, /set administrators\.tenantId to one of 99999999/, {
@@ -184,6 +188,18 @@ describe("policies/sql", () => {
     it("passes the compliant server", () => expectPass(sqlServerCmk, server));
     it("passes a key URI that is unknown during preview", () =>
       expectPass(sqlServerCmk, mutate(server, "keyId", UNKNOWN)));
+    it("reads the identity type as Azure does, whatever its case", async () => {
+      await expectFail(
+        sqlServerCmk,
+        mutate(server, "identity.type", "none"),
+        /has no managed identity to reach its key/,
+      );
+      await expectFail(
+        sqlServerCmk,
+        mutate(mutate(server, "identity.type", "userassigned"), "primaryUserAssignedIdentityId", undefined),
+        /primaryUserAssignedIdentityId/,
+      );
+    });
     failCases(sqlServerCmk, server, [
       ["keyId is unset", "keyId", undefined, /sql-pay-dev-weu .*service-managed TDE key: set keyId/],
       [
@@ -276,6 +292,8 @@ describe("policies/sql", () => {
   describe(sqlAuditingEnabled.name, () => {
     const audit = f.sqlAuditing();
     it("passes the compliant extended policy", () => expectPass(sqlAuditingEnabled, audit));
+    it("cannot decide while the Azure Monitor destination is unknown and there is no storage one", () =>
+      expectUndecided(sqlAuditingEnabled, mutate(audit, "isAzureMonitorTargetEnabled", UNKNOWN)));
     it("passes the compliant classic policy", () =>
       expectPass(sqlAuditingEnabled, f.sqlAuditing("dev", "azure-native:sql:ServerBlobAuditingPolicy")));
     it("passes a storage-only destination", () =>
@@ -417,6 +435,8 @@ describe("policies/sql", () => {
       ["state is Disabled", "state", "Disabled", /sql-pay-dev-weu-va-express .*"Disabled": set state to "Enabled"/],
     ]);
     it("is not applicable to other types", () => expectNotApplicable(sqlExpressVulnerabilityAssessment, f.sqlServer()));
+    it("cannot decide while the state is unknown", () =>
+      expectUndecided(sqlExpressVulnerabilityAssessment, mutate(va, "state", UNKNOWN)));
   });
 
   describe(sqlFirewallRule.name, () => {
@@ -523,6 +543,8 @@ describe("policies/sql", () => {
   describe(sqlDatabaseZoneRedundancy.name, () => {
     const prod = f.sqlDatabase("prod");
     it("passes the prod database", () => expectPass(sqlDatabaseZoneRedundancy, prod));
+    it("cannot decide while zoneRedundant is unknown", () =>
+      expectUndecided(sqlDatabaseZoneRedundancy, mutate(prod, "zoneRedundant", UNKNOWN)));
     failCases(sqlDatabaseZoneRedundancy, prod, [
       [
         "zoneRedundant is unset in prod",
