@@ -13,6 +13,9 @@ import {
   cosmosPublicNetwork,
   cosmosRoleExactActions,
   MAX_ITEM_TTL_SECONDS,
+  COSMOS_DATA_CONTRIBUTOR,
+  COSMOS_DATA_READER,
+  cosmosWriteRoleScope,
 } from "../../policies/rules/cosmosdb";
 import { resourceRecord } from "../../tools/lib/policyRunner";
 import { cosmosAccount, cosmosItemRole } from "./fixtures/cosmosdb";
@@ -40,6 +43,7 @@ describe("policies/cosmosdb", () => {
         (n) =>
           n.startsWith("azure-native-cosmosdb-databaseaccount-") ||
           n.startsWith("azure-native-cosmosdb-sqlroledefinition-") ||
+          n.startsWith("azure-native-cosmosdb-sqlroleassignment-") ||
           n.startsWith("azure-native-cosmosdb-sqlresourcesqlcontainer-"),
       ),
     );
@@ -398,5 +402,66 @@ describe("policies/cosmosdb", () => {
     });
     it("cannot decide during preview when the actions are another resource's output", () =>
       expectUndecided(cosmosRoleExactActions, mutate(cosmosItemRole(), "permissions.0.dataActions", UNKNOWN)));
+  });
+
+  describe(cosmosWriteRoleScope.name, () => {
+    const ACCOUNT_ID =
+      "/subscriptions/0000/resourceGroups/rg-pay-dev-weu-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay-dev-weu";
+    const assignment = (name: string, role: string, scope: string, extra = {}) =>
+      resourceRecord(
+        "azure-native:cosmosdb:SqlResourceSqlRoleAssignment",
+        name,
+        { roleDefinitionId: role, scope, principalId: "00000000-0000-4000-8000-00000000000a" },
+        extra,
+      );
+    const builtIn = (guid: string) => `${ACCOUNT_ID}/sqlRoleDefinitions/${guid}`;
+    const container = `${ACCOUNT_ID}/dbs/payments/colls/sessions`;
+    // A custom role that writes items, and one that only reads metadata, with their ids known (deployed).
+    const writer = { ...cosmosItemRole(), outputs: { ...cosmosItemRole().outputs, id: builtIn("custom-writer") } };
+    const readsMetadata = mutate(cosmosItemRole(), "permissions.0.dataActions", [
+      "Microsoft.DocumentDB/databaseAccounts/readMetadata",
+    ]);
+    const metadata = {
+      ...readsMetadata,
+      name: "nosql-role-metadata",
+      urn: "urn:pulumi:dev::payments-data-platform::azure-native:cosmosdb:SqlResourceSqlRoleDefinition::nosql-role-metadata",
+      outputs: { ...readsMetadata.inputs, id: builtIn("custom-metadata") },
+    };
+
+    it("passes writing roles on single containers and reading roles anywhere (the program's grants)", () =>
+      expectPass(cosmosWriteRoleScope, [
+        writer,
+        metadata,
+        assignment("contributor-etl-sessions", builtIn(COSMOS_DATA_CONTRIBUTOR), container),
+        assignment("writer-api-logs", builtIn("custom-writer"), `${ACCOUNT_ID}/dbs/payments/colls/api_logs`),
+        assignment("reader-engineers", builtIn(COSMOS_DATA_READER), ACCOUNT_ID),
+        assignment("metadata-api", builtIn("custom-metadata"), ACCOUNT_ID),
+      ]));
+    it("fails the built-in Data Contributor or a writing custom role on the whole account or a database", async () => {
+      await expectFail(
+        cosmosWriteRoleScope,
+        [assignment("contributor-etl", builtIn(COSMOS_DATA_CONTRIBUTOR), ACCOUNT_ID)],
+        /contributor-etl .*assigns a role that writes \(the built-in Data Contributor\) on the whole account \(.*cosmos-pay-dev-weu\): assign it on each container/,
+      );
+      await expectFail(
+        cosmosWriteRoleScope,
+        [writer, assignment("writer-db", builtIn("custom-writer"), `${ACCOUNT_ID}/dbs/payments`)],
+        /writer-db .*\(custom role custom-writer\) on a whole database/,
+      );
+      // A custom role the stack does not declare counts as writing (its actions are unknown).
+      await expectFail(
+        cosmosWriteRoleScope,
+        [assignment("elsewhere", builtIn("not-in-stack"), ACCOUNT_ID)],
+        /elsewhere .*custom role not-in-stack/,
+      );
+    });
+    it("cannot decide while the role or the scope is unknown (a first preview)", async () => {
+      await expectUndecided(cosmosWriteRoleScope, [assignment("a", UNKNOWN, container)]);
+      await expectUndecided(cosmosWriteRoleScope, [assignment("a", builtIn(COSMOS_DATA_CONTRIBUTOR), UNKNOWN)]);
+    });
+    it("is not applicable without assignments, or when every assigned role only reads", async () => {
+      await expectNotApplicable(cosmosWriteRoleScope, [dev]);
+      await expectNotApplicable(cosmosWriteRoleScope, [assignment("r", builtIn(COSMOS_DATA_READER), ACCOUNT_ID)]);
+    });
   });
 });
