@@ -254,15 +254,19 @@ export const cosmosEuLocations = resourcePolicy<cosmosdb.DatabaseAccountArgs>(
     const unknown = entries.map((_, i) => String(i)).filter((i) => presence(entries, i, "locationName") === "unknown");
     // Every region unknown: nothing was checked, so undecided.
     if (unknown.length === entries.length) requireKnown(entries, unknown[0], "locationName");
+    let outside = 0;
     for (let i = 0; i < entries.length; i++) {
       if (presence(entries, String(i), "locationName") === "unknown") continue;
       const name = valueAt(entries, String(i), "locationName");
       if (typeof name !== "string" || !allowed.includes(normaliseLocation(name))) {
+        outside++;
         report(
           `${who(args)} replicates to ${show(name)} (locations[${i}].locationName), outside the allowed EU regions: set locations[${i}].locationName to an EU region.`,
         );
       }
     }
+    // Some regions known and allowed, another unknown: that one is undecided, not passed.
+    if (outside === 0 && unknown.length > 0) requireKnown(entries, unknown[0], "locationName");
   },
 );
 

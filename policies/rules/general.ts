@@ -347,6 +347,9 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
     }>();
     const allowed = (types: readonly string[], t: string) => types.some((x) => sameText(x, t));
     if (args.type === GENERIC) {
+      // Unknown during preview: undecided, never passed.
+      if (presence(props, "resourceProviderNamespace") === "unknown") requireKnown(props, "resourceProviderNamespace");
+      if (presence(props, "resourceType") === "unknown") requireKnown(props, "resourceType");
       const ns = safeGet(props, "resourceProviderNamespace");
       const type = safeGet(props, "resourceType");
       if (typeof ns !== "string" || typeof type !== "string") return;

@@ -223,7 +223,15 @@ describe("policies/cosmosdb", () => {
           cosmosEuLocations,
           mutate(mutate(prod, "locations.0.locationName", UNKNOWN), "locations.1.locationName", UNKNOWN),
         ),
+        // One region known and allowed, the other unknown: the unknown one is undecided, not passed.
+        expectUndecided(cosmosEuLocations, mutate(prod, "locations.1.locationName", UNKNOWN)),
       ]));
+    it("reports a known region outside the EU even while another is unknown", () =>
+      expectFail(
+        cosmosEuLocations,
+        mutate(mutate(prod, "locations.0.locationName", UNKNOWN), "locations.1.locationName", "East US"),
+        /replicates to "East US"/,
+      ));
   });
 
   describe(cosmosContinuousBackup.name, () => {

@@ -389,6 +389,17 @@ describe("policies/general", () => {
         deployment([], { templateLink: { uri: "https://example.com/t.json" } }),
         /deploys a linked template the pack cannot read/,
       ));
+    it("cannot decide while a generic resource's namespace or type is unknown (never passed)", async () => {
+      for (const key of ["resourceProviderNamespace", "resourceType"])
+        await expectUndecided(
+          untypedResources,
+          resourceRecord("azure-native:resources:Resource", "generic", {
+            resourceProviderNamespace: "Microsoft.Storage",
+            resourceType: "storageAccounts",
+            [key]: UNKNOWN,
+          }),
+        );
+    });
     it("fails a generic resource unless its type is allow-listed", async () => {
       const generic = resourceRecord("azure-native:resources:Resource", "st-generic", {
         resourceGroupName: "rg",
