@@ -7,6 +7,8 @@ import type { OffHoursTarget } from "../pipelines/etl/contract";
 
 /** Minutes without a successful merchant refresh run before the alert fires (it runs every minute). */
 export const MERCHANT_REFRESH_STALE_MINUTES = 15;
+/** The window of the stalled scorer alert (accepted payments, no successful scorer run). */
+export const SCORER_STALLED_WINDOW_MINUTES = 15;
 
 /** Minutes of a `HH:MM` time since midnight. */
 export function minutesOfDay(hhmm: string): number {
@@ -44,10 +46,14 @@ export function silencedWindowEnd(
 }
 
 /**
- * Minutes after a target starts before its alerts mean something again (their longest evaluation window): the
- * merchant refresh's staleness window for the fraud scorer, the streaming freshness alert's threshold for the job;
- * a stopped gateway has no alert to silence.
+ * Minutes after a target starts before its alerts mean something again (their longest evaluation window): the longer
+ * of the merchant refresh's staleness window and the stalled scorer alert's for the fraud scorer, the streaming
+ * freshness alert's threshold for the job; a stopped gateway has no alert to silence.
  */
 export function offHoursQuietMinutes(streamingFreshnessMinutes: number): Readonly<Record<OffHoursTarget, number>> {
-  return { fraudScoring: MERCHANT_REFRESH_STALE_MINUTES, streamingJob: streamingFreshnessMinutes, gateway: 0 };
+  return {
+    fraudScoring: Math.max(MERCHANT_REFRESH_STALE_MINUTES, SCORER_STALLED_WINDOW_MINUTES),
+    streamingJob: streamingFreshnessMinutes,
+    gateway: 0,
+  };
 }

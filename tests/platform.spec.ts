@@ -768,7 +768,7 @@ for (const stack of ["dev", "prod"] as const) {
     );
 
     if (prod)
-      it("sends the egress route to the address Azure gives the firewall, which the pack checks once it is deployed", async () => {
+      it("sends the egress route to the firewall subnet's first usable address, which the pack compares with the deployed firewall's", async () => {
         // The route takes the firewall subnet's first usable address before the firewall exists (the VNet cannot
         // wait for the firewall, which sits in one of its subnets); the deployed view's firewall reports the address
         // Azure assigns, and the pack's rule compares the two once it is known.
@@ -786,7 +786,7 @@ for (const stack of ["dev", "prod"] as const) {
         );
         const moved = await evaluatePolicy(routeFirewallNextHop, elsewhere);
         assert.deepEqual(moved.messages, [
-          "platform-rt-egress (azure-native:network:RouteTable) route 'default-to-firewall' sends 0.0.0.0/0 to 10.30.4.68, in the subnet of platform-afw (azure-native:network:AzureFirewall) (10.30.4.64/26), whose private IP is 10.30.4.69: nothing answers there, so the traffic the route covers is dropped; set nextHopIpAddress to 10.30.4.69.",
+          "platform-rt-egress (azure-native:network:RouteTable) route 'default-to-firewall' sends 0.0.0.0/0 to 10.30.4.68, in the subnet of platform-afw (azure-native:network:AzureFirewall) (10.30.4.64/26), whose private IP is 10.30.4.69: that is not the firewall's load-balanced address, so the traffic the route covers is dropped; set nextHopIpAddress to 10.30.4.69.",
         ]);
       });
 

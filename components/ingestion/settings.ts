@@ -36,7 +36,7 @@ export const SQL_TRIGGER_MAX_CHANGES_PER_WORKER = 100;
  * Minutes without a successful merchant refresh run before the alert fires (it runs every minute). Defined in
  * lib/offHours.ts: the config's off-hours check counts it in the silenced window.
  */
-export { MERCHANT_REFRESH_STALE_MINUTES } from "../../lib/offHours";
+export { MERCHANT_REFRESH_STALE_MINUTES, SCORER_STALLED_WINDOW_MINUTES } from "../../lib/offHours";
 
 /**
  * KQL over the window: successful runs of the merchant refresh (0 when none). A run whose Cosmos DB writes fail
@@ -74,8 +74,7 @@ export function scorerFailuresQuery(appName: string): string {
   return appRunsQuery(appName, "scorePayment", false, "failed");
 }
 
-/** The window of the stalled scorer alert, and how old an accepted payment must be to count (the scorer's time). */
-export const SCORER_STALLED_WINDOW_MINUTES = 15;
+/** How old an accepted payment must be to count in the stalled scorer alert (the scorer's time, its logs' delay). */
 export const SCORER_STALLED_GRACE_MINUTES = 5;
 
 /**

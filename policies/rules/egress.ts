@@ -416,7 +416,7 @@ export const routeFirewallNextHop = stackPolicy(
   {
     name: "azure-native-network-routetable-require-firewall-private-ip-next-hop",
     description:
-      "A route whose next hop lies in the subnet of one of the stack's Azure Firewalls names that firewall's private IP, the internal load balancer address Azure assigns it: any other address there answers nothing, and the subnets using the route lose what it covers (their internet egress, for a default route), with no error at deploy time.",
+      "A route whose next hop lies in the subnet of one of the stack's Azure Firewalls names that firewall's private IP, the internal load balancer address Azure assigns it: any other address there is not the firewall's load-balanced address, and the subnets using the route lose what it covers (their internet egress, for a default route), with no error at deploy time.",
     severity: "high",
     pci: ["1.3.2"],
     soc2: ["A1.2", "CC6.6"],
@@ -449,9 +449,9 @@ export const routeFirewallNextHop = stackPolicy(
           const hop = ipv4(route.nextHop);
           if (hop === undefined || hop < bounds.first || hop > bounds.last) continue;
           checked++;
-          if (route.nextHop.trim() === ip.trim()) continue;
+          if (hop === ipv4(ip)) continue;
           report(
-            `${who(route.owner)}${route.label} sends ${typeof route.prefix === "string" ? route.prefix : "its prefix"} to ${route.nextHop}, in the subnet of ${who(firewall)} (${range}), whose private IP is ${ip}: nothing answers there, so the traffic the route covers is dropped; set nextHopIpAddress to ${ip}.`,
+            `${who(route.owner)}${route.label} sends ${typeof route.prefix === "string" ? route.prefix : "its prefix"} to ${route.nextHop}, in the subnet of ${who(firewall)} (${range}), whose private IP is ${ip}: that is not the firewall's load-balanced address, so the traffic the route covers is dropped; set nextHopIpAddress to ${ip}.`,
             route.owner.urn,
           );
         }

@@ -89,7 +89,7 @@ export const sqlServerPublicNetwork = resourcePolicy<sql.ServerArgs>(
   (props, args, report) => {
     // Absent ⇒ violation: the service default is "Enabled". "SecuredByPerimeter" is not accepted either (the
     // endpoint stays public, governed by a network security perimeter the pack does not model).
-    if (props.publicNetworkAccess !== "Disabled") {
+    if (!sameText(props.publicNetworkAccess, "Disabled")) {
       report(
         `${who(args)} allows public network access (publicNetworkAccess ${show(props.publicNetworkAccess)}): set publicNetworkAccess to "Disabled" and reach it through a private endpoint.`,
       );
@@ -137,7 +137,7 @@ export const sqlServerEntraOnly = resourcePolicy<sql.ServerArgs>(
         `${who(args)} allows SQL authentication (administrators.azureADOnlyAuthentication ${show(admins?.azureADOnlyAuthentication)}): set administrators.azureADOnlyAuthentication to true.`,
       );
     }
-    if (admins?.administratorType !== "ActiveDirectory") {
+    if (!sameText(admins?.administratorType, "ActiveDirectory")) {
       report(
         `${who(args)} has administrators.administratorType ${show(admins?.administratorType)}: set administrators.administratorType to "ActiveDirectory".`,
       );
@@ -198,7 +198,7 @@ export const sqlServerOutbound = resourcePolicy<sql.ServerArgs>(
   SQL_SERVER,
   (props, args, report) => {
     // Absent ⇒ violation: the default is "Disabled" (any outbound destination).
-    if (props.restrictOutboundNetworkAccess !== "Enabled") {
+    if (!sameText(props.restrictOutboundNetworkAccess, "Enabled")) {
       report(
         `${who(args)} does not restrict outbound network access (restrictOutboundNetworkAccess ${show(props.restrictOutboundNetworkAccess)}): set restrictOutboundNetworkAccess to "Enabled".`,
       );
@@ -265,7 +265,7 @@ export const sqlEncryptionProtectorCmk = resourcePolicy<sql.EncryptionProtectorA
   },
   "azure-native:sql:EncryptionProtector",
   (props, args, report) => {
-    if (props.serverKeyType !== "AzureKeyVault") {
+    if (!sameText(props.serverKeyType, "AzureKeyVault")) {
       report(
         `${who(args)} uses serverKeyType ${show(props.serverKeyType)}: set serverKeyType to "AzureKeyVault" and serverKeyName to the customer-managed server key.`,
       );
@@ -342,7 +342,7 @@ export const sqlTransparentDataEncryption = resourcePolicy<sql.TransparentDataEn
   },
   "azure-native:sql:TransparentDataEncryption",
   (props, args, report) => {
-    if (props.state !== "Enabled") {
+    if (!sameText(props.state, "Enabled")) {
       report(`${who(args)} has state ${show(props.state)}: set state to "Enabled".`);
     }
   },
@@ -368,7 +368,7 @@ export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingP
   },
   AUDIT_TYPES,
   (props, args, report) => {
-    if (props.state !== "Enabled") {
+    if (!sameText(props.state, "Enabled")) {
       report(`${who(args)} has state ${show(props.state)}: set state to "Enabled".`);
     }
     const toStorage = presence(props, "storageEndpoint") !== "absent";
@@ -500,7 +500,7 @@ export const sqlSecurityAlertPolicy = resourcePolicy<sql.ServerSecurityAlertPoli
   },
   SQL_SECURITY_ALERT,
   (props, args, report) => {
-    if (props.state !== "Enabled") {
+    if (!sameText(props.state, "Enabled")) {
       report(`${who(args)} has state ${show(props.state)}: set state to "Enabled".`);
     }
     const disabled = stringsAt(props, "disabledAlerts").filter((a) => a.trim() !== "");
@@ -568,7 +568,7 @@ export const sqlExpressVulnerabilityAssessment = resourcePolicy<sql.SqlVulnerabi
   (props, args, report) => {
     // Absent ⇒ violation: the setting then does not turn the express assessment on.
     if (presence(props, "state") === "unknown") requireKnown(props, "state");
-    if (props.state !== "Enabled") {
+    if (!sameText(props.state, "Enabled")) {
       report(`${who(args)} has state ${show(props.state)}: set state to "Enabled".`);
     }
   },
@@ -848,7 +848,7 @@ export const sqlServerAuditingPresent = stackPolicy(
     for (const server of servers) {
       const linked = audits.filter((a) => refersTo(a, server, SERVER_CHILD));
       // A state unknown during preview counts as enabled; the resource rule checks literal values.
-      if (linked.some((a) => valueAt(a.props, "state") !== "Disabled")) continue;
+      if (linked.some((a) => !sameText(valueAt(a.props, "state"), "Disabled"))) continue;
       report(
         linked.length > 0
           ? `${who(server)} has only disabled auditing policies (${linked.map((a) => a.name).join(", ")}): set their state to "Enabled".`
@@ -910,7 +910,7 @@ export const sqlServerDefenderPresent = stackPolicy(
     const policies = ofType(args.resources, SQL_SECURITY_ALERT);
     for (const server of servers) {
       const linked = policies.filter((p) => refersTo(p, server, SERVER_CHILD));
-      if (linked.some((p) => valueAt(p.props, "state") !== "Disabled")) continue;
+      if (linked.some((p) => !sameText(valueAt(p.props, "state"), "Disabled"))) continue;
       report(
         linked.length > 0
           ? `${who(server)} has only disabled security alert policies (${linked.map((p) => p.name).join(", ")}): set their state to "Enabled".`

@@ -440,7 +440,7 @@ describe("policies/egress", () => {
       expectFail(
         routeFirewallNextHop,
         deployed("10.40.0.5"),
-        /rt-pay-prod-weu-egress \(azure-native:network:RouteTable\) route 'default-to-firewall' sends 0\.0\.0\.0\/0 to 10\.40\.0\.4, in the subnet of platform-afw \(azure-native:network:AzureFirewall\) \(10\.40\.0\.0\/26\), whose private IP is 10\.40\.0\.5: nothing answers there, so the traffic the route covers is dropped; set nextHopIpAddress to 10\.40\.0\.5\./,
+        /rt-pay-prod-weu-egress \(azure-native:network:RouteTable\) route 'default-to-firewall' sends 0\.0\.0\.0\/0 to 10\.40\.0\.4, in the subnet of platform-afw \(azure-native:network:AzureFirewall\) \(10\.40\.0\.0\/26\), whose private IP is 10\.40\.0\.5: that is not the firewall's load-balanced address, so the traffic the route covers is dropped; set nextHopIpAddress to 10\.40\.0\.5\./,
       ));
     it("fails a standalone route too, and finds the subnet by the VNet's id when the subnet's own id is not given", async () => {
       const route = resourceRecord("azure-native:network:Route", "rt-partner", {

@@ -2,7 +2,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { REVIEWED_TYPES } from "../../policies/lib/reviewedTypes";
-import { REVIEWED_PACKAGES, unreviewedProviders, unreviewedTypes } from "../../policies/rules/general";
+import {
+  REVIEWED_FOREIGN_TYPES,
+  REVIEWED_PACKAGES,
+  unreviewedProviders,
+  unreviewedTypes,
+} from "../../policies/rules/general";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { previewOf } from "../helpers/stacks";
 import { expectFail, expectNotApplicable, expectPass } from "./helpers";
@@ -96,6 +101,7 @@ describe("policies: reviewed types", () => {
           "payments:platform:Platform",
           "azure-native:storage:StorageAccount",
           "azuread:index/group:Group",
+          "azuread:index/groupMember:GroupMember",
           "random:index/randomString:RandomString",
           "time:index/sleep:Sleep",
         ),
@@ -105,7 +111,7 @@ describe("policies: reviewed types", () => {
       const r = await expectFail(
         unreviewedProviders,
         stackOf("azure-native:storage:StorageAccount", "azure:storage/account:Account"),
-        /^r1 \(azure:storage\/account:Account\) comes from the package 'azure', which the pack has not been reviewed for: .* list 'azure' in additionalPackages\.$/,
+        /^r1 \(azure:storage\/account:Account\) comes from the package 'azure', which the pack has not been reviewed for: .* list 'azure' in additionalPackages \(or its type in additionalTypes\)\.$/,
       );
       assert.equal(r.enforcementLevel, "mandatory");
       const three = await evaluatePolicy(
@@ -113,6 +119,16 @@ describe("policies: reviewed types", () => {
         stackOf("azure:storage/account:Account", "azapi:index/resource:Resource", "command:local:Command"),
       );
       assert.equal(three.messages.length, 3);
+      // Not azuread as a whole: an application password or a directory role assignment is a credential or a tenant
+      // permission no rule checks.
+      await expectFail(
+        unreviewedProviders,
+        stackOf("azuread:index/applicationPassword:ApplicationPassword"),
+        /comes from the package 'azuread'.*or its type in additionalTypes/,
+      );
+      await expectPass(unreviewedProviders, stackOf("azuread:index/applicationPassword:ApplicationPassword"), {
+        additionalTypes: ["azuread:index/applicationPassword:ApplicationPassword"],
+      });
       // A stack that reviewed a package for itself, and another component package.
       await expectPass(unreviewedProviders, stackOf("azapi:index/resource:Resource", "acme:tier:Tier"), {
         additionalPackages: ["azapi"],
@@ -127,7 +143,15 @@ describe("policies: reviewed types", () => {
         const { resources } = (await previewOf(stack)).run;
         const packages = [...new Set(resources.map((r) => r.type.split(":")[0]))].sort();
         assert.deepEqual(
-          packages.filter((p) => ![...REVIEWED_PACKAGES, "pulumi", "payments"].includes(p as never)),
+          packages.filter((p) => ![...REVIEWED_PACKAGES, "pulumi", "payments", "azuread"].includes(p as never)),
+          [],
+          stack,
+        );
+        // The program's azuread resources are the reviewed types only.
+        assert.deepEqual(
+          [...new Set(resources.filter((r) => r.type.startsWith("azuread:")).map((r) => r.type))].filter(
+            (t) => !REVIEWED_FOREIGN_TYPES.includes(t as never),
+          ),
           [],
           stack,
         );

@@ -35,9 +35,10 @@ export interface MockContext {
 }
 
 /**
- * The private IP Azure gives a firewall in a subnet: the subnet's first usable address (Azure reserves the first four
- * of every subnet), where the firewall's internal load balancer sits, the next hop of the routes through it. Read from
- * the subnet's range in its VNet's state; 10.0.0.4 for a subnet outside the run.
+ * The private IP the mock gives a firewall in a subnet: the subnet's first usable address (Azure reserves the first
+ * four of every subnet), where Azure has been seen to place the firewall's internal load balancer; no page promises
+ * it (components/platform/network.ts; the pack compares the routes with the real one). Read from the subnet's range in
+ * its VNet's state; 10.0.0.4 for a subnet outside the run.
  */
 function firewallPrivateIp(subnetId: unknown, lookup: MockContext["lookup"]): string {
   const match = typeof subnetId === "string" ? /^(.*)\/subnets\/([^/]+)$/i.exec(subnetId) : null;

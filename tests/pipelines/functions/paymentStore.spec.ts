@@ -8,6 +8,7 @@ import {
   handleLateErrors,
   loginWithErrorNumber,
   loginWithin,
+  recordLoginExpiry,
   tokenExpiry,
 } from "../../../pipelines/functions/src/lib/tds";
 import { dataModel } from "../../../pipelines/model";
@@ -23,6 +24,7 @@ import {
   runInsert,
   storePayment,
   TOKEN_EXPIRED,
+  TrackedConnection,
   unknownReference,
   type PaymentWriter,
   type StoredPaymentRow,
@@ -454,7 +456,7 @@ describe("functions: TDS connection pool", () => {
   it("retires a connection before its login token expires, and never hands out one that is about to", async () => {
     let now = 0;
     const expiring = (expiresAt: number | undefined) => Object.assign(new Fake(), { expiresAt });
-    // Logged in with a token that expires at 20 min: reused until 15 min (TOKEN_MARGIN_MS before), then replaced.
+    // Logged in with a token that expires at 20 min: reused until 18 min (TOKEN_MARGIN_MS before), then replaced.
     const tokens: (number | undefined)[] = [20 * 60_000, 80 * 60_000];
     const p = pool({
       now: () => now,
@@ -463,21 +465,37 @@ describe("functions: TDS connection pool", () => {
       open: async () => expiring(tokens.shift()),
     });
     const first = await p.use(async (c) => c.id);
-    now = 14 * 60_000;
-    assert.equal(await p.use(async (c) => c.id), first, "well before the token's expiry: reused");
-    now = 15 * 60_000;
+    // Opened with a token 4 minutes from expiry (the cache's old token while it refreshes): still reused a while.
+    now = 16 * 60_000;
+    assert.equal(await p.use(async (c) => c.id), first, "4 minutes before the token's expiry: reused");
+    now = 18 * 60_000;
     const second = await p.use(async (c) => c.id);
     assert.notEqual(second, first, "within TOKEN_MARGIN_MS of the expiry: a new login");
-    assert.equal(TOKEN_MARGIN_MS, 5 * 60_000);
+    assert.equal(TOKEN_MARGIN_MS, 2 * 60_000);
     // Released after its token's margin began, a connection is closed rather than kept idle.
-    now = 74 * 60_000;
-    await p.use(async () => void (now = 76 * 60_000));
+    now = 77 * 60_000;
+    await p.use(async () => void (now = 78 * 60_000));
     assert.equal(p.size, 0);
     // A connection whose token said nothing keeps the age limit only.
     const q = pool({ now: () => now, open: async () => expiring(undefined) });
     const a = await q.use(async (c) => c.id);
     now += 900;
     assert.equal(await q.use(async (c) => c.id), a);
+  });
+
+  it("the payment API's pooled connection carries the expiry of the token its login used", () => {
+    const jwt = ["e30", Buffer.from(JSON.stringify({ exp: 1_800_000_000 })).toString("base64url"), "sig"].join(".");
+    const connection = Object.assign(new EventEmitter(), { close: () => undefined }) as unknown as Connection;
+    recordLoginExpiry(connection, jwt);
+    assert.equal(new TrackedConnection(connection).expiresAt, 1_800_000_000_000);
+    const other = Object.assign(new EventEmitter(), { close: () => undefined }) as unknown as Connection;
+    assert.equal(new TrackedConnection(other).expiresAt, undefined, "no login recorded: the age limit only");
+    // connectTds records it after the login (the wiring a pool test with fakes cannot see).
+    const source = fs.readFileSync("pipelines/functions/src/lib/tds.ts", "utf8");
+    assert.match(
+      source,
+      /await loginWithin\(connection, limits\.connectTimeoutMs\);\n\s+recordLoginExpiry\(connection, token\);/,
+    );
   });
 
   it("reads a login's expiry from its access token's exp claim (seconds, RFC 7519), nothing from a token without one", () => {

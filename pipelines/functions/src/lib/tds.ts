@@ -63,12 +63,17 @@ export async function connectTds(
   });
   handleLateErrors(connection);
   await loginWithin(connection, limits.connectTimeoutMs);
-  const expiresAt = tokenExpiry(token);
-  if (expiresAt !== undefined) loginExpiry.set(connection, expiresAt);
+  recordLoginExpiry(connection, token);
   return connection;
 }
 
 const loginExpiry = new WeakMap<Connection, number>();
+
+/** Records when the token a connection logged in with expires (connectTds, after the login). */
+export function recordLoginExpiry(connection: Connection, token: string): void {
+  const expiresAt = tokenExpiry(token);
+  if (expiresAt !== undefined) loginExpiry.set(connection, expiresAt);
+}
 
 /** When the access token a connection of connectTds logged in with expires (epoch ms), if its token said. */
 export function loginTokenExpiresAt(connection: Connection): number | undefined {

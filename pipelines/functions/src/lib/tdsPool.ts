@@ -39,8 +39,13 @@ export interface TdsPoolOptions<C extends PooledConnection> {
   readonly now?: () => number;
 }
 
-/** How long before its token's expiry a connection is retired: clock skew, and a statement started just before. */
-export const TOKEN_MARGIN_MS = 5 * 60_000;
+/**
+ * How long before its token's expiry a connection is retired (clock skew, a statement started just before). Less than
+ * the token cache's refresh lead (lib/azure.ts: a fresh token is fetched from 5 minutes before expiry, the old one
+ * still handed out down to 1 minute before), so a connection opened with the old token while a refresh is pending or
+ * failing still serves a few minutes instead of one request each.
+ */
+export const TOKEN_MARGIN_MS = 2 * 60_000;
 
 interface Slot<C> {
   readonly connection: C;
