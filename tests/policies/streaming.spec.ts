@@ -272,6 +272,16 @@ describe("policies/streaming", () => {
           mutate(streamInput(), "properties.datasource.authenticationMode", undefined),
           /asa-pay-dev-weu-webhooks .*properties\.datasource: .*'ConnectionString \(default\)': set authenticationMode to "Msi"/,
         ));
+      it("reads a data source's type as Azure does, whatever its case", () =>
+        expectFail(
+          asaDatasourceAuth,
+          mutate(
+            mutate(streamInput(), "properties.datasource.authenticationMode", undefined),
+            "properties.datasource.type",
+            "microsoft.eventhub/eventhub",
+          ),
+          /'ConnectionString \(default\)': set authenticationMode to "Msi"/,
+        ));
       it("fails a Synapse output with a password", () =>
         expectFail(
           asaDatasourceAuth,
