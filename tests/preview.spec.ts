@@ -1090,16 +1090,17 @@ describe("offline preview", function () {
       assert.equal(verdict.stack, "prod");
       assert.equal(verdict.resourceCount, 3);
       const byRule = verdict.violations.map((v) => `${v.policy} ${v.urn?.split("::").pop()}`).sort();
-      // A prod export without the subscription's governance pieces (this one holds three resources) fails the two
+      // A prod export without the subscription's governance pieces (this one holds three resources) fails the three
       // stack rules that require them in prod, with no resource to name.
       assert.deepEqual(byRule, [
         "azure-native-authorization-policyassignment-missing-for-pci-dss-initiative undefined",
         "azure-native-general-resource-enforce-eu-location rg-dr-us",
         "azure-native-general-resource-missing-required-tags rg-dr-us",
         "azure-native-monitor-subscriptiondiagnosticsetting-missing-in-governance-stack undefined",
+        "azure-native-resources-deploymentatsubscriptionscope-missing-for-defender-plans undefined",
       ]);
       assert.ok(!analyzed.stdout.includes("v1:AAAA"), "ciphertext is not printed");
-      assert.match(analyzed.stdout, /\n\nResult: exit 1 \(4 mandatory violations\)\n$/);
+      assert.match(analyzed.stdout, /\n\nResult: exit 1 \(5 mandatory violations\)\n$/);
     });
 
     it("policy:analyze refuses a --stack with no policy config (a typo would drop the stack's waivers silently)", () => {

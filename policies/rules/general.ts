@@ -3,7 +3,7 @@
  * tags that scope PCI DSS controls and record ownership.
  */
 import type { Policies } from "@pulumi/policy";
-import { resourcePolicy, stackPolicy } from "../lib/policy";
+import { resourcePolicy, stackOfUrn, stackPolicy, stringListKnob } from "../lib/policy";
 import { apiVersionOf, defaultTypeToken, typeIn, typeOfUrn } from "../lib/typeToken";
 import { REVIEWED_TYPES } from "../lib/reviewedTypes";
 import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
@@ -399,8 +399,18 @@ export const defenderPlans = resourcePolicy<Record<string, unknown>>(
     soc2: ["CC7.2"],
     service: "general",
     remediationSteps:
-      'Set `properties.pricingTier: "Standard"` on every `Microsoft.Security/pricings` entry, and `properties.isEnabled: true` with `properties.emails` on `Microsoft.Security/securityContacts`.',
+      'Set `properties.pricingTier: "Standard"` on every `Microsoft.Security/pricings` entry, and `properties.isEnabled: true` with `properties.emails` on `Microsoft.Security/securityContacts`; in a governance stack, keep every plan of `requiredPlans` in the template.',
     url: "https://learn.microsoft.com/azure/defender-for-cloud/enable-enhanced-security",
+    config: {
+      governanceStacks: stringListKnob(
+        "Stacks that own their subscription's Defender plans: their template sets every plan of requiredPlans.",
+        ["prod"],
+      ),
+      requiredPlans: stringListKnob(
+        "Defender plans (pricing names) a governance stack's template sets: the services it runs (Defender for SQL runs the SQL servers' vulnerability assessment).",
+        ["SqlServers", "CosmosDbs", "KeyVaults", "StorageAccounts", "Arm"],
+      ),
+    },
   },
   [DEPLOYMENT, ...SCOPED_DEPLOYMENTS],
   (props, args, report) => {
@@ -409,6 +419,22 @@ export const defenderPlans = resourcePolicy<Record<string, unknown>>(
       (r) => sameText(r.type, "Microsoft.Security/pricings") || sameText(r.type, "Microsoft.Security/securityContacts"),
     );
     if (entries.length === 0) args.notApplicable("its template sets no Defender plan or security contact");
+    const { governanceStacks, requiredPlans } = args.getConfig<{
+      governanceStacks: string[];
+      requiredPlans: string[];
+    }>();
+    const pricings = entries.filter((r) => sameText(r.type, "Microsoft.Security/pricings"));
+    if (pricings.length > 0 && governanceStacks.includes(stackOfUrn(args.urn))) {
+      // A plan dropped from the template (Azure keeps its last tier, but the program no longer holds it) is a plan
+      // the governance stack no longer guarantees.
+      const missing = requiredPlans.filter(
+        (plan) => !pricings.some((r) => sameText(String(r.name).split("/").pop(), plan)),
+      );
+      if (missing.length > 0)
+        report(
+          `${who(args)} template sets the Defender plans but not ${missing.join(", ")}, which stack '${stackOfUrn(args.urn)}' must hold (requiredPlans): add a Microsoft.Security/pricings entry at "Standard" for each.`,
+        );
+    }
     for (const r of entries) {
       if (sameText(r.type, "Microsoft.Security/pricings")) {
         // "free and standard. The standard tier offers advanced security capabilities" (the SDK's PricingTier).

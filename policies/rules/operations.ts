@@ -260,6 +260,52 @@ export const governanceActivityLog = stackPolicy(
   },
 );
 
+/** The subscription deployment that sets the Defender for Cloud plans (components/operations/governance.ts). */
+export const DEFENDER_DEPLOYMENT_NAMES = ["defender-for-cloud-plans"];
+const SUBSCRIPTION_DEPLOYMENT = "azure-native:resources:DeploymentAtSubscriptionScope";
+
+export const governanceDefenderPlans = stackPolicy(
+  {
+    name: "azure-native-resources-deploymentatsubscriptionscope-missing-for-defender-plans",
+    description:
+      "A stack that owns its subscription's governance sets the Defender for Cloud plans (its subscription deployment of them): Defender for SQL is what runs the SQL servers' vulnerability assessment and threat detection here (no server declares its own assessment), so a stack without it would leave them unscanned with every rule green. The template's plans are held to Standard, with the required ones present, by `…-deployment-require-defender-standard-plans`.",
+    severity: "high",
+    pci: ["11.3.1", "11.5.1"],
+    gdpr: ["32(1)(d)"],
+    soc2: ["CC7.1"],
+    service: "general",
+    remediationSteps:
+      "Keep `operations.subscriptionGovernance: true` (the operations tier deploys `defender-for-cloud-plans` at the subscription), or, where the security team sets the plans centrally, remove the stack from `governanceStacks` in its policy config with the reason.",
+    url: "https://learn.microsoft.com/azure/defender-for-cloud/sql-azure-vulnerability-assessment-overview",
+    config: {
+      governanceStacks: governanceStacksKnob,
+      deploymentNames: stringListKnob(
+        "Names of the subscription deployments that set the Defender plans.",
+        DEFENDER_DEPLOYMENT_NAMES,
+      ),
+    },
+  },
+  (args, report) => {
+    const stack = governanceStack(args);
+    const { deploymentNames } = args.getConfig<{ deploymentNames: string[] }>();
+    // The deployment's Azure name: its `name` output (the `deploymentName` input where a view carries inputs).
+    const deployments = ofType(args.resources, SUBSCRIPTION_DEPLOYMENT);
+    const found = deployments.some((d) =>
+      [valueAt(d.props, "name"), valueAt(d.props, "deploymentName")].some(
+        (n) => typeof n === "string" && deploymentNames.includes(n),
+      ),
+    );
+    if (!found) {
+      // A deployment whose name is not known yet (a first preview: `name` is an output) may be it: undecided.
+      const unnamed = deployments.find((d) => presence(d.props, "name") === "unknown");
+      if (unnamed) requireKnown(unnamed.props, "name");
+      report(
+        `stack '${stack}' owns its subscription's governance but sets no Defender for Cloud plans (no subscription deployment named ${deploymentNames.join(" or ")}): without Defender for SQL its SQL servers get no vulnerability assessment; keep operations.subscriptionGovernance: true.`,
+      );
+    }
+  },
+);
+
 /** Microsoft's built-in PCI DSS v4.0.1 initiative (Regulatory Compliance). */
 export const PCI_DSS_INITIATIVE_ID = "a06d5deb-24aa-4991-9d58-fa7563154e31";
 
@@ -311,5 +357,6 @@ export const operationsPolicies: Policies = [
   alertsEnabled,
   prodSentinel,
   governanceActivityLog,
+  governanceDefenderPlans,
   governancePciInitiative,
 ];

@@ -315,6 +315,27 @@ describe("policies/general", () => {
         /security contact default names no address/,
       );
     });
+    it("fails a governance stack's template without a required plan (Defender for SQL runs the servers' assessment)", async () => {
+      const withoutSql = edited((r) =>
+        r.splice(
+          r.findIndex((x) => x.name === "SqlServers"),
+          1,
+        ),
+      );
+      await expectFail(
+        defenderPlans,
+        withoutSql,
+        /operations-governance-defender .*template sets the Defender plans but not SqlServers, which stack 'prod' must hold \(requiredPlans\)/,
+      );
+      // Outside the governance stacks, or with another list, the plans it sets are enough.
+      await expectPass(defenderPlans, withoutSql, { governanceStacks: [] });
+      await expectPass(defenderPlans, withoutSql, { requiredPlans: ["CosmosDbs"] });
+      assert.deepEqual(
+        DEFENDER_PLANS.map((p) => p.name).sort(),
+        ["Arm", "CosmosDbs", "KeyVaults", "SqlServers", "StorageAccounts"],
+        "the pack's default requiredPlans are the program's plans",
+      );
+    });
     it("is not applicable to a template without plans or contact, or to other types", async () => {
       await expectNotApplicable(defenderPlans, subscriptionDeployment({ resources: [] }));
       await expectNotApplicable(defenderPlans, resourceRecord("azure-native:resources:ResourceGroup", "rg", {}));

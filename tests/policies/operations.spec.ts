@@ -6,6 +6,7 @@ import {
   alertsEnabled,
   dataStoreAlerts,
   governanceActivityLog,
+  governanceDefenderPlans,
   governancePciInitiative,
   operationsPolicies,
   PCI_DSS_INITIATIVE_ID,
@@ -14,7 +15,7 @@ import {
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { diagnosticSetting, workspace, WORKSPACE_ID } from "./fixtures/monitor";
 import { armId, RG_NAME } from "./fixtures/protection";
-import { expectFail, expectNotApplicable, expectPass, inStack, mutate, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, inStack, mutate, UNKNOWN } from "./helpers";
 
 const AG_ID = armId("Microsoft.Insights", "actionGroups/ag-pay-dev-weu-p1");
 const COSMOS_ID = armId("Microsoft.DocumentDB", "databaseAccounts/cosmos-pay-dev-weu-1a2b");
@@ -79,7 +80,7 @@ const watched = (alert: (t: ResourceRecord) => ResourceRecord) => {
 
 describe("policies/operations", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(operationsPolicies.length, 6);
+    assert.equal(operationsPolicies.length, 7);
     for (const p of operationsPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -339,6 +340,32 @@ describe("policies/operations", () => {
       it("is not applicable to dev, or to prod when its security team owns the export (governanceStacks)", async () => {
         await expectNotApplicable(governanceActivityLog, [workspace("dev")]);
         await expectNotApplicable(governanceActivityLog, [workspace("prod")], { governanceStacks: [] });
+      });
+    });
+
+    describe(governanceDefenderPlans.name, () => {
+      const defender = (name: unknown = "defender-for-cloud-plans") =>
+        resourceRecord(
+          "azure-native:resources:DeploymentAtSubscriptionScope",
+          "operations-defender",
+          { location: "westeurope" },
+          { stack: "prod", outputs: { name } },
+        );
+      it("passes a prod stack that deploys the Defender plans at its subscription", () =>
+        expectPass(governanceDefenderPlans, [workspace("prod"), defender()]));
+      it("fails a prod stack without them (subscriptionGovernance turned off): its SQL servers get no assessment", async () => {
+        await expectFail(
+          governanceDefenderPlans,
+          [workspace("prod"), activityLog()],
+          /stack 'prod' owns its subscription's governance but sets no Defender for Cloud plans \(no subscription deployment named defender-for-cloud-plans\): without Defender for SQL its SQL servers get no vulnerability assessment/,
+        );
+        await expectFail(governanceDefenderPlans, [workspace("prod"), defender("other")], /sets no Defender/);
+      });
+      it("cannot decide while a subscription deployment's name is unknown (a first preview)", () =>
+        expectUndecided(governanceDefenderPlans, [workspace("prod"), defender(UNKNOWN)]));
+      it("is not applicable to dev, or to prod when its security team sets the plans (governanceStacks)", async () => {
+        await expectNotApplicable(governanceDefenderPlans, [workspace("dev")]);
+        await expectNotApplicable(governanceDefenderPlans, [workspace("prod")], { governanceStacks: [] });
       });
     });
 
