@@ -14,7 +14,8 @@ import {
 } from "../components/nosql";
 import type { CosmosConfig } from "../lib/config";
 import { roleAssignmentName } from "../lib/uuid";
-import { isUndecided, type ResourceRecord, type Violation } from "../tools/lib/policyRunner";
+import { evaluatePolicy, isUndecided, type ResourceRecord, type Violation } from "../tools/lib/policyRunner";
+import { cosmosWriteRoleScope } from "../policies/rules/cosmosdb";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { assertChainedPairwise, byName, input, ofType, previewOf, waitsFor } from "./helpers/stacks";
 
@@ -570,7 +571,7 @@ for (const stack of ["dev", "prod"] as const) {
       assert.equal(outputs.cosmosDatabaseName, "payments");
     });
 
-    it("passes every policy of the pack on its resources", () => {
+    it("passes every policy of the pack on its resources", async () => {
       const urns = new Set(
         resources.filter((r) => r.name === "nosql" || r.name.startsWith("nosql-")).map((r) => r.urn),
       );
@@ -586,7 +587,9 @@ for (const stack of ["dev", "prod"] as const) {
         mine.filter(isUndecided).map((v) => v.policy),
         ["azure-native-cosmosdb-sqlroleassignment-require-container-scope-for-write-roles"],
       );
-      assert.deepEqual((preview.onceDeployed ?? []).filter(ours), [], "decided once deployed");
+      assert.deepEqual((preview.onceDeployed ?? []).filter(ours), [], "no violation once deployed");
+      const deployed = await evaluatePolicy(cosmosWriteRoleScope, preview.run.resources);
+      assert.deepEqual([deployed.applicable, deployed.messages], [true, []], "decided, and passed, once deployed");
       // Every Cosmos DB rule of the pack evaluated something here (a rule that evaluated nothing did not pass).
       const evaluated = preview.verdict.evaluated;
       const cosmosRules = Object.keys(evaluated).filter((k) => k.startsWith("azure-native-cosmosdb-"));

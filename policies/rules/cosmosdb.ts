@@ -529,7 +529,7 @@ export const cosmosWriteRoleScope = stackPolicy(
   {
     name: "azure-native-cosmosdb-sqlroleassignment-require-container-scope-for-write-roles",
     description:
-      "A Cosmos DB data-plane role that writes (the built-in Data Contributor, or a custom role with any data action beyond reading metadata, items, queries and the change feed) is assigned on the containers its principal writes, never on the whole account or a database: least privilege for the identities that hold card and payment events.",
+      "A Cosmos DB for NoSQL data-plane role that writes (the built-in Data Contributor, a custom role with any data action beyond reading metadata, items, queries and the change feed, or a custom role the stack does not declare) is assigned on the containers its principal writes, never on the whole account or a database: least privilege for the identities that hold card and payment events.",
     severity: "high",
     pci: ["7.2.1", "7.2.2"],
     gdpr: ["25", "32(1)(b)"],
@@ -544,9 +544,15 @@ export const cosmosWriteRoleScope = stackPolicy(
     if (assignments.length === 0) args.notApplicable("the stack assigns no Cosmos DB data-plane role");
     const definitions = ofType(args.resources, ROLE_DEFINITION);
     let writers = 0;
+    let reported = 0;
+    // What a first preview cannot know yet (a role id built from the account's, a custom role's actions, a scope):
+    // decided after every known assignment, so that one unknown never hides a known violation.
+    const undecided: { readonly obj: unknown; readonly path: string[] }[] = [];
     for (const a of assignments) {
-      // Built-in roles are named by an id built from the account's, unknown in a first preview: undecided there.
-      requireKnown(a.props, "roleDefinitionId");
+      if (presence(a.props, "roleDefinitionId") === "unknown") {
+        undecided.push({ obj: a.props, path: ["roleDefinitionId"] });
+        continue;
+      }
       const roleId = String(valueAt(a.props, "roleDefinitionId") ?? "");
       const guid = roleId.split("/").pop()?.toLowerCase() ?? "";
       if (guid === COSMOS_DATA_READER) continue;
@@ -555,6 +561,10 @@ export const cosmosWriteRoleScope = stackPolicy(
         const definition = definitions.find(
           (d) => refersTo(a, d, { properties: ["roleDefinitionId"] }) || sameText(valueAt(d.props, "id"), roleId),
         );
+        if (definition && presence(definition.props, "permissions") === "unknown") {
+          undecided.push({ obj: definition.props, path: ["permissions"] });
+          continue;
+        }
         // A custom role the stack does not declare: its actions are unknown, so it counts as writing.
         const actions = definition
           ? (valueAt(definition.props, "permissions") as { dataActions?: unknown }[] | undefined)?.flatMap((p) =>
@@ -565,15 +575,20 @@ export const cosmosWriteRoleScope = stackPolicy(
       }
       if (!writes) continue;
       writers++;
-      requireKnown(a.props, "scope");
+      if (presence(a.props, "scope") === "unknown") {
+        undecided.push({ obj: a.props, path: ["scope"] });
+        continue;
+      }
       const scope = String(valueAt(a.props, "scope") ?? "");
       if (!CONTAINER_SCOPE.test(scope)) {
+        reported++;
         report(
           `${who(a)} assigns a role that writes (${guid === COSMOS_DATA_CONTRIBUTOR ? "the built-in Data Contributor" : `custom role ${guid}`}) on ${/\/dbs\/[^/]+$/i.test(scope) ? "a whole database" : "the whole account"} (${scope}): assign it on each container the principal writes instead (<account id>/dbs/<database>/colls/<container>).`,
           a.urn,
         );
       }
     }
+    if (reported === 0 && undecided.length > 0) requireKnown(undecided[0].obj, ...undecided[0].path);
     if (writers === 0) args.notApplicable("every Cosmos DB data-plane role the stack assigns only reads");
   },
 );

@@ -388,6 +388,9 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
   },
 );
 
+/** The subscription deployment that sets the Defender for Cloud plans (components/operations/governance.ts). */
+export const DEFENDER_DEPLOYMENT_NAMES = ["defender-for-cloud-plans"];
+
 export const defenderPlans = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-resources-deployment-require-defender-standard-plans",
@@ -410,6 +413,10 @@ export const defenderPlans = resourcePolicy<Record<string, unknown>>(
         "Defender plans (pricing names) a governance stack's template sets: the services it runs (Defender for SQL runs the SQL servers' vulnerability assessment).",
         ["SqlServers", "CosmosDbs", "KeyVaults", "StorageAccounts", "Arm"],
       ),
+      deploymentNames: stringListKnob(
+        "Names of the subscription deployments that set the Defender plans: in a governance stack, checked even when their template sets none.",
+        DEFENDER_DEPLOYMENT_NAMES,
+      ),
     },
   },
   [DEPLOYMENT, ...SCOPED_DEPLOYMENTS],
@@ -418,13 +425,19 @@ export const defenderPlans = resourcePolicy<Record<string, unknown>>(
     const entries = templateResources({ props }).filter(
       (r) => sameText(r.type, "Microsoft.Security/pricings") || sameText(r.type, "Microsoft.Security/securityContacts"),
     );
-    if (entries.length === 0) args.notApplicable("its template sets no Defender plan or security contact");
-    const { governanceStacks, requiredPlans } = args.getConfig<{
+    const { governanceStacks, requiredPlans, deploymentNames } = args.getConfig<{
       governanceStacks: string[];
       requiredPlans: string[];
+      deploymentNames: string[];
     }>();
+    // The governance stack's Defender deployment (by its name) is checked even when its template sets nothing: a
+    // template emptied of its plans would otherwise be "not applicable" (the last review's mutation).
+    const named = deploymentNames.some((n) => sameText(safeGet(props, "deploymentName"), n));
+    const governed = governanceStacks.includes(stackOfUrn(args.urn));
+    if (entries.length === 0 && !(named && governed))
+      args.notApplicable("its template sets no Defender plan or security contact");
     const pricings = entries.filter((r) => sameText(r.type, "Microsoft.Security/pricings"));
-    if (pricings.length > 0 && governanceStacks.includes(stackOfUrn(args.urn))) {
+    if ((pricings.length > 0 || named) && governed) {
       // A plan dropped from the template (Azure keeps its last tier, but the program no longer holds it) is a plan
       // the governance stack no longer guarantees.
       const missing = requiredPlans.filter(

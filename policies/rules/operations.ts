@@ -19,6 +19,7 @@ import {
   stringListKnob,
 } from "../lib/policy";
 import { DIAGNOSED_SUB_RESOURCES } from "./monitor";
+import { DEFENDER_DEPLOYMENT_NAMES } from "./general";
 import { scopeKind } from "./authorization";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
@@ -260,8 +261,6 @@ export const governanceActivityLog = stackPolicy(
   },
 );
 
-/** The subscription deployment that sets the Defender for Cloud plans (components/operations/governance.ts). */
-export const DEFENDER_DEPLOYMENT_NAMES = ["defender-for-cloud-plans"];
 const SUBSCRIPTION_DEPLOYMENT = "azure-native:resources:DeploymentAtSubscriptionScope";
 
 export const governanceDefenderPlans = stackPolicy(

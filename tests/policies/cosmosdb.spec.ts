@@ -463,10 +463,24 @@ describe("policies/cosmosdb", () => {
         /elsewhere .*custom role not-in-stack/,
       );
     });
-    it("cannot decide while the role or the scope is unknown (a first preview)", async () => {
+    it("cannot decide while the role, its actions or the scope is unknown (a first preview)", async () => {
       await expectUndecided(cosmosWriteRoleScope, [assignment("a", UNKNOWN, container)]);
       await expectUndecided(cosmosWriteRoleScope, [assignment("a", builtIn(COSMOS_DATA_CONTRIBUTOR), UNKNOWN)]);
+      const unknownActions = { ...writer, outputs: { ...writer.outputs, permissions: UNKNOWN } };
+      await expectUndecided(cosmosWriteRoleScope, [
+        unknownActions,
+        assignment("writer-api-logs", builtIn("custom-writer"), ACCOUNT_ID),
+      ]);
     });
+    it("reports a known violation whatever comes before it unknown", () =>
+      expectFail(
+        cosmosWriteRoleScope,
+        [
+          assignment("unknown-first", UNKNOWN, container),
+          assignment("contributor-etl", builtIn(COSMOS_DATA_CONTRIBUTOR), ACCOUNT_ID),
+        ],
+        /contributor-etl .*on the whole account/,
+      ));
     it("is not applicable without assignments, or when every assigned role only reads", async () => {
       await expectNotApplicable(cosmosWriteRoleScope, [dev]);
       await expectNotApplicable(cosmosWriteRoleScope, [assignment("r", builtIn(COSMOS_DATA_READER), ACCOUNT_ID)]);

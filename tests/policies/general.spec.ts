@@ -14,7 +14,7 @@ import {
 } from "../../policies/rules/general";
 import { sdkInputsOf } from "../../tools/lib/sdkSwitches";
 import { defenderTemplate, DEFENDER_PLANS } from "../../components/operations/governance";
-import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, mutate, UNKNOWN } from "./helpers";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import { TAGS } from "./fixtures/protection";
 
@@ -327,6 +327,13 @@ describe("policies/general", () => {
         withoutSql,
         /operations-governance-defender .*template sets the Defender plans but not SqlServers, which stack 'prod' must hold \(requiredPlans\)/,
       );
+      // The Defender deployment emptied of its plans (or left with the contact only) is checked all the same.
+      await expectFail(defenderPlans, subscriptionDeployment({ resources: [] }), /but not SqlServers, CosmosDbs/);
+      await expectFail(
+        defenderPlans,
+        edited((r) => r.splice(0, r.length - 1)),
+        /but not SqlServers, CosmosDbs, KeyVaults, StorageAccounts, Arm/,
+      );
       // Outside the governance stacks, or with another list, the plans it sets are enough.
       await expectPass(defenderPlans, withoutSql, { governanceStacks: [] });
       await expectPass(defenderPlans, withoutSql, { requiredPlans: ["CosmosDbs"] });
@@ -337,7 +344,11 @@ describe("policies/general", () => {
       );
     });
     it("is not applicable to a template without plans or contact, or to other types", async () => {
-      await expectNotApplicable(defenderPlans, subscriptionDeployment({ resources: [] }));
+      await expectNotApplicable(defenderPlans, subscriptionDeployment({ resources: [] }), { governanceStacks: [] });
+      await expectNotApplicable(
+        defenderPlans,
+        mutate(subscriptionDeployment({ resources: [] }), "deploymentName", "another-deployment"),
+      );
       await expectNotApplicable(defenderPlans, resourceRecord("azure-native:resources:ResourceGroup", "rg", {}));
     });
     it(`${untypedResources.name} reads subscription-scope deployments too: a storage account in one fails`, async () => {

@@ -183,7 +183,7 @@ export const RETIREMENTS: readonly Retirement[] = [
       quote:
         "All Key Vault control plane API versions before 2026-02-01 retire on February 27, 2027. After that date, your key vaults continue to exist, but you can manage them only with control plane API version 2026-02-01 or later. There's no exception or extension to this date.",
     },
-    fix: 'manage the vaults and keys with API 2026-02-01 or later: an azure-native release whose keyvault default is that version, or the local package `pulumi package add azure-native keyvault 2026-02-01` imported in components/platform/keyVaults.ts and components/shared/cmk.ts, for the two reads too (`getVault` there, `getSecret` in components/ingestion/gateway.ts: on an older version they fail, with a warning, and check nothing; docs/operations.md, "Retirements ahead")',
+    fix: 'manage the vaults and keys with API 2026-02-01 or later: an azure-native release whose keyvault default is that version, or the local package `pulumi package add azure-native keyvault 2026-02-01` imported in components/platform/keyVaults.ts and components/shared/cmk.ts (its tokens, `azure-native_keyvault_v20260201:keyvault:*`, must first be mapped in policies/lib/typeToken.ts, which does not read that form yet: the pack refuses an unknown package), for the two reads too (`getVault` there, `getSecret` in components/ingestion/gateway.ts: on an older version they fail, with a warning, and check nothing; docs/operations.md, "Retirements ahead")',
     matches: (r) => {
       const [pkg, mod] = r.type.split(":");
       if (pkg !== "azure-native" || mod !== "keyvault") return [];
