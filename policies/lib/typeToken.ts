@@ -1,8 +1,10 @@
 /**
- * azure-native type tokens with an explicit API version. A local SDK generated with `pulumi package add azure-native
- * storage 2023-05-01` (the "Other available API versions" note in node_modules/@pulumi/azure-native/storage/
- * storageAccount.d.ts) registers its classes as `azure-native:storage/v20230501:StorageAccount`: the same resource as
- * the default `azure-native:storage:StorageAccount`, which lists those tokens among its aliases (storageAccount.js).
+ * azure-native type tokens with an explicit API version, in two forms: `azure-native:storage/v20230501:StorageAccount`
+ * (the versioned tokens the default `azure-native:storage:StorageAccount` lists among its aliases, storageAccount.js,
+ * as v2 SDKs registered them), and a v3 local package's, `pulumi package add azure-native storage 2023-05-01` (the
+ * "Other available API versions" note in node_modules/@pulumi/azure-native/storage/storageAccount.d.ts), which
+ * registers a package of its own: `azure-native_storage_v20230501:storage:StorageAccount` (pulumi-azure-native,
+ * provider/pkg/provider parameterize_test.go: `expectedProviderName + ":aad:DomainService"`).
  * The rules name the default tokens, so the pack compares tokens with the version taken out of the module, once, in
  * `resourcePolicy` and `stackPolicy` (lib/policy.ts) and wherever a type list comes from config (`typeIn`).
  *
@@ -17,18 +19,26 @@ import type { PolicyResource } from "@pulumi/policy";
  * (node_modules/@pulumi/azure-native/<module>/*.js).
  */
 const VERSIONED = /^(azure-native:[^:/]+)\/v(\d{8})([a-z]*)(:[^:]+)$/;
+/** `azure-native_<module>_v<YYYYMMDD>[preview|privatepreview]:<module>:<Class>`: a v3 local package's token. */
+const LOCAL_PACKAGE = /^azure-native_[A-Za-z0-9]+_v(\d{8})([a-z]*):([^:/]+):([^:]+)$/;
 
-/** The type token without an API version module suffix (`…storage/v20230501:StorageAccount` → `…storage:StorageAccount`). */
+/**
+ * The type token without an API version (`…storage/v20230501:StorageAccount` and
+ * `azure-native_storage_v20230501:storage:StorageAccount` → `azure-native:storage:StorageAccount`).
+ */
 export function defaultTypeToken(type: string): string {
   const m = VERSIONED.exec(type);
-  return m ? `${m[1]}${m[4]}` : type;
+  if (m) return `${m[1]}${m[4]}`;
+  const l = LOCAL_PACKAGE.exec(type);
+  return l ? `azure-native:${l[3]}:${l[4]}` : type;
 }
 
 /** The API version a versioned token names (`2023-05-01`, `2021-06-01-preview`), or undefined for a default token. */
 export function apiVersionOf(type: string): string | undefined {
   const m = VERSIONED.exec(type);
-  if (!m) return undefined;
-  const [, , date, suffix] = m;
+  const l = m ? undefined : LOCAL_PACKAGE.exec(type);
+  const [date, suffix] = m ? [m[2], m[3]] : l ? [l[1], l[2]] : [undefined, undefined];
+  if (date === undefined) return undefined;
   return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}${suffix ? `-${suffix}` : ""}`;
 }
 

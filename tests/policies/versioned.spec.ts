@@ -1,16 +1,17 @@
 /**
- * Versioned azure-native type tokens (`azure-native:storage/v20230501:StorageAccount`, what `pulumi package add
- * azure-native storage 2023-05-01` registers): every rule must check them as the default class, and the advisory rule
- * says they were checked against the default API version's property names.
+ * Versioned azure-native type tokens (`azure-native:storage/v20230501:StorageAccount`, the SDK's alias form, and
+ * `azure-native_storage_v20230501:storage:StorageAccount`, what v3's `pulumi package add azure-native storage
+ * 2023-05-01` registers): every rule must check them as the default class, and the advisory rule says they were
+ * checked against the default API version's property names.
  */
 import { strict as assert } from "node:assert";
 import type { PolicyResource } from "@pulumi/policy";
 import { policies } from "../../policies/policies";
 import { ofType } from "../../policies/lib/policy";
 import { apiVersionOf, defaultTypeToken, typeIn, typeOfUrn, withDefaultTypes } from "../../policies/lib/typeToken";
-import { defaultApiVersion, requiredTags } from "../../policies/rules/general";
+import { defaultApiVersion, requiredTags, unreviewedProviders } from "../../policies/rules/general";
 import { storageNetwork } from "../../policies/rules/storage";
-import { mandatoryViolations, resourceRecord, runPolicies } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, mandatoryViolations, resourceRecord, runPolicies } from "../../tools/lib/policyRunner";
 import { TAGS } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass } from "./helpers";
 
@@ -45,6 +46,28 @@ describe("versioned type tokens", () => {
       assert.equal(apiVersionOf("azure-native:sql/v20230201preview:Server"), "2023-02-01-preview");
       assert.equal(apiVersionOf(DEFAULT), undefined);
       assert.ok(typeIn([DEFAULT], VERSIONED) && typeIn([VERSIONED], DEFAULT) && !typeIn([DEFAULT], "x:y:Z"));
+    });
+    it("maps a v3 local package's tokens (pulumi package add) to the default token, and reads their API version", () => {
+      const local = "azure-native_keyvault_v20260201:keyvault:Vault";
+      assert.equal(defaultTypeToken(local), "azure-native:keyvault:Vault");
+      assert.equal(apiVersionOf(local), "2026-02-01");
+      assert.equal(defaultTypeToken("azure-native_sql_v20230201preview:sql:Server"), "azure-native:sql:Server");
+      assert.equal(apiVersionOf("azure-native_sql_v20230201preview:sql:Server"), "2023-02-01-preview");
+      assert.ok(typeIn(["azure-native:keyvault:Vault"], local));
+      // Anything else keeps its token: another package's, or a malformed version.
+      for (const same of ["azure-native_keyvault_2026:keyvault:Vault", "azapi_x_v20260201:keyvault:Vault"])
+        assert.equal(defaultTypeToken(same), same);
+    });
+    it("holds a local package's resource to the default type's rules, and the provider rule lets it in", async () => {
+      const local = resourceRecord("azure-native_storage_v20230501:storage:StorageAccount", "st-local", open, {
+        stack: "prod",
+      });
+      const r = await evaluatePolicy(storageNetwork, local);
+      assert.ok(
+        r.applicable && r.messages.some((m) => /^st-local .*accepts public traffic/.test(m)),
+        r.messages.join("\n"),
+      );
+      await expectPass(unreviewedProviders, [local]);
     });
     it("reads the declared type from a URN, a child's too", () => {
       assert.equal(typeOfUrn(`urn:pulumi:dev::p::${VERSIONED}::st`), VERSIONED);
