@@ -23,7 +23,7 @@ import { DEFENDER_DEPLOYMENT_NAMES } from "./general";
 import { scopeKind } from "./authorization";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
-import { isSet, presence, requireKnown, safeGet, valueAt, who } from "../lib/values";
+import { isSet, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const METRIC_ALERT = "azure-native:monitor:MetricAlert";
@@ -290,8 +290,8 @@ export const governanceDefenderPlans = stackPolicy(
     // The deployment's Azure name: its `name` output (the `deploymentName` input where a view carries inputs).
     const deployments = ofType(args.resources, SUBSCRIPTION_DEPLOYMENT);
     const found = deployments.some((d) =>
-      [valueAt(d.props, "name"), valueAt(d.props, "deploymentName")].some(
-        (n) => typeof n === "string" && deploymentNames.includes(n),
+      [valueAt(d.props, "name"), valueAt(d.props, "deploymentName")].some((n) =>
+        deploymentNames.some((name) => sameText(n, name)),
       ),
     );
     if (!found) {

@@ -351,8 +351,10 @@ describe("policies/operations", () => {
           { location: "westeurope" },
           { stack: "prod", outputs: { name } },
         );
-      it("passes a prod stack that deploys the Defender plans at its subscription", () =>
-        expectPass(governanceDefenderPlans, [workspace("prod"), defender()]));
+      it("passes a prod stack that deploys the Defender plans at its subscription, its name in any case", async () => {
+        await expectPass(governanceDefenderPlans, [workspace("prod"), defender()]);
+        await expectPass(governanceDefenderPlans, [workspace("prod"), defender("Defender-For-Cloud-Plans")]);
+      });
       it("fails a prod stack without them (subscriptionGovernance turned off): its SQL servers get no assessment", async () => {
         await expectFail(
           governanceDefenderPlans,
