@@ -54,11 +54,18 @@ export function merchantRefreshQuery(appName: string): string {
  */
 function appRunsQuery(appName: string, operation: string, success: boolean, name: string): string {
   return [
+    ...appRunsLet(appName, operation, success, name),
+    `print Runs = coalesce(${name}, 0), TimeGenerated = now()`,
+  ].join("\n");
+}
+
+/** `let <name> = …`: the app's runs of one function that succeeded or failed (appRunsQuery's, and the stalled scorer's). */
+function appRunsLet(appName: string, operation: string, success: boolean, name: string): string[] {
+  return [
     `let ${name} = toscalar(${ruleSource("AppRequests")}`,
     `    | where AppRoleName =~ "${appName}" and OperationName == "${operation}" and Success == ${success}`,
     "    | summarize sum(ItemCount));",
-    `print Runs = coalesce(${name}, 0), TimeGenerated = now()`,
-  ].join("\n");
+  ];
 }
 
 /** The window of the scorer failures alert (evaluated every 5 minutes, the shortest a log alert over a union takes). */
@@ -92,9 +99,7 @@ export function scorerStalledQuery(paymentApiName: string, scorerName: string): 
     `    | where AppRoleName =~ "${paymentApiName}" and Message startswith "payment.accepted "`,
     `    | where TimeGenerated < ago(${SCORER_STALLED_GRACE_MINUTES}m)`,
     "    | summarize sum(ItemCount));",
-    `let scored = toscalar(${ruleSource("AppRequests")}`,
-    `    | where AppRoleName =~ "${scorerName}" and OperationName == "scorePayment" and Success == true`,
-    "    | summarize sum(ItemCount));",
+    ...appRunsLet(scorerName, "scorePayment", true, "scored"),
     "print Unscored = iff(coalesce(scored, 0) == 0, coalesce(accepted, 0), 0), TimeGenerated = now()",
   ].join("\n");
 }

@@ -2,9 +2,10 @@
  * IPv4 addresses, CIDR ranges and public firewall rules (SQL server and Synapse workspace IP firewall rules, Cosmos DB
  * IP rules). The policy pack is deployed on its own, so it does not share the program's lib/cidr.ts.
  */
+import type { PolicyResource } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { stringListKnob } from "./policy";
-import { oneOf } from "./values";
+import { ofType, stringListKnob } from "./policy";
+import { oneOf, valueAt } from "./values";
 
 /** Parses a dotted-quad IPv4 address to an unsigned integer. */
 export function ipv4(address: string): number | undefined {
@@ -110,4 +111,37 @@ export function firewallRuleProblem(
   return start === undefined || end === undefined
     ? "has no complete address range (startIpAddress and endIpAddress)"
     : firewallRangeProblem(start, end, allowedCidrs);
+}
+
+/** A subnet of the stack: its Azure name, its properties (inline in a VNet, or a standalone subnet's) and its owner. */
+export interface StackSubnet {
+  readonly name: string;
+  readonly props: unknown;
+  readonly owner: PolicyResource;
+}
+
+/**
+ * The stack's subnets by lower-cased ARM id (known once deployed): each VNet's inline ones (their `id` output, else
+ * the VNet's id and the subnet's name) and the standalone ones.
+ */
+export function subnetsById(resources: readonly PolicyResource[]): Map<string, StackSubnet> {
+  const byId = new Map<string, StackSubnet>();
+  for (const vnet of ofType(resources, "azure-native:network:VirtualNetwork")) {
+    const vnetId = valueAt(vnet.props, "id");
+    const subnets = valueAt(vnet.props, "subnets");
+    if (!Array.isArray(subnets)) continue;
+    subnets.forEach((_, i) => {
+      const name = valueAt(subnets, String(i), "name");
+      if (typeof name !== "string") return;
+      const own = valueAt(subnets, String(i), "id");
+      const id = typeof own === "string" ? own : typeof vnetId === "string" ? `${vnetId}/subnets/${name}` : undefined;
+      if (id) byId.set(id.toLowerCase(), { name, props: valueAt(subnets, String(i)), owner: vnet });
+    });
+  }
+  for (const subnet of ofType(resources, "azure-native:network:Subnet")) {
+    const id = valueAt(subnet.props, "id");
+    const name = valueAt(subnet.props, "subnetName") ?? subnet.name;
+    if (typeof id === "string") byId.set(id.toLowerCase(), { name: String(name), props: subnet.props, owner: subnet });
+  }
+  return byId;
 }

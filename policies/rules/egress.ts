@@ -8,7 +8,7 @@
 import type * as network from "@pulumi/azure-native/network";
 import type { Policies, PolicyConfigSchema, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { ofType, resourcePolicy, stackPolicy, stringListKnob, type Props } from "../lib/policy";
-import { anyAddress, ipv4, ipv4Range } from "../lib/network";
+import { anyAddress, ipv4, ipv4Range, subnetsById } from "../lib/network";
 import { globMatch, oneOf, requireKnown, requireKnownElements, sameText, stringsAt, valueAt, who } from "../lib/values";
 import { portRanges } from "./network";
 
@@ -360,9 +360,6 @@ export const ipGroupAnyAddress = resourcePolicy<network.IpGroupArgs>(
   },
 );
 
-const VNET = "azure-native:network:VirtualNetwork";
-const SUBNET = "azure-native:network:Subnet";
-
 /** A route (inline in a route table, or standalone) that sends a prefix to a virtual appliance's address. */
 interface ApplianceRoute {
   readonly owner: PolicyResource;
@@ -388,28 +385,10 @@ function applianceRoutes(resources: readonly PolicyResource[]): ApplianceRoute[]
   return out;
 }
 
-/**
- * The address range of the subnet with this ARM id, when the stack declares it: inline in one of its VNets (its `id`
- * output, else the VNet's id and the subnet's name) or as a standalone subnet.
- */
-function subnetRange(resources: readonly PolicyResource[], subnetId: string): string | undefined {
-  const rangeOf = (subnet: unknown): string | undefined => {
-    const prefix = valueAt(subnet, "addressPrefix") ?? stringsAt(subnet, "addressPrefixes")[0];
-    return typeof prefix === "string" ? prefix : undefined;
-  };
-  for (const vnet of ofType(resources, VNET)) {
-    const vnetId = valueAt(vnet.props, "id");
-    const subnets = valueAt(vnet.props, "subnets");
-    if (!Array.isArray(subnets)) continue;
-    for (const subnet of subnets) {
-      const id =
-        valueAt(subnet, "id") ??
-        (typeof vnetId === "string" ? `${vnetId}/subnets/${String(valueAt(subnet, "name"))}` : undefined);
-      if (sameText(id, subnetId)) return rangeOf(subnet);
-    }
-  }
-  const standalone = ofType(resources, SUBNET).find((s) => sameText(valueAt(s.props, "id"), subnetId));
-  return standalone ? rangeOf(standalone.props) : undefined;
+/** A subnet's address range: its `addressPrefix`, else its first `addressPrefixes` entry. */
+function rangeOf(subnet: unknown): string | undefined {
+  const prefix = valueAt(subnet, "addressPrefix") ?? stringsAt(subnet, "addressPrefixes")[0];
+  return typeof prefix === "string" ? prefix : undefined;
 }
 
 export const routeFirewallNextHop = stackPolicy(
@@ -432,6 +411,7 @@ export const routeFirewallNextHop = stackPolicy(
     if (firewalls.length === 0) args.notApplicable("the stack has no Azure Firewall");
     const routes = applianceRoutes(args.resources);
     if (routes.length === 0) args.notApplicable("no route of the stack sends traffic to a virtual appliance");
+    const subnets = subnetsById(args.resources);
     let checked = 0;
     for (const firewall of firewalls) {
       const configs = valueAt(firewall.props, "ipConfigurations");
@@ -442,7 +422,8 @@ export const routeFirewallNextHop = stackPolicy(
         requireKnown(config, "subnet", "id");
         const ip = valueAt(config, "privateIPAddress");
         const subnetId = valueAt(config, "subnet", "id");
-        const range = typeof subnetId === "string" ? subnetRange(args.resources, subnetId) : undefined;
+        const subnet = typeof subnetId === "string" ? subnets.get(subnetId.toLowerCase()) : undefined;
+        const range = subnet ? rangeOf(subnet.props) : undefined;
         const bounds = range ? ipv4Range(range) : undefined;
         if (typeof ip !== "string" || !bounds) continue;
         for (const route of routes) {

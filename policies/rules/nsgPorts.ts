@@ -7,7 +7,7 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { exemptionSchema } from "../lib/exemptions";
-import { anyAddress, ipv4Range } from "../lib/network";
+import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
 import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
 import { globMatch, oneOf, sameText, show, valueAt, who } from "../lib/values";
 import { destinationPorts, OPEN_SOURCES, portRanges, securityRulesOf } from "./network";
@@ -113,44 +113,9 @@ export const nsgAllPortsInbound = resourcePolicy<Record<string, unknown>>(
   },
 );
 
-const VNET = "azure-native:network:VirtualNetwork";
-const SUBNET = "azure-native:network:Subnet";
 const PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint";
 /** The values that apply a subnet's NSG to its private endpoints (VirtualNetworkPrivateEndpointNetworkPolicies). */
 const NSG_APPLIES = ["Enabled", "NetworkSecurityGroupEnabled"];
-
-/** The stack's subnets by lower-cased id (known once deployed): inline ones of each VNet, and standalone ones. */
-function subnetsById(
-  resources: readonly PolicyResource[],
-): Map<string, { name: string; policies: unknown; owner: PolicyResource }> {
-  const byId = new Map<string, { name: string; policies: unknown; owner: PolicyResource }>();
-  for (const vnet of ofType(resources, VNET)) {
-    const vnetId = valueAt(vnet.props, "id");
-    const subnets = valueAt(vnet.props, "subnets");
-    if (typeof vnetId !== "string" || !Array.isArray(subnets)) continue;
-    subnets.forEach((_, i) => {
-      const name = valueAt(subnets, String(i), "name");
-      if (typeof name !== "string") return;
-      const id = valueAt(subnets, String(i), "id");
-      byId.set((typeof id === "string" ? id : `${vnetId}/subnets/${name}`).toLowerCase(), {
-        name,
-        policies: valueAt(subnets, String(i), "privateEndpointNetworkPolicies"),
-        owner: vnet,
-      });
-    });
-  }
-  for (const subnet of ofType(resources, SUBNET)) {
-    const id = valueAt(subnet.props, "id");
-    const name = valueAt(subnet.props, "subnetName") ?? subnet.name;
-    if (typeof id === "string")
-      byId.set(id.toLowerCase(), {
-        name: String(name),
-        policies: valueAt(subnet.props, "privateEndpointNetworkPolicies"),
-        owner: subnet,
-      });
-  }
-  return byId;
-}
 
 export const privateEndpointSubnetPolicies = stackPolicy(
   {
@@ -179,14 +144,15 @@ export const privateEndpointSubnetPolicies = stackPolicy(
       );
     for (const [id, pes] of hosting) {
       const subnet = subnets.get(id);
-      if (!subnet || oneOf(subnet.policies, NSG_APPLIES)) continue;
+      const policies = subnet ? valueAt(subnet.props, "privateEndpointNetworkPolicies") : undefined;
+      if (!subnet || oneOf(policies, NSG_APPLIES)) continue;
       report(
         `${who(subnet.owner)} subnet '${subnet.name}' hosts ${pes.length} private endpoint(s) (${pes
           .slice(0, 3)
           .map((p) => p.name)
           .join(
             ", ",
-          )}${pes.length > 3 ? ", ..." : ""}) but leaves them outside its NSG (privateEndpointNetworkPolicies ${show(subnet.policies ?? "unset: Disabled by default")}): set it to "Enabled".`,
+          )}${pes.length > 3 ? ", ..." : ""}) but leaves them outside its NSG (privateEndpointNetworkPolicies ${show(policies ?? "unset: Disabled by default")}): set it to "Enabled".`,
         subnet.owner.urn,
       );
     }
