@@ -14,6 +14,7 @@ import { datafactoryPolicies } from "./rules/datafactory";
 import { mlPolicies } from "./rules/ml";
 import { keyvaultPolicies } from "./rules/keyvault";
 import { storagePolicies } from "./rules/storage";
+import { networkRulePolicies } from "./rules/networkRules";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { privateDnsPolicies } from "./rules/privateDns";
@@ -44,6 +45,7 @@ export const policies: Policies = [
   ...mlPolicies,
   ...keyvaultPolicies,
   ...storagePolicies,
+  ...networkRulePolicies,
   ...monitorPolicies,
   ...networkPolicies,
   ...privateDnsPolicies,

@@ -165,7 +165,8 @@ export const vaultNetwork = resourcePolicy<keyvault.VaultArgs>(
       return;
     }
     // Public access on behind a deny-by-default firewall (e.g. a vault Cosmos DB must reach through the trusted
-    // services bypass): any IP rule admits internet addresses. VNet rules and the bypass are not public.
+    // services bypass): any IP rule admits internet addresses. VNet rules and the bypass are not public (whose subnets
+    // VNet rules name: networkRules.ts).
     const ipRules = Array.isArray(p?.networkAcls?.ipRules) ? p.networkAcls.ipRules : [];
     if (ipRules.length > 0) {
       report(

@@ -163,7 +163,8 @@ export const storageNetwork = resourcePolicy<storage.StorageAccountArgs>(
     }
     // Resource instance rules admit the resources their id names; a `*` in it admits every match in the tenant
     // ("/subscriptions/*/resourceGroups/*/providers/Microsoft.Synapse/workspaces/*": every workspace;
-    // storage-network-security-resource-instances). Ids unknown during preview (another resource's output): undecided.
+    // storage-network-security-resource-instances); whose resources they name, in which tenant: networkRules.ts. Ids
+    // unknown during preview (another resource's output): undecided.
     const instancesPath = ["networkRuleSet", "resourceAccessRules"];
     if (presence(props, ...instancesPath) === "unknown") requireKnown(props, ...instancesPath);
     const instances = valueAt(props, ...instancesPath);

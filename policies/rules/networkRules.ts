@@ -1,0 +1,183 @@
+/**
+ * The service firewalls' allow entries that are not addresses: a storage account's resource instance rules and the
+ * virtual network rules of storage accounts, Key Vaults, Cosmos DB accounts and Event Hubs namespaces. Each admits
+ * what it names through the service's public endpoint, whatever tenant or subscription that is: a rule naming a
+ * Synapse workspace or a subnet of another subscription (or tenant) opens the data to it, and the per-resource rules
+ * only see that the name is not a wildcard. PCI DSS 1.3.1 and 1.4.2 (inbound traffic to the CDE restricted to what
+ * is necessary), 7.2.1; GDPR Art. 32(1)(b) and 44.
+ */
+import type { Policies, PolicyResource } from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { checkExemption, exemptionSchema, type Exemption } from "../lib/exemptions";
+import { subnetsById } from "../lib/network";
+import { ofType, stackPolicy, stringListKnob } from "../lib/policy";
+import { presence, requireKnown, show, valueAt, who } from "../lib/values";
+
+/** One allow entry of a service firewall that names a resource or a subnet. */
+interface NamedEntry {
+  readonly owner: PolicyResource;
+  /** The property path of the entry's id, for the message (`networkRuleSet.virtualNetworkRules[0].virtualNetworkResourceId`). */
+  readonly path: string;
+  readonly id: string;
+  /** What the entry names: a subnet (virtual network rule) or a resource instance. */
+  readonly kind: "subnet" | "resource";
+  /** The tenant a storage resource instance rule names (`tenantId`), when the entry has one. */
+  readonly tenantId?: string;
+}
+
+/**
+ * Where each reviewed type keeps its virtual network rules and the property naming the subnet, as the 3.28 SDK's
+ * input types declare them (storage `VirtualNetworkRuleArgs.virtualNetworkResourceId`, Key Vault and Cosmos DB
+ * `VirtualNetworkRuleArgs.id`, Event Hubs `NWRuleSetVirtualNetworkRulesArgs.subnet.id`).
+ */
+const VNET_RULES: readonly { type: string; list: readonly string[]; id: readonly string[] }[] = [
+  {
+    type: "azure-native:storage:StorageAccount",
+    list: ["networkRuleSet", "virtualNetworkRules"],
+    id: ["virtualNetworkResourceId"],
+  },
+  { type: "azure-native:keyvault:Vault", list: ["properties", "networkAcls", "virtualNetworkRules"], id: ["id"] },
+  { type: "azure-native:cosmosdb:DatabaseAccount", list: ["virtualNetworkRules"], id: ["id"] },
+  { type: "azure-native:eventhub:Namespace", list: ["networkRuleSet", "virtualNetworkRules"], id: ["subnet", "id"] },
+  { type: "azure-native:eventhub:NamespaceNetworkRuleSet", list: ["virtualNetworkRules"], id: ["subnet", "id"] },
+];
+
+const INSTANCE_RULES = ["networkRuleSet", "resourceAccessRules"] as const;
+
+/**
+ * Every named entry of the stack's service firewalls. An entry's id (or tenant) unknown during preview, another
+ * resource's output, makes the rule undecided (`requireKnown`): the deployed view, which `pulumi up` and the offline
+ * gate evaluate, has it.
+ */
+export function namedEntries(resources: readonly PolicyResource[]): NamedEntry[] {
+  const out: NamedEntry[] = [];
+  for (const { type, list, id } of VNET_RULES) {
+    for (const owner of ofType(resources, type)) {
+      if (presence(owner.props, ...list) === "unknown") requireKnown(owner.props, ...list);
+      const rules = valueAt(owner.props, ...list);
+      if (!Array.isArray(rules)) continue;
+      rules.forEach((_, i) => {
+        if (presence(rules, String(i), ...id) === "unknown") requireKnown(rules, String(i), ...id);
+        const value = valueAt(rules, String(i), ...id);
+        if (typeof value === "string" && value !== "")
+          out.push({ owner, path: `${list.join(".")}[${i}].${id.join(".")}`, id: value, kind: "subnet" });
+      });
+    }
+  }
+  for (const owner of ofType(resources, "azure-native:storage:StorageAccount")) {
+    if (presence(owner.props, ...INSTANCE_RULES) === "unknown") requireKnown(owner.props, ...INSTANCE_RULES);
+    const rules = valueAt(owner.props, ...INSTANCE_RULES);
+    if (!Array.isArray(rules)) continue;
+    rules.forEach((_, i) => {
+      for (const key of ["resourceId", "tenantId"])
+        if (presence(rules, String(i), key) === "unknown") requireKnown(rules, String(i), key);
+      const value = valueAt(rules, String(i), "resourceId");
+      const tenant = valueAt(rules, String(i), "tenantId");
+      if (typeof value === "string" && value !== "")
+        out.push({
+          owner,
+          path: `${INSTANCE_RULES.join(".")}[${i}].resourceId`,
+          id: value,
+          kind: "resource",
+          ...(typeof tenant === "string" ? { tenantId: tenant } : {}),
+        });
+    });
+  }
+  return out;
+}
+
+/** An ARM id compared as Azure compares it: case-insensitively, without a trailing slash. */
+const normalId = (id: string): string => id.trim().replace(/\/+$/, "").toLowerCase();
+
+/** The ids of the stack's resources and subnets (VNet-inline subnets included), as Azure reported them. */
+function stackIds(resources: readonly PolicyResource[]): Set<string> {
+  const ids = new Set<string>(subnetsById(resources).keys());
+  for (const r of resources) {
+    const id = valueAt(r.props, "id");
+    if (typeof id === "string" && id !== "") ids.add(normalId(id));
+  }
+  return ids;
+}
+
+/**
+ * The stack's own Entra tenant: what its Key Vaults (`properties.tenantId`, the tenant that authenticates their
+ * requests) and user-assigned identities (`tenantId`, an output) say.
+ */
+export function stackTenants(resources: readonly PolicyResource[]): Set<string> {
+  const tenants = new Set<string>();
+  const add = (v: unknown) => typeof v === "string" && v !== "" && tenants.add(v.toLowerCase());
+  for (const v of ofType(resources, "azure-native:keyvault:Vault")) add(valueAt(v.props, "properties", "tenantId"));
+  for (const i of ofType(resources, "azure-native:managedidentity:UserAssignedIdentity"))
+    add(valueAt(i.props, "tenantId"));
+  return tenants;
+}
+
+const allowedResourcesKnob: PolicyConfigJSONSchema = {
+  ...exemptionSchema,
+  description:
+    "Resources or subnets outside the stack that a network rule may name, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (e.g. a shared build agents' subnet of the platform subscription).",
+};
+
+export const foreignNetworkRules = stackPolicy(
+  {
+    name: "azure-native-network-stack-disallow-foreign-network-rules",
+    description:
+      "The service firewalls' virtual network rules (storage accounts, Key Vaults, Cosmos DB accounts, Event Hubs namespaces) and storage resource instance rules name the stack's own subnets and resources, in the stack's tenant, or ones listed with a reason: such a rule admits what it names through the public endpoint, whatever subscription or tenant it is in.",
+    severity: "high",
+    pci: ["1.3.1", "1.4.2", "7.2.1"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Name the stack's own resource (`resourceId: <workspace>.id, tenantId: <client config>.tenantId`) or subnet (`<subnet>.id`) in the rule, or reach the service through its private endpoint; a resource or subnet of another subscription that must be admitted goes in `allowedResources` (and its tenant, if another, in `allowedTenantIds`) in policies/config/<stack>.json, with the reason, in a reviewed change.",
+    // "Resource instances must be in the same tenant as your storage account, but they can belong to any subscription
+    // in the tenant" and the virtual network rules' subnets "can be in any subscription" of the tenant, or another
+    // tenant's (storage-network-security-resource-instances, storage-network-security-virtual-networks).
+    url: "https://learn.microsoft.com/azure/storage/common/storage-network-security-resource-instances",
+    config: {
+      allowedResources: allowedResourcesKnob,
+      allowedTenantIds: stringListKnob(
+        "Entra tenant ids a storage resource instance rule may name beyond the stack's own (the tenant of its Key Vaults and user-assigned identities).",
+        [],
+      ),
+    },
+  },
+  (args, report) => {
+    const { allowedResources, allowedTenantIds } = args.getConfig<{
+      allowedResources: Exemption[];
+      allowedTenantIds: string[];
+    }>();
+    const entries = namedEntries(args.resources);
+    if (entries.length === 0)
+      args.notApplicable("no service firewall of the stack has a virtual network or resource instance rule");
+    const ids = stackIds(args.resources);
+    const tenants = stackTenants(args.resources);
+    const tenantsAllowed = new Set([...tenants, ...allowedTenantIds.map((t) => t.toLowerCase())]);
+    for (const e of entries) {
+      const listed = checkExemption(
+        allowedResources.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() })),
+        normalId(e.id),
+      );
+      if (!ids.has(normalId(e.id)) && listed === undefined) {
+        report(
+          `${who(e.owner)} admits ${e.kind === "subnet" ? "the subnet" : "the resource"} ${show(e.id)} (${e.path}), which is not one of the stack's own ${e.kind === "subnet" ? "subnets" : "resources"}: name the stack's ${e.kind}, or list it in allowedResources with the reason.`,
+          e.owner.urn,
+        );
+      }
+      if (e.kind !== "resource" || e.tenantId === undefined) continue;
+      if (tenantsAllowed.size === 0) {
+        report(
+          `${who(e.owner)} admits ${show(e.id)} in the tenant ${show(e.tenantId)} (${e.path.replace(/resourceId$/, "tenantId")}), and the stack has no Key Vault or user-assigned identity to tell its own tenant: list the tenant in allowedTenantIds.`,
+          e.owner.urn,
+        );
+      } else if (!tenantsAllowed.has(e.tenantId.toLowerCase())) {
+        report(
+          `${who(e.owner)} admits ${show(e.id)} in the tenant ${show(e.tenantId)} (${e.path.replace(/resourceId$/, "tenantId")}), not the stack's own (${[...tenants].join(", ") || "unknown"}): name a resource of the stack's tenant, or list the tenant in allowedTenantIds with the reason in the change.`,
+          e.owner.urn,
+        );
+      }
+    }
+  },
+);
+
+export const networkRulePolicies: Policies = [foreignNetworkRules];
