@@ -15,6 +15,7 @@ import { mlPolicies } from "./rules/ml";
 import { keyvaultPolicies } from "./rules/keyvault";
 import { storagePolicies } from "./rules/storage";
 import { networkRulePolicies } from "./rules/networkRules";
+import { storageLifecyclePolicies } from "./rules/storageLifecycle";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { privateDnsPolicies } from "./rules/privateDns";
@@ -46,6 +47,7 @@ export const policies: Policies = [
   ...keyvaultPolicies,
   ...storagePolicies,
   ...networkRulePolicies,
+  ...storageLifecyclePolicies,
   ...monitorPolicies,
   ...networkPolicies,
   ...privateDnsPolicies,

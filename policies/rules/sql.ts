@@ -350,7 +350,7 @@ export const sqlTransparentDataEncryption = resourcePolicy<sql.TransparentDataEn
 
 const AUDIT_TYPES = [SQL_AUDITING, SQL_EXTENDED_AUDITING];
 /** Audit policies whose records may go to storage (the retention rule): the server's and a database's. */
-const STORAGE_AUDIT_TYPES = [...AUDIT_TYPES, SQL_DATABASE_AUDITING];
+export const STORAGE_AUDIT_TYPES = [...AUDIT_TYPES, SQL_DATABASE_AUDITING];
 
 export const sqlAuditingEnabled = resourcePolicy<sql.ExtendedServerBlobAuditingPolicyArgs>(
   {

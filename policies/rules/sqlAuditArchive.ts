@@ -35,7 +35,7 @@ function predicateOf(r: PolicyResource): string | undefined {
 }
 
 /** Whether `child` (an account's container policy) sits under `parent`: wired to it, naming it, or by ids. */
-function under(child: PolicyResource, parent: PolicyResource): boolean {
+export function underAccount(child: PolicyResource, parent: PolicyResource): boolean {
   if (references(child, parent)) return true;
   const named = valueAt(child.props, "accountName");
   if (
@@ -69,7 +69,7 @@ const namedDatabase = (p: ParsedPredicate): string | undefined =>
   p.factors.find((f) => f.field === "database_name" && f.op === "=")?.value;
 
 /** The storage account a database audit writes to: wired through `storageEndpoint`, or named by its host. */
-function accountOf(audit: PolicyResource, accounts: readonly PolicyResource[]): PolicyResource | undefined {
+export function auditAccountOf(audit: PolicyResource, accounts: readonly PolicyResource[]): PolicyResource | undefined {
   const endpoint = valueAt(audit.props, "storageEndpoint");
   const host = typeof endpoint === "string" ? /^https:\/\/([^./]+)\.blob\./i.exec(endpoint)?.[1] : undefined;
   return accounts.find(
@@ -153,7 +153,7 @@ export const sqlAuditArchiveComplete = stackPolicy(
           why.push("it writes to no storage account (storageEndpoint)");
           return { d, why };
         }
-        const account = accountOf(d, accounts);
+        const account = auditAccountOf(d, accounts);
         if (!account) {
           why.push("its storage account is not in the stack, so its immutability cannot be checked");
           return { d, why };
@@ -161,7 +161,7 @@ export const sqlAuditArchiveComplete = stackPolicy(
         const days = Number(valueAt(d.props, "retentionDays") ?? 0);
         // Records kept for ever (0) are protected at least for PCI DSS's year.
         const needed = days > 0 ? days : FOREVER_MIN_DAYS;
-        const worm = retentionPolicies.filter((p) => under(p, account) && onAuditContainer(p));
+        const worm = retentionPolicies.filter((p) => underAccount(p, account) && onAuditContainer(p));
         const lasting = worm.filter(
           (p) =>
             (valueAt(p.props, "allowProtectedAppendWrites") === true ||

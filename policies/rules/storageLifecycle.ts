@@ -1,0 +1,164 @@
+/**
+ * A storage account's lifecycle management policy deletes what other rules require kept: the flow log rule asks a
+ * year of flow records in prod, the SQL audit rules a year of audit records, and a `delete` action 30 days after
+ * modification on the account those records go to would pass every one of them (policy review S6). PCI DSS 10.5.1
+ * (audit log history kept at least 12 months, three immediately available), 10.3.2 (audit logs protected from
+ * modification and deletion); GDPR Art. 5(2) (accountability).
+ */
+import type { Policies, PolicyResource } from "@pulumi/policy";
+import { ofType, pointsAt, stackPolicy } from "../lib/policy";
+import { inStacks, prodStacksKnob } from "../lib/scope";
+import { presence, requireKnown, sameText, show, valueAt, who } from "../lib/values";
+import { STORAGE_AUDIT_TYPES } from "./sql";
+import { auditAccountOf, underAccount } from "./sqlAuditArchive";
+import { ACCOUNT } from "./storage";
+
+const MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy";
+const FLOW_LOG = "azure-native:network:FlowLog";
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+
+/** The delete conditions of a lifecycle rule's base blob action (the current version of a blob). */
+const DELETE_CONDITIONS = [
+  "daysAfterModificationGreaterThan",
+  "daysAfterCreationGreaterThan",
+  "daysAfterLastAccessTimeGreaterThan",
+] as const;
+
+/** A resource that writes log records to an account, where it writes them, and how long it says to keep them. */
+export interface LogWriter {
+  readonly writer: PolicyResource;
+  /**
+   * The container its blobs go to, a trailing `*` for every container whose name starts so: Network Watcher and
+   * diagnostic settings write to `insights-logs-<category>` containers (`insights-logs-flowlogflowevent` for VNet
+   * flow logs: vnet-flow-logs-overview; resource-logs "Send to Azure Storage"), Azure SQL auditing to
+   * `sqldbauditlogs` (audit-log-format).
+   */
+  readonly container: string;
+  /** Days the writer itself keeps its records, or undefined for ever (no retention, or 0 days). */
+  readonly days?: number;
+}
+
+/** The days a writer's retention setting keeps records: undefined (for ever) when off or 0. */
+function keptDays(enabled: unknown, days: unknown): number | undefined {
+  return enabled !== false && typeof days === "number" && days > 0 ? days : undefined;
+}
+
+/** The log writers of the stack that send records to `account`. */
+export function logWriters(resources: readonly PolicyResource[], account: PolicyResource): LogWriter[] {
+  const out: LogWriter[] = [];
+  const accounts = [account];
+  for (const f of ofType(resources, FLOW_LOG)) {
+    if (valueAt(f.props, "enabled") === false || !pointsAt(f, account, "storageId")) continue;
+    const days = keptDays(valueAt(f.props, "retentionPolicy", "enabled"), valueAt(f.props, "retentionPolicy", "days"));
+    out.push({ writer: f, container: "insights-logs-*", ...(days === undefined ? {} : { days }) });
+  }
+  for (const d of ofType(resources, DIAGNOSTIC_SETTING)) {
+    if (pointsAt(d, account, "storageAccountId")) out.push({ writer: d, container: "insights-logs-*" });
+  }
+  for (const a of ofType(resources, ...STORAGE_AUDIT_TYPES)) {
+    if (!sameText(valueAt(a.props, "state"), "Enabled") || auditAccountOf(a, accounts) === undefined) continue;
+    const days = keptDays(true, valueAt(a.props, "retentionDays"));
+    out.push({ writer: a, container: "sqldbauditlogs", ...(days === undefined ? {} : { days }) });
+  }
+  return out;
+}
+
+/**
+ * Whether a lifecycle rule's `prefixMatch` entries reach a writer's container (`sqldbauditlogs`, or `insights-logs-*`
+ * for every container whose name starts so). No prefix is the whole account. A prefix with a `/` is one container
+ * and a blob name prefix in it; one without is the start of container names (lifecycle-management-policy-structure,
+ * "prefixMatch").
+ */
+export function reachesContainer(prefixes: readonly string[], container: string): boolean {
+  if (prefixes.length === 0) return true;
+  const family = container.endsWith("*");
+  const name = container.replace(/\*$/, "").toLowerCase();
+  return prefixes.some((p) => {
+    const [start, ...rest] = p.toLowerCase().split("/");
+    if (rest.length > 0) return family ? start.startsWith(name) : start === name;
+    return name.startsWith(start) || (family && start.startsWith(name));
+  });
+}
+
+export const lifecycleDeleteBeforeRetention = stackPolicy(
+  {
+    name: "azure-native-storage-managementpolicy-disallow-delete-before-log-retention",
+    description:
+      "A storage account's lifecycle management policy does not delete the log records other resources keep there (flow logs, diagnostic settings, SQL audits) before the retention the pack requires (90 days, a year in production stacks) or the longer retention the writer itself is set to keep them.",
+    severity: "high",
+    pci: ["10.3.2", "10.5.1"],
+    gdpr: ["5(2)", "32(1)(b)"],
+    soc2: ["CC7.2"],
+    service: "storage",
+    remediationSteps:
+      "Raise the rule's `definition.actions.baseBlob.delete.daysAfter…GreaterThan` to at least the required days, or narrow its `filters.prefixMatch` to containers that hold no log records (not `insights-logs-*` or `sqldbauditlogs`); tier old records to cool or archive instead of deleting them.",
+    url: "https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-policy-delete",
+    config: {
+      minRetentionDays: {
+        type: "integer",
+        minimum: 1,
+        default: 90,
+        description:
+          "Days log records in storage are kept at least (PCI DSS 10.5.1: three months immediately available).",
+      },
+      prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
+      prodMinRetentionDays: {
+        type: "integer",
+        minimum: 1,
+        default: 365,
+        description: "Days in prodStacks (PCI DSS 10.5.1: twelve months of audit log history).",
+      },
+    },
+  },
+  (args, report) => {
+    const cfg = args.getConfig<{ minRetentionDays: number; prodStacks: string[]; prodMinRetentionDays: number }>();
+    const policies = ofType(args.resources, MANAGEMENT_POLICY);
+    if (policies.length === 0) args.notApplicable("the stack declares no lifecycle management policy");
+    const accounts = ofType(args.resources, ACCOUNT);
+    let checked = 0;
+    for (const policy of policies) {
+      const account = accounts.find((a) => underAccount(policy, a));
+      if (account === undefined) continue;
+      const writers = logWriters(args.resources, account);
+      if (writers.length === 0) continue;
+      checked++;
+      const floor = inStacks(account.urn, cfg.prodStacks)
+        ? Math.max(cfg.minRetentionDays, cfg.prodMinRetentionDays)
+        : cfg.minRetentionDays;
+      if (presence(policy.props, "policy", "rules") === "unknown") requireKnown(policy.props, "policy", "rules");
+      const rules = valueAt(policy.props, "policy", "rules");
+      if (!Array.isArray(rules)) continue;
+      rules.forEach((_, i) => {
+        const at = (...path: string[]) => {
+          if (presence(rules, String(i), ...path) === "unknown") requireKnown(rules, String(i), ...path);
+          return valueAt(rules, String(i), ...path);
+        };
+        if (at("enabled") === false) return;
+        const prefixes = at("definition", "filters", "prefixMatch");
+        const reached = writers.filter((w) =>
+          reachesContainer(
+            Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [],
+            w.container,
+          ),
+        );
+        if (reached.length === 0) return;
+        const required = Math.max(floor, ...reached.map((w) => w.days ?? 0));
+        for (const condition of DELETE_CONDITIONS) {
+          const days = at("definition", "actions", "baseBlob", "delete", condition);
+          if (typeof days !== "number" || days >= required) continue;
+          const writer = reached.find((w) => (w.days ?? 0) === required) ?? reached[0];
+          report(
+            `${who(policy)} deletes blobs of ${who(account)} ${days} days after ${condition
+              .replace(/^daysAfter|GreaterThan$/g, "")
+              .replace(/([a-z])([A-Z])/g, "$1 $2")
+              .toLowerCase()} (policy.rules[${i}] ${show(at("name"))}, definition.actions.baseBlob.delete.${condition}), where ${who(writer.writer)} keeps its records (${writer.container}) ${writer.days === undefined ? "with no limit of its own" : `${writer.days} days`}: they must be kept at least ${required} days; raise the delete to ${required} days or more, or narrow filters.prefixMatch to containers without log records.`,
+            policy.urn,
+          );
+        }
+      });
+    }
+    if (checked === 0) args.notApplicable("no lifecycle management policy is on an account that receives log records");
+  },
+);
+
+export const storageLifecyclePolicies: Policies = [lifecycleDeleteBeforeRetention];

@@ -1,0 +1,196 @@
+import { strict as assert } from "node:assert";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import {
+  lifecycleDeleteBeforeRetention,
+  reachesContainer,
+  storageLifecyclePolicies,
+} from "../../policies/rules/storageLifecycle";
+import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { armId, RG_NAME } from "./fixtures/protection";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
+
+const ACCOUNT_NAME = "stpayprodweuflow10b5";
+const ACCOUNT_ID = armId("Microsoft.Storage", `storageAccounts/${ACCOUNT_NAME}`);
+
+/** The flow log account, deployed (its id known). */
+const account = (stack = "prod"): ResourceRecord =>
+  resourceRecord(
+    "azure-native:storage:StorageAccount",
+    "platform-flowlog-st",
+    { resourceGroupName: RG_NAME, accountName: ACCOUNT_NAME, id: ACCOUNT_ID },
+    { stack },
+  );
+/** The VNet's flow log to that account, keeping `days` (0: no limit of its own). */
+const flowLog = (days = 365, stack = "prod"): ResourceRecord =>
+  resourceRecord(
+    "azure-native:network:FlowLog",
+    "platform-flowlog",
+    { enabled: true, storageId: ACCOUNT_ID, retentionPolicy: { enabled: days > 0, days } },
+    { stack },
+  );
+/** A lifecycle policy on the account with one rule deleting block blobs `days` after modification. */
+const lifecycle = (days: number, prefixMatch?: string[], stack = "prod"): ResourceRecord =>
+  resourceRecord(
+    "azure-native:storage:ManagementPolicy",
+    "platform-flowlog-lifecycle",
+    {
+      resourceGroupName: RG_NAME,
+      accountName: ACCOUNT_NAME,
+      managementPolicyName: "default",
+      policy: {
+        rules: [
+          {
+            name: "expire",
+            enabled: true,
+            type: "Lifecycle",
+            definition: {
+              filters: { blobTypes: ["blockBlob"], ...(prefixMatch ? { prefixMatch } : {}) },
+              actions: {
+                baseBlob: {
+                  tierToCool: { daysAfterModificationGreaterThan: 30 },
+                  delete: { daysAfterModificationGreaterThan: days },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+    { stack },
+  );
+
+describe("policies/storageLifecycle", () => {
+  it("exports one well-named stack policy with metadata", () => {
+    assert.equal(storageLifecyclePolicies.length, 1);
+    for (const p of storageLifecyclePolicies) {
+      assert.match(p.name, POLICY_NAME);
+      assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
+    }
+  });
+
+  it("reads prefixMatch as container names or a container and a blob prefix", () => {
+    assert.equal(reachesContainer([], "sqldbauditlogs"), true, "no prefix: the whole account");
+    assert.equal(reachesContainer(["sqldbauditlogs/"], "sqldbauditlogs"), true);
+    assert.equal(reachesContainer(["sql"], "sqldbauditlogs"), true, "the start of container names");
+    assert.equal(reachesContainer(["sqldbauditlogs2/x"], "sqldbauditlogs"), false, "another container");
+    assert.equal(reachesContainer(["raw/", "curated/"], "insights-logs-*"), false);
+    assert.equal(reachesContainer(["insights-logs-flowlogflowevent/"], "insights-logs-*"), true);
+    assert.equal(reachesContainer(["insights"], "insights-logs-*"), true);
+    assert.equal(reachesContainer(["insights-logs-flow"], "insights-logs-*"), true);
+    assert.equal(reachesContainer(["insights-metrics-pt1m/"], "insights-logs-*"), false);
+  });
+
+  describe(lifecycleDeleteBeforeRetention.name, () => {
+    it("passes a delete at the production year on the flow log account", async () => {
+      await expectPass(lifecycleDeleteBeforeRetention, [account(), flowLog(), lifecycle(365)]);
+    });
+
+    it("fails a delete 30 days after modification on the prod flow log account, naming the rule, the writer and the year", async () => {
+      const r = await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account(), flowLog(), lifecycle(30)],
+        /platform-flowlog-lifecycle .* deletes blobs of platform-flowlog-st .* 30 days after modification \(policy\.rules\[0\] "expire", definition\.actions\.baseBlob\.delete\.daysAfterModificationGreaterThan\), where platform-flowlog \(azure-native:network:FlowLog\) keeps its records \(insights-logs-\*\) 365 days: they must be kept at least 365 days/,
+      );
+      assert.equal(r.urn, lifecycle(30).urn);
+    });
+
+    it("holds dev to 90 days, and any stack to the writer's own longer retention", async () => {
+      await expectPass(lifecycleDeleteBeforeRetention, [
+        account("dev"),
+        flowLog(90, "dev"),
+        lifecycle(90, undefined, "dev"),
+      ]);
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account("dev"), flowLog(90, "dev"), lifecycle(60, undefined, "dev")],
+        /at least 90 days/,
+      );
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account("dev"), flowLog(200, "dev"), lifecycle(120, undefined, "dev")],
+        /keeps its records \(insights-logs-\*\) 200 days: they must be kept at least 200 days/,
+      );
+    });
+
+    it("fails the creation and last-access conditions too", async () => {
+      const policy = mutate(lifecycle(400), "policy.rules.0.definition.actions.baseBlob.delete", {
+        daysAfterCreationGreaterThan: 100,
+        daysAfterLastAccessTimeGreaterThan: 400,
+      });
+      await expectFail(lifecycleDeleteBeforeRetention, [account(), flowLog(), policy], /100 days after creation/);
+      const access = mutate(lifecycle(400), "policy.rules.0.definition.actions.baseBlob.delete", {
+        daysAfterLastAccessTimeGreaterThan: 7,
+      });
+      await expectFail(lifecycleDeleteBeforeRetention, [account(), flowLog(), access], /7 days after last access time/);
+    });
+
+    it("fails a delete on the SQL audit container of an account an enabled audit writes to, by its endpoint", async () => {
+      const audit = resourceRecord(
+        "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+        "oltp-sql-audit",
+        { state: "Enabled", storageEndpoint: `https://${ACCOUNT_NAME}.blob.core.windows.net/`, retentionDays: 0 },
+        { stack: "prod" },
+      );
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account(), audit, lifecycle(180, ["sqldbauditlogs/"])],
+        /oltp-sql-audit .* keeps its records \(sqldbauditlogs\) with no limit of its own: they must be kept at least 365 days/,
+      );
+      await expectNotApplicable(lifecycleDeleteBeforeRetention, [
+        account(),
+        mutate(audit, "state", "Disabled"),
+        lifecycle(180, ["sqldbauditlogs/"]),
+      ]);
+    });
+
+    it("fails a delete reaching a diagnostic setting's containers", async () => {
+      const setting = resourceRecord(
+        "azure-native:monitor:DiagnosticSetting",
+        "platform-kv-diag",
+        { resourceUri: armId("Microsoft.KeyVault", "vaults/kv"), storageAccountId: ACCOUNT_ID },
+        { stack: "prod" },
+      );
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account(), setting, lifecycle(30, ["insights-logs-auditevent/"])],
+        /platform-kv-diag/,
+      );
+    });
+
+    it("passes a short delete on containers without log records, a disabled rule, or an account no log goes to", async () => {
+      await expectPass(lifecycleDeleteBeforeRetention, [account(), flowLog(), lifecycle(30, ["raw/", "staging/"])]);
+      await expectPass(lifecycleDeleteBeforeRetention, [
+        account(),
+        flowLog(),
+        mutate(lifecycle(30), "policy.rules.0.enabled", false),
+      ]);
+      await expectNotApplicable(lifecycleDeleteBeforeRetention, [account(), lifecycle(30)]);
+      await expectNotApplicable(lifecycleDeleteBeforeRetention, [account(), flowLog(), otherResource()]);
+    });
+
+    it("is undecided while the policy's rules or a delete condition are unknown (a first preview)", async () => {
+      await expectUndecided(lifecycleDeleteBeforeRetention, [
+        account(),
+        flowLog(),
+        mutate(lifecycle(30), "policy.rules", UNKNOWN),
+      ]);
+      await expectUndecided(lifecycleDeleteBeforeRetention, [
+        account(),
+        flowLog(),
+        mutate(
+          lifecycle(30),
+          "policy.rules.0.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan",
+          UNKNOWN,
+        ),
+      ]);
+    });
+  });
+});
