@@ -57,11 +57,11 @@ export const roleAssignmentPrivileged = resourcePolicy<authorization.RoleAssignm
   },
   [ROLE_ASSIGNMENT, ELIGIBILITY],
   (props, args, report) => {
-    // A built-in role's id is a constant the program writes; an id unknown during preview is another resource's output:
-    // a custom role the stack defines, which `…-roledefinition-disallow-privileged-actions` checks.
-    if (presence(props, "roleDefinitionId") === "unknown") {
-      args.notApplicable("the role is another resource's output (a custom role, checked by its definition's rule)");
-    }
+    // A built-in role's id is a constant the program writes, with the deployer's subscription (known in a preview). An
+    // id unknown during preview is another resource's output: a custom role the stack defines (its permissions checked
+    // by `…-roledefinition-disallow-privileged-actions`), or a built-in role's id built from an unknown value, which
+    // could be Owner: undecided until it is known (a resource rule cannot see which resource the value comes from).
+    if (presence(props, "roleDefinitionId") === "unknown") requireKnown(props, "roleDefinitionId");
     const role = roleGuid(String(valueAt(props, "roleDefinitionId") ?? ""));
     const privileged = PRIVILEGED_ROLES[role];
     if (privileged) {
@@ -118,7 +118,19 @@ export const roleAssignmentBroadScope = stackPolicy(
   (args, report) => {
     const { broadScopeRoleIds } = args.getConfig<{ broadScopeRoleIds: string[] }>();
     const wanted = new Set(broadScopeRoleIds.map((id) => id.toLowerCase()));
-    const assignments = ofType(args.resources, ROLE_ASSIGNMENT, ELIGIBILITY).filter(
+    const all = ofType(args.resources, ROLE_ASSIGNMENT, ELIGIBILITY);
+    // A role id unknown during preview comes from another resource: when every role definition it depends on is one
+    // of the stack's custom roles with a known id outside broadScopeRoleIds, the assignment is not one this rule
+    // checks; otherwise (a built-in id built from an unknown value could be Contributor) undecided.
+    for (const a of all.filter((x) => presence(x.props, "roleDefinitionId") === "unknown")) {
+      const definitions = ofType(args.resources, ROLE_DEFINITION).filter((d) =>
+        (a.propertyDependencies.roleDefinitionId ?? []).some((r) => r.urn === d.urn),
+      );
+      const outside = definitions.map((d) => valueAt(d.props, "roleDefinitionId"));
+      if (outside.length === 0 || !outside.every((g) => typeof g === "string" && !wanted.has(g.toLowerCase())))
+        requireKnown(a.props, "roleDefinitionId");
+    }
+    const assignments = all.filter(
       (a) =>
         presence(a.props, "roleDefinitionId") === "set" &&
         wanted.has(roleGuid(String(valueAt(a.props, "roleDefinitionId")))),

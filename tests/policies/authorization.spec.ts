@@ -129,10 +129,9 @@ describe("policies/authorization", () => {
         }),
         /owner-eligible .* makes a principal eligible for Owner/,
       ));
-    it("is not applicable to a custom role's id unknown in a first preview, or to other types", async () => {
-      await expectNotApplicable(roleAssignmentPrivileged, assignment(UNKNOWN));
-      await expectNotApplicable(roleAssignmentPrivileged, otherResource());
-    });
+    it("cannot decide a role id unknown in a first preview (a built-in id built from an unknown value could be Owner)", () =>
+      expectUndecided(roleAssignmentPrivileged, assignment(UNKNOWN)));
+    it("is not applicable to other types", () => expectNotApplicable(roleAssignmentPrivileged, otherResource()));
   });
 
   describe(roleAssignmentBroadScope.name, () => {
@@ -192,6 +191,33 @@ describe("policies/authorization", () => {
       ));
     it("is not applicable without a Contributor assignment", () =>
       expectNotApplicable(roleAssignmentBroadScope, [assignment(), otherResource()]));
+    describe("a role id unknown in a first preview", () => {
+      /** The stack's custom role (its GUID given, or unknown) and an assignment of it on the resource group. */
+      const custom = (guid: string) =>
+        resourceRecord("azure-native:authorization:RoleDefinition", "functions-package-writer", {
+          scope: RG,
+          roleDefinitionId: guid,
+          roleName: "package writer",
+        });
+      const ofCustom = (definition?: ResourceRecord) =>
+        resourceRecord(
+          "azure-native:authorization:RoleAssignment",
+          "functions-ra-package-writer",
+          { scope: RG, roleDefinitionId: UNKNOWN, principalId: "4" },
+          definition ? { propertyDependencies: { roleDefinitionId: [definition.urn] } } : {},
+        );
+      it("is not applicable when it comes from the stack's custom role with a GUID outside broadScopeRoleIds", () => {
+        const d = custom("5a1c0e2f-0000-4000-8000-000000000001");
+        return expectNotApplicable(roleAssignmentBroadScope, [d, ofCustom(d)]);
+      });
+      it("cannot decide it from nothing, from a custom role whose GUID is unknown, or one listed", async () => {
+        await expectUndecided(roleAssignmentBroadScope, [ofCustom()]);
+        const unknownGuid = custom(UNKNOWN);
+        await expectUndecided(roleAssignmentBroadScope, [unknownGuid, ofCustom(unknownGuid)]);
+        const listed = custom(CONTRIBUTOR_ROLE);
+        await expectUndecided(roleAssignmentBroadScope, [listed, ofCustom(listed)]);
+      });
+    });
   });
 
   describe(roleDefinitionPrivileged.name, () => {
