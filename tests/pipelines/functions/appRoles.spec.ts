@@ -82,6 +82,16 @@ describe("functions: what each app role registers", () => {
     };
     assert.deepEqual(load("streaming", synapse), ["cosmosDB:relayApiLogs", "eventHub:loadApiPerformance"]);
   });
+  it("streaming: a missing Synapse setting still registers the relay (and the loader, whose runs fail naming it)", () => {
+    const error = console.error;
+    console.error = () => undefined;
+    try {
+      const env = { SYNAPSE_SQL_ENDPOINT: "", SYNAPSE_SQL_POOL: "" };
+      assert.deepEqual(load("streaming", env), ["cosmosDB:relayApiLogs", "eventHub:loadApiPerformance"]);
+    } finally {
+      console.error = error;
+    }
+  });
   it("an unknown role is refused, naming the roles", () => {
     assert.throws(
       () => load("scorer"),

@@ -5,6 +5,7 @@ import { app, type EventHubFunctionOptions, type InvocationContext } from "@azur
 import {
   apiPerformanceHandler,
   loaderTarget,
+  loaderWriter,
   registerApiPerformanceLoader,
 } from "../../../pipelines/functions/src/functions/apiPerformanceLoader";
 import { STREAM_TARGETS } from "../../../pipelines/functions/src/generated/streamTargets";
@@ -530,6 +531,39 @@ describe("Synapse loader: the function", () => {
       minimumInterval: 1000,
       maximumInterval: 60_000,
     });
+  });
+
+  it("a missing Synapse setting fails each invocation naming it, never the app's load (the relay shares the process)", async () => {
+    const registered: [string, EventHubFunctionOptions][] = [];
+    const original = app.eventHub;
+    const printed: string[] = [];
+    const originalError = console.error;
+    app.eventHub = <T>(name: string, options: EventHubFunctionOptions<T>) =>
+      void registered.push([name, options as EventHubFunctionOptions]);
+    console.error = (m: unknown) => void printed.push(String(m));
+    try {
+      registerApiPerformanceLoader({ SYNAPSE_SQL_ENDPOINT: "syn.sql.azuresynapse.net" });
+    } finally {
+      app.eventHub = original;
+      console.error = originalError;
+    }
+    assert.deepEqual(
+      registered.map(([n]) => n),
+      ["loadApiPerformance"],
+    );
+    assert.deepEqual(printed, [
+      "loadApiPerformance cannot run: SYNAPSE_SQL_POOL must be set (the Synapse loader's app settings)",
+    ]);
+    const { ctx } = context();
+    await assert.rejects(
+      (registered[0][1].handler as (e: unknown, c: InvocationContext) => Promise<void>)([], ctx),
+      /^Error: SYNAPSE_SQL_POOL must be set \(the Synapse loader's app settings\)$/,
+    );
+    // Both settings there but no managed identity: the identity's own message, at invocation too.
+    const noIdentity = loaderWriter({ SYNAPSE_SQL_ENDPOINT: "s", SYNAPSE_SQL_POOL: "p" }, fetch);
+    assert.ok(noIdentity instanceof Error);
+    assert.match(noIdentity.message, /IDENTITY_ENDPOINT, IDENTITY_HEADER and AZURE_CLIENT_ID must be set/);
+    assert.match(String(loaderWriter({}, fetch)), /SYNAPSE_SQL_ENDPOINT and SYNAPSE_SQL_POOL must be set/);
   });
 
   it("a failed insert fails the invocation (the retry policy re-runs the batch; nothing is checkpointed)", async () => {

@@ -43,13 +43,35 @@ export function apiPerformanceHandler(executor: () => SqlExecutor, target: Strea
   };
 }
 
-export function registerApiPerformanceLoader(): void {
-  const server = process.env.SYNAPSE_SQL_ENDPOINT;
-  const database = process.env.SYNAPSE_SQL_POOL;
-  if (!server || !database) throw new Error("SYNAPSE_SQL_ENDPOINT and SYNAPSE_SQL_POOL must be set (the loader)");
-  const tokens = ManagedIdentityTokens.fromEnvironment(process.env, fetch);
-  const writer = new SynapseWriter({ server, database }, tokens);
-  const handler = apiPerformanceHandler(() => writer);
+/**
+ * The loader's Synapse writer from the app settings, or the error that names what is missing. Read when the function
+ * registers, but never thrown there: the streaming app's one process also registers the change-feed relay, and a
+ * throw at load would stop the host indexing either (api_logs would no longer reach Event Hubs for want of an OLAP
+ * setting). The loader's invocations fail instead, each with the message (the checkpoint held, the retry policy
+ * trying again, the streaming freshness alert firing) until the setting is there.
+ */
+export function loaderWriter(env: NodeJS.ProcessEnv, fetchFn: typeof fetch): SynapseWriter | Error {
+  const server = env.SYNAPSE_SQL_ENDPOINT;
+  const database = env.SYNAPSE_SQL_POOL;
+  const missing = [...(server ? [] : ["SYNAPSE_SQL_ENDPOINT"]), ...(database ? [] : ["SYNAPSE_SQL_POOL"])];
+  if (missing.length > 0) return new Error(`${missing.join(" and ")} must be set (the Synapse loader's app settings)`);
+  try {
+    return new SynapseWriter(
+      { server: server as string, database: database as string },
+      ManagedIdentityTokens.fromEnvironment(env, fetchFn),
+    );
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+export function registerApiPerformanceLoader(env: NodeJS.ProcessEnv = process.env): void {
+  const writer = loaderWriter(env, fetch);
+  if (writer instanceof Error) console.error(`loadApiPerformance cannot run: ${writer.message}`);
+  const handler = apiPerformanceHandler(() => {
+    if (writer instanceof Error) throw writer;
+    return writer;
+  });
   app.eventHub("loadApiPerformance", {
     connection: "EventHubs",
     eventHubName: "%EVENT_HUB_OUTPUT_NAME%",
