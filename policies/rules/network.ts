@@ -168,7 +168,8 @@ const openSourcesKnob: PolicyConfigSchema["properties"][string] = {
  * App Gateway v2 needs its listener port open to the internet on its own subnet's NSG. Its other requirement, TCP
  * 65200-65535 from the `GatewayManager` service tag, is not an open source, so it needs no entry. Port 80 has none:
  * the gateways have no HTTP listener (azure-native-network-applicationgateway-disallow-http-listener); a stack that
- * allows redirect-only ones (`allowHttpRedirect`) adds port 80 here too.
+ * allows redirect-only ones (`allowHttpRedirect`) adds port 80 here too. The name pattern says nothing of where the
+ * NSG is attached: nsgPorts.ts's `…-require-open-inbound-on-gateway-subnet` checks that.
  */
 export const DEFAULT_ALLOWED_INBOUND: AllowedInbound[] = [
   {
@@ -208,7 +209,7 @@ interface RuleConfig {
 }
 
 /** The rule's sources that mean "anyone". */
-function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[] {
+export function openSourcesOf(rule: RuleProps, openSources: readonly string[]): string[] {
   const sources = [rule.sourceAddressPrefix, ...(rule.sourceAddressPrefixes ?? [])].filter(
     (s): s is string => typeof s === "string",
   );

@@ -10,7 +10,7 @@ import { exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
 import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
 import { globMatch, oneOf, sameText, show, valueAt, who } from "../lib/values";
-import { destinationPorts, OPEN_SOURCES, portRanges, securityRulesOf } from "./network";
+import { destinationPorts, OPEN_SOURCES, openSourcesOf, portRanges, securityRulesOf } from "./network";
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
 const SECURITY_RULE = "azure-native:network:SecurityRule";
@@ -159,4 +159,93 @@ export const privateEndpointSubnetPolicies = stackPolicy(
   },
 );
 
-export const nsgPortPolicies: Policies = [nsgAllPortsInbound, privateEndpointSubnetPolicies];
+const APP_GATEWAY = "azure-native:network:ApplicationGateway";
+
+/**
+ * The NSG rule's exception for the gateway's listener (`allowedPublicInbound`'s default) is bound to an NSG by its
+ * name (`*agw*`), which says nothing of where the NSG is attached: an NSG so named on a data subnet would take internet
+ * traffic with the exception's blessing (policy review N6). This rule looks at the attachment: an NSG that admits an
+ * open source (the internet, `*`, `AzureCloud`...) is attached only to subnets that host an Application Gateway, or to
+ * subnets listed with a reason.
+ */
+export const openInboundPlacement = stackPolicy(
+  {
+    name: "azure-native-network-networksecuritygroup-require-open-inbound-on-gateway-subnet",
+    description:
+      "A network security group that allows inbound traffic from an open source (the internet, any address, AzureCloud) is attached only to subnets that host an Application Gateway (or listed with a reason): whatever its name, an NSG that admits the internet on a data or compute subnet exposes what runs there.",
+    ...SEGMENTATION,
+    pci: ["1.3.1", "1.4.1", "1.4.2"],
+    remediationSteps:
+      "Attach the NSG with the internet-facing rule to the Application Gateway's subnet only, and give every other subnet an NSG without it; a subnet that must take internet traffic for another reason (e.g. `AzureBastionSubnet`) goes in `allowedSubnets` with the reason.",
+    url: "https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups",
+    config: {
+      allowedSubnets: {
+        ...exemptionSchema,
+        description:
+          "Subnets (name pattern, `*` wildcard, each with a reason) that may carry an NSG admitting an open source besides those hosting an Application Gateway (none by default).",
+      },
+    },
+  },
+  (args, report) => {
+    const { allowedSubnets } = args.getConfig<{ allowedSubnets: { pattern: string; reason: string }[] }>();
+    const open = ofType(args.resources, NSG).filter((nsg) =>
+      securityRulesOf(nsg.props, NSG).some(
+        (rule) =>
+          sameText(rule.direction, "Inbound") &&
+          sameText(rule.access, "Allow") &&
+          openSourcesOf(rule, OPEN_SOURCES).length > 0,
+      ),
+    );
+    // Standalone rules name their NSG by its Azure name: that NSG counts as open too.
+    for (const rule of ofType(args.resources, SECURITY_RULE)) {
+      const [r] = securityRulesOf(rule.props, SECURITY_RULE);
+      const nsgName = valueAt(rule.props, "networkSecurityGroupName");
+      if (
+        !sameText(r.direction, "Inbound") ||
+        !sameText(r.access, "Allow") ||
+        openSourcesOf(r, OPEN_SOURCES).length === 0
+      )
+        continue;
+      const nsg = ofType(args.resources, NSG).find(
+        (n) =>
+          typeof nsgName === "string" &&
+          [valueAt(n.props, "name"), valueAt(n.props, "networkSecurityGroupName")].some((x) => sameText(x, nsgName)),
+      );
+      if (nsg && !open.includes(nsg)) open.push(nsg);
+    }
+    if (open.length === 0) args.notApplicable("no network security group of the stack admits an open source");
+    const gatewaySubnets = new Set(
+      ofType(args.resources, APP_GATEWAY).flatMap((g) => {
+        const configs = valueAt(g.props, "gatewayIPConfigurations");
+        return (Array.isArray(configs) ? configs : [])
+          .map((c) => valueAt(c, "subnet", "id"))
+          .filter((id): id is string => typeof id === "string")
+          .map((id) => id.toLowerCase());
+      }),
+    );
+    const subnets = [...subnetsById(args.resources)];
+    let decided = 0;
+    for (const nsg of open) {
+      const nsgId = valueAt(nsg.props, "id");
+      if (typeof nsgId !== "string") continue;
+      decided++;
+      for (const [subnetId, subnet] of subnets) {
+        if (!sameText(valueAt(subnet.props, "networkSecurityGroup", "id"), nsgId)) continue;
+        if (gatewaySubnets.has(subnetId)) continue;
+        const listed = allowedSubnets.some(
+          (a) => typeof a.reason === "string" && a.reason.trim().length >= 10 && globMatch(a.pattern, subnet.name),
+        );
+        if (listed) continue;
+        report(
+          `${who(nsg)} admits an open source inbound and is attached to subnet '${subnet.name}' of ${who(subnet.owner)}, which hosts no Application Gateway: attach it to the gateway's subnet only (another subnet takes an NSG without the internet rule), or list the subnet in allowedSubnets with the reason.`,
+          nsg.urn,
+        );
+      }
+    }
+    // In a first preview the NSGs' ids are unknown: nothing was compared (not applicable), decided once deployed.
+    if (decided === 0)
+      args.notApplicable("the open NSGs' ids are not known yet (a first preview): decided once deployed");
+  },
+);
+
+export const nsgPortPolicies: Policies = [nsgAllPortsInbound, privateEndpointSubnetPolicies, openInboundPlacement];

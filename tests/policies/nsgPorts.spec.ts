@@ -2,12 +2,13 @@ import { strict as assert } from "node:assert";
 import {
   nsgAllPortsInbound,
   nsgPortPolicies,
+  openInboundPlacement,
   portsLeftOut,
   privateEndpointSubnetPolicies,
 } from "../../policies/rules/nsgPorts";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
-import { expectFail, expectNotApplicable, expectPass, otherResource } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, mutate, otherResource, UNKNOWN } from "./helpers";
 
 type Rule = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ const nsg = (...rules: Rule[]): ResourceRecord =>
 
 describe("policies/nsgPorts", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(nsgPortPolicies.length, 2);
+    assert.equal(nsgPortPolicies.length, 3);
     for (const p of nsgPortPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -195,6 +196,82 @@ describe("policies/nsgPorts", () => {
       await expectNotApplicable(privateEndpointSubnetPolicies, [
         vnet("Disabled"),
         endpoint("x-pep", "/elsewhere/subnets/s"),
+      ]);
+    });
+  });
+  describe(openInboundPlacement.name, () => {
+    const VNET =
+      "/subscriptions/s/resourceGroups/rg-pay-dev-weu-network/providers/Microsoft.Network/virtualNetworks/vnet";
+    const NSG_ID = (n: string) =>
+      `/subscriptions/s/resourceGroups/rg-pay-dev-weu-network/providers/Microsoft.Network/networkSecurityGroups/${n}`;
+    /** An NSG deployed (its id known) with the given rules, under its Azure name. */
+    const deployedNsg = (azureName: string, ...rules: Rule[]): ResourceRecord =>
+      resourceRecord("azure-native:network:NetworkSecurityGroup", `platform-${azureName}`, {
+        networkSecurityGroupName: azureName,
+        securityRules: rules,
+        id: NSG_ID(azureName),
+      });
+    /** The VNet (deployed) with each named subnet attached to the NSG of the given Azure name. */
+    const vnet = (attachments: Record<string, string>): ResourceRecord =>
+      resourceRecord("azure-native:network:VirtualNetwork", "platform-vnet", {
+        id: VNET,
+        subnets: Object.entries(attachments).map(([name, nsgName]) => ({
+          name,
+          networkSecurityGroup: { id: NSG_ID(nsgName) },
+        })),
+      });
+    const gateway = (subnet = "snet-app-gateway"): ResourceRecord =>
+      resourceRecord("azure-native:network:ApplicationGateway", "ingestion-agw", {
+        gatewayIPConfigurations: [{ name: "gateway-ip", subnet: { id: `${VNET}/subnets/${subnet}` } }],
+      });
+    const https = inbound("allow-https-from-internet", "Internet", "443");
+    const internal = inbound("allow-vnet-443", "VirtualNetwork", "443");
+
+    it("passes the internet rule's NSG on the gateway's subnet, the other subnets on NSGs without it", () =>
+      expectPass(openInboundPlacement, [
+        deployedNsg("nsg-agw", https),
+        deployedNsg("nsg-pep", internal),
+        vnet({ "snet-app-gateway": "nsg-agw", "snet-private-endpoints": "nsg-pep" }),
+        gateway(),
+      ]));
+
+    it("fails an NSG admitting the internet on a subnet without a gateway, whatever its name says", async () => {
+      const r = await expectFail(
+        openInboundPlacement,
+        [deployedNsg("nsg-agw", https), vnet({ "snet-app-gateway": "nsg-agw", "snet-data": "nsg-agw" }), gateway()],
+        /platform-nsg-agw .* admits an open source inbound and is attached to subnet 'snet-data' of platform-vnet .*hosts no Application Gateway/,
+      );
+      assert.equal(r.urn, deployedNsg("nsg-agw").urn);
+    });
+
+    it("counts a standalone rule's NSG, any open source (AzureCloud), and a stack without a gateway", async () => {
+      const standalone = resourceRecord("azure-native:network:SecurityRule", "platform-pep-rule", {
+        networkSecurityGroupName: "nsg-pep",
+        ...inbound("x", "AzureCloud", "443"),
+      });
+      await expectFail(
+        openInboundPlacement,
+        [deployedNsg("nsg-pep", internal), standalone, vnet({ "snet-private-endpoints": "nsg-pep" })],
+        /platform-nsg-pep .* subnet 'snet-private-endpoints'/,
+      );
+    });
+
+    it("passes a subnet listed in allowedSubnets with a reason", () =>
+      expectPass(
+        openInboundPlacement,
+        [deployedNsg("nsg-bastion", https), vnet({ AzureBastionSubnet: "nsg-bastion" })],
+        {
+          allowedSubnets: [
+            { pattern: "AzureBastionSubnet", reason: "Bastion's public endpoint takes 443 from the internet" },
+          ],
+        },
+      ));
+
+    it("is not applicable without an NSG admitting an open source, or before the NSGs' ids are known", async () => {
+      await expectNotApplicable(openInboundPlacement, [deployedNsg("nsg-pep", internal), otherResource()]);
+      await expectNotApplicable(openInboundPlacement, [
+        mutate(deployedNsg("nsg-agw", https), "id", UNKNOWN),
+        vnet({ "snet-data": "nsg-agw" }),
       ]);
     });
   });
