@@ -54,21 +54,25 @@ const unprotectedSql = () => resourceRecord("azure-native:sql:Server", "sql-pay-
 
 describe("tools edges: work a preview's two threads do once, not twice", () => {
   it("a config the caller validated skips only the full JSON Schema pass (Ajv), never the per-setting checks", () => {
-    // A setting only Ajv refuses (a pattern): caught without the flag, left to the caller with it.
+    // A setting only Ajv refuses (a maxLength): caught without the flag, left to the caller with it.
     const p = {
-      name: "test-pattern-knob",
+      name: "test-max-length-knob",
       description: "d",
       enforcementLevel: "advisory",
-      configSchema: { properties: { code: { type: "string", pattern: "^[A-Z]+$" } } },
+      configSchema: { properties: { code: { type: "string", maxLength: 3 } } },
       validateResource: () => undefined,
     } as unknown as ResourceValidationPolicy;
-    assert.throws(() => resolvePolicies([p], { [p.name]: { code: "abc" } }), /code must match pattern/);
-    assert.doesNotThrow(() => resolvePolicies([p], { [p.name]: { code: "abc" } }, "advisory", true));
+    assert.throws(
+      () => resolvePolicies([p], { [p.name]: { code: "abcd" } }),
+      /code must NOT have more than 3 characters/,
+    );
+    assert.doesNotThrow(() => resolvePolicies([p], { [p.name]: { code: "abcd" } }, "advisory", true));
     // A type the per-setting check refuses still fails with the flag.
     assert.throws(() => resolvePolicies([p], { [p.name]: { code: 7 } }, "advisory", true), /must be string/);
   });
 
   it("the runner's own settings check decides every schema of the pack exactly as Ajv does, so Ajv loads only for others", () => {
+    const TOKEN = "azure-native:storage:StorageAccount";
     // Values around each setting's constraints; the two verdicts (pass or refuse) must agree on every one.
     const samples = (schema: Record<string, unknown>): unknown[] => {
       const out: unknown[] = [7, 7.5, -1, "x", "", true, null, [], {}, ["a"], [{}], schema.default];
@@ -77,12 +81,18 @@ describe("tools edges: work a preview's two threads do once, not twice", () => {
       if (typeof schema.minLength === "number")
         out.push("a".repeat(schema.minLength - 1), "a".repeat(schema.minLength), "😀".repeat(schema.minLength));
       for (const e of (schema.enum as unknown[] | undefined) ?? []) out.push(e);
+      // The pack's only pattern is an exemption's type token: values that match it and values that do not.
+      if (typeof schema.pattern === "string")
+        out.push(TOKEN, "azure-native_storage_v20230101:storage:StorageAccount", "StorageAccount", "a:b", "a:b:c:d");
       out.push("not-one-of-them");
       const items = schema.items as Record<string, unknown> | undefined;
       if (items) {
         out.push(...samples(items).map((v) => [v]));
         const props = Object.keys((items.properties as object | undefined) ?? {});
-        const full = Object.fromEntries(props.map((k) => [k, "a reason long enough"]));
+        const itemProps = (items.properties as Record<string, { pattern?: string }> | undefined) ?? {};
+        const full = Object.fromEntries(
+          props.map((k) => [k, itemProps[k]?.pattern === undefined ? "a reason long enough" : TOKEN]),
+        );
         out.push(
           [full],
           [{ ...full, extra: 1 }],
@@ -117,8 +127,9 @@ describe("tools edges: work a preview's two threads do once, not twice", () => {
       }
     }
     assert.ok(compared > 1000, String(compared));
-    // A keyword the own check lacks (a pattern) sends the policy through Ajv.
-    assert.equal(ownCheckSuffices({ properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), false);
+    // A keyword the own check lacks (a maxLength) sends the policy through Ajv; a pattern it decides itself.
+    assert.equal(ownCheckSuffices({ properties: { code: { type: "string", maxLength: 3 } } }), false);
+    assert.equal(ownCheckSuffices({ properties: { code: { type: "string", pattern: "^[A-Z]+$" } } }), true);
   });
 
   it("a thread's share of the schema check lists the validator cache once, after all its groups, and only when it wrote to it", () => {

@@ -36,7 +36,7 @@ export function renderPolicyDocs(policies: Policies, packName: string, version: 
     "",
     `${policies.length} rules. Default enforcement is the rule's own; a stack's \`policies/config/<stack>.json\``,
     "(same shape as `pulumi preview --policy-pack-config`) can change levels and knobs, and exempt resources by",
-    "name pattern with a reason (`exemptions: [{pattern, reason}]`, accepted by every rule, reported in the verdict).",
+    "name pattern with a reason (`exemptions: [{pattern, reason, type?}]`, `type` the token they are for; accepted by every rule, reported in the verdict).",
     "The offline tools (`preview:offline`, `policy:analyze`) are stricter than the CLI on that file: a policy name the",
     "pack does not have, or a setting a rule does not declare, is an error there, where the CLI ignores it silently.",
     "",

@@ -5,6 +5,7 @@
  * stack rule's exempted violation is dropped without a trace (see `stackPolicy` in ./policy.ts).
  */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import { defaultTypeToken } from "./typeToken";
 import { globMatch } from "./values";
 
 export interface Exemption {
@@ -12,6 +13,12 @@ export interface Exemption {
   readonly pattern: string;
   /** Why the resource is exempt (ticket, risk acceptance); at least 10 characters. */
   readonly reason: string;
+  /**
+   * The type token the exemption is for (`azure-native:storage:StorageAccount`, read as the default class's like every
+   * token: lib/typeToken.ts), in a rule's `exemptions`: logical names are unique per type only, so a pattern alone
+   * also exempts a lock, a diagnostic setting or a role assignment a component names like its resource.
+   */
+  readonly type?: string;
 }
 
 export const exemptionSchema: PolicyConfigJSONSchema = {
@@ -29,13 +36,41 @@ export const exemptionSchema: PolicyConfigJSONSchema = {
   default: [],
 };
 
-/** The first exemption whose pattern matches `name` (case-sensitively); a pattern without a reason never matches. */
-export function checkExemption(exemptions: readonly Exemption[] | undefined, name: string): Exemption | undefined {
+/**
+ * The schema of every rule's `exemptions` knob: `exemptionSchema` plus the optional `type` of the resources it is for.
+ */
+export const ruleExemptionSchema: PolicyConfigJSONSchema = {
+  ...exemptionSchema,
+  description:
+    "Resources exempt from this rule, by name pattern (`*` wildcard) and, optionally, type token (`type`), each with a reason.",
+  items: {
+    type: "object",
+    properties: {
+      pattern: { type: "string", minLength: 1 },
+      reason: { type: "string", minLength: 10 },
+      type: { type: "string", pattern: "^[A-Za-z0-9_.-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+$" },
+    },
+    required: ["pattern", "reason"],
+    additionalProperties: false,
+  },
+};
+
+/**
+ * The first exemption whose pattern matches `name` (case-sensitively) and, when it names a `type`, whose type is the
+ * resource's (`type`, a default token: an exemption's own token is read as its default class's too); a pattern
+ * without a reason never matches.
+ */
+export function checkExemption(
+  exemptions: readonly Exemption[] | undefined,
+  name: string,
+  type?: string,
+): Exemption | undefined {
   return (exemptions ?? []).find(
     (e) =>
       typeof e.reason === "string" &&
       e.reason.trim().length >= 10 &&
-      globMatch(e.pattern, name, { caseSensitive: true }),
+      globMatch(e.pattern, name, { caseSensitive: true }) &&
+      (e.type === undefined || (type !== undefined && defaultTypeToken(e.type) === type)),
   );
 }
 

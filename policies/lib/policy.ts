@@ -17,7 +17,7 @@ import type {
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Unwrap } from "@pulumi/pulumi";
-import { checkExemption, exemptionSchema, recordExemption, type Exemption } from "./exemptions";
+import { checkExemption, recordExemption, ruleExemptionSchema, type Exemption } from "./exemptions";
 import { presence, safeGet, sameText, stringsAt, valueAt } from "./values";
 import { defaultTypeToken, withDefaultTypes } from "./typeToken";
 
@@ -84,7 +84,7 @@ function metadata(meta: RuleMetadata) {
     remediationSteps: meta.remediationSteps,
     url: meta.url,
     configSchema: {
-      properties: { ...(meta.config ?? {}), exemptions: exemptionSchema },
+      properties: { ...(meta.config ?? {}), exemptions: ruleExemptionSchema },
     } satisfies PolicyConfigSchema,
   };
 }
@@ -118,7 +118,7 @@ export function resourcePolicy<TArgs>(
     if (!appliesTo(types, args.type)) {
       args.notApplicable(`policy only applies to ${types.length === 0 ? "azure-native" : types.join(", ")} resources`);
     }
-    const exemption = checkExemption(args.getConfig<BaseConfig>().exemptions, args.name);
+    const exemption = checkExemption(args.getConfig<BaseConfig>().exemptions, args.name, args.type);
     if (exemption) {
       recordExemption({ policy: meta.name, urn: args.urn, ...exemption });
       args.notApplicable(`exempted by pattern '${exemption.pattern}': ${exemption.reason}`);
@@ -164,7 +164,9 @@ export function stackPolicy(
       const exemptions = args.getConfig<BaseConfig>().exemptions;
       const filtered: ReportViolation = (message, urn) => {
         const resource = urn ? byUrn.get(urn) : undefined;
-        const exemption = resource ? checkExemption(exemptions, resource.name) : undefined;
+        const exemption = resource
+          ? checkExemption(exemptions, resource.name, defaultTypeToken(resource.type))
+          : undefined;
         if (exemption && urn) {
           recordExemption({ policy: meta.name, urn, ...exemption });
           return;

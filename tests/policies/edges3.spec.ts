@@ -136,6 +136,42 @@ describe("policy edges (3): one below each limit, the value a message names, cas
     });
     assert.equal(r.exemptions.length, 1);
   });
+  it("an exemption naming a type exempts that type only (a lock or setting named like its resource stays checked)", async () => {
+    const reason = "RISK-31: blob service declared by the platform team";
+    // Stack rule: the account's violation is dropped only by an exemption for the account's type (a versioned token
+    // read as the default class's).
+    const exempt = (type: string) => ({ exemptions: [{ pattern: "stpaydev*", reason, type }] });
+    const typed = await expectPass(
+      blobSoftDeleteCoverage,
+      storageAccount(),
+      exempt("azure-native:storage:StorageAccount"),
+    );
+    assert.equal(typed.exemptions.length, 1);
+    await expectPass(
+      blobSoftDeleteCoverage,
+      storageAccount(),
+      exempt("azure-native_storage_v20230101:storage:StorageAccount"),
+    );
+    await expectFail(
+      blobSoftDeleteCoverage,
+      storageAccount(),
+      /stpaydevweu/,
+      exempt("azure-native:storage:BlobService"),
+    );
+    // Resource rule: the same.
+    const tls = mutate(eventHubNamespace(), "minimumTlsVersion", "1.0");
+    await expectNotApplicable(eventHubTls, tls, {
+      exemptions: [{ pattern: "*", reason, type: "azure-native:eventhub:Namespace" }],
+    });
+    await expectFail(eventHubTls, tls, /TLS/, {
+      exemptions: [{ pattern: "*", reason, type: "azure-native:storage:StorageAccount" }],
+    });
+    // A type that is not a token is refused with the key's name.
+    await assert.rejects(
+      evaluatePolicy(eventHubTls, tls, { exemptions: [{ pattern: "*", reason, type: "StorageAccount" }] }),
+      /exemptions\[0\]\.type must match pattern "\^\[A-Za-z0-9_.-\]\+:/,
+    );
+  });
   it("an alert whose known scopes name another resource does not watch a data store it merely depends on", async () => {
     const dbId = armId("Microsoft.Sql", "servers/sql-pay-dev-weu/databases/sqldb-pay-dev-weu");
     const db = resourceRecord(

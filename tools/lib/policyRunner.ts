@@ -139,7 +139,7 @@ function pulumiTypeOf(fn: unknown): string | undefined {
 }
 
 /**
- * JSON-schema check of the knobs the pack declares (type, enum, minimum/maximum, minLength, items, required,
+ * JSON-schema check of the knobs the pack declares (type, enum, minimum/maximum, minLength, pattern, items, required,
  * properties, additionalProperties), with messages that name the path.
  */
 function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchema): string[] {
@@ -161,6 +161,11 @@ function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchem
   // Counted in code points, as Ajv counts a string's length (its ucs2length), not UTF-16 units.
   if (typeof value === "string" && schema.minLength !== undefined && [...value].length < schema.minLength) {
     problems.push(`${path} must have at least ${schema.minLength} characters`);
+  }
+  // A regular expression, not anchored unless it says so, as Ajv (`new RegExp(pattern, "u")`) and the CLI's
+  // gojsonschema read it.
+  if (typeof value === "string" && schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) {
+    problems.push(`${path} must match pattern "${schema.pattern}"`);
   }
   if (Array.isArray(value) && schema.items && typeof schema.items === "object" && !Array.isArray(schema.items)) {
     const items = schema.items as PolicyConfigJSONSchema;
@@ -195,6 +200,7 @@ const OWN_CHECK_KEYWORDS = new Set([
   "minimum",
   "maximum",
   "minLength",
+  "pattern",
   "items",
   "required",
   "properties",
