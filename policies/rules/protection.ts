@@ -138,7 +138,8 @@ const SENTINEL_TYPES = [SENTINEL_ONBOARDING_TYPE, SENTINEL_SOLUTION_TYPE];
  * path, type and name, put together, end `target`'s id (case-insensitively). A lock on a child (`parentResourcePath`
  * "servers/sql-a", `resourceType` "databases") or on a sibling does not hold `target`, even though it depends on it.
  * When a part or the id is unknown during preview, `resourceName` decides: its recorded property dependency, else its
- * value against `target`'s name, else (neither known nor recorded) a plain dependency on `target`.
+ * value against `target`'s name, else (neither known nor recorded) a plain dependency on `target`; a resource group
+ * known on both sides must agree.
  */
 function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boolean {
   const id = safeGet(target.props, "id");
@@ -151,6 +152,12 @@ function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boo
     return typeof value === "string" ? value.replace(/^\/+|\/+$/g, "") : undefined;
   });
   if (typeof id !== "string" || id.length === 0 || parts.some((p) => p === undefined)) {
+    // A resource group both name, when known, must be the same: a lock on the North Europe database `payments`
+    // does not hold the West Europe one of the same name (policy review N7).
+    const group = parts[0];
+    const targetGroup =
+      presence(target.props, "resourceGroupName") === "set" ? safeGet(target.props, "resourceGroupName") : undefined;
+    if (group !== undefined && typeof targetGroup === "string" && !sameText(group, targetGroup)) return false;
     return refersTo(lock, target, { properties: ["resourceName"], byName: {} });
   }
   const [group, namespace, parentPath, type, name] = parts as string[];

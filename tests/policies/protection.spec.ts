@@ -183,6 +183,32 @@ describe("policies/protection", () => {
       );
       return expectPass(requireManagementLock, [rg, sql, st, sqlLock, lock]);
     });
+    it("in a first preview, a ManagementLockAtResourceLevel matched by name counts only in the resource's group", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      // The account's id unknown (a first preview), its name and group known: the lock's literal name decides, and its
+      // resource group must be the account's.
+      const st = mutate(mutate(storage, "resourceGroupName", RG_NAME), "name", "stpayprodweu");
+      const lock = (group: string) =>
+        resourceRecord(
+          "azure-native:authorization:ManagementLockAtResourceLevel",
+          "lock-stpayprodweu",
+          {
+            level: "CanNotDelete",
+            resourceGroupName: group,
+            resourceProviderNamespace: "Microsoft.Storage",
+            parentResourcePath: "",
+            resourceType: "storageAccounts",
+            resourceName: "stpayprodweu",
+          },
+          { stack: "prod" },
+        );
+      await expectPass(requireManagementLock, [rg, sql, st, sqlLock, lock(RG_NAME)]);
+      await expectFail(
+        requireManagementLock,
+        [rg, sql, st, sqlLock, lock("rg-pay-prod-neu-data")],
+        /stpayprodweu .*has no management lock/,
+      );
+    });
     it("does not count a ManagementLockAtResourceLevel on a child that depends on the resource", async () => {
       const { rg, sql, storage, sqlLock } = protectionStack();
       const st = {
