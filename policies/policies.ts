@@ -16,6 +16,7 @@ import { keyvaultPolicies } from "./rules/keyvault";
 import { storagePolicies } from "./rules/storage";
 import { networkRulePolicies } from "./rules/networkRules";
 import { storageLifecyclePolicies } from "./rules/storageLifecycle";
+import { pciScopePolicies } from "./rules/pciScope";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { privateDnsPolicies } from "./rules/privateDns";
@@ -48,6 +49,7 @@ export const policies: Policies = [
   ...storagePolicies,
   ...networkRulePolicies,
   ...storageLifecyclePolicies,
+  ...pciScopePolicies,
   ...monitorPolicies,
   ...networkPolicies,
   ...privateDnsPolicies,
