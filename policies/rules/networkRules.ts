@@ -1,6 +1,7 @@
 /**
- * The service firewalls' allow entries that are not addresses: a storage account's resource instance rules and the
- * virtual network rules of storage accounts, Key Vaults, Cosmos DB accounts and Event Hubs namespaces. Each admits
+ * The service firewalls' allow entries that are not addresses: a storage account's resource instance rules, a Cosmos
+ * DB account's bypass resource ids, and the virtual network rules of storage accounts, Key Vaults, Managed HSMs,
+ * Cosmos DB accounts and Event Hubs namespaces. Each admits
  * what it names through the service's public endpoint, whatever tenant or subscription that is: a rule naming a
  * Synapse workspace or a subnet of another subscription (or tenant) opens the data to it, and the per-resource rules
  * only see that the name is not a wildcard. PCI DSS 1.3.1 and 1.4.2 (inbound traffic to the CDE restricted to what
@@ -27,8 +28,9 @@ interface NamedEntry {
 
 /**
  * Where each reviewed type keeps its virtual network rules and the property naming the subnet, as the 3.28 SDK's
- * input types declare them (storage `VirtualNetworkRuleArgs.virtualNetworkResourceId`, Key Vault and Cosmos DB
- * `VirtualNetworkRuleArgs.id`, Event Hubs `NWRuleSetVirtualNetworkRulesArgs.subnet.id`).
+ * input types declare them (storage `VirtualNetworkRuleArgs.virtualNetworkResourceId`, Key Vault, Managed HSM and Cosmos
+ * DB `VirtualNetworkRuleArgs.id`, Event Hubs `NWRuleSetVirtualNetworkRulesArgs.subnet.id`; the Event Hubs namespace
+ * itself has no network rules in 3.28, only its NamespaceNetworkRuleSet child).
  */
 const VNET_RULES: readonly { type: string; list: readonly string[]; id: readonly string[] }[] = [
   {
@@ -37,12 +39,17 @@ const VNET_RULES: readonly { type: string; list: readonly string[]; id: readonly
     id: ["virtualNetworkResourceId"],
   },
   { type: "azure-native:keyvault:Vault", list: ["properties", "networkAcls", "virtualNetworkRules"], id: ["id"] },
+  { type: "azure-native:keyvault:ManagedHsm", list: ["properties", "networkAcls", "virtualNetworkRules"], id: ["id"] },
   { type: "azure-native:cosmosdb:DatabaseAccount", list: ["virtualNetworkRules"], id: ["id"] },
-  { type: "azure-native:eventhub:Namespace", list: ["networkRuleSet", "virtualNetworkRules"], id: ["subnet", "id"] },
   { type: "azure-native:eventhub:NamespaceNetworkRuleSet", list: ["virtualNetworkRules"], id: ["subnet", "id"] },
 ];
 
 const INSTANCE_RULES = ["networkRuleSet", "resourceAccessRules"] as const;
+/**
+ * Cosmos DB's resource instance exception: with `networkAclBypass: "AzureServices"`, the resources listed pass the
+ * account's firewall (the 3.28 SDK: "the Resource Ids for Network Acl Bypass for the Cosmos DB account").
+ */
+const COSMOS_BYPASS_IDS = ["networkAclBypassResourceIds"] as const;
 
 /**
  * Every named entry of the stack's service firewalls. An entry's id (or tenant) unknown during preview, another
@@ -63,6 +70,17 @@ export function namedEntries(resources: readonly PolicyResource[]): NamedEntry[]
           out.push({ owner, path: `${list.join(".")}[${i}].${id.join(".")}`, id: value, kind: "subnet" });
       });
     }
+  }
+  for (const owner of ofType(resources, "azure-native:cosmosdb:DatabaseAccount")) {
+    if (presence(owner.props, ...COSMOS_BYPASS_IDS) === "unknown") requireKnown(owner.props, ...COSMOS_BYPASS_IDS);
+    const ids = valueAt(owner.props, ...COSMOS_BYPASS_IDS);
+    if (!Array.isArray(ids)) continue;
+    ids.forEach((_, i) => {
+      if (presence(ids, String(i)) === "unknown") requireKnown(ids, String(i));
+      const value = valueAt(ids, String(i));
+      if (typeof value === "string" && value !== "")
+        out.push({ owner, path: `${COSMOS_BYPASS_IDS[0]}[${i}]`, id: value, kind: "resource" });
+    });
   }
   for (const owner of ofType(resources, "azure-native:storage:StorageAccount")) {
     if (presence(owner.props, ...INSTANCE_RULES) === "unknown") requireKnown(owner.props, ...INSTANCE_RULES);
@@ -100,6 +118,20 @@ function stackIds(resources: readonly PolicyResource[]): Set<string> {
 }
 
 /**
+ * A resource of the stack whose id is not known yet (created or replaced by this update) that an entry of this kind
+ * could name: an entry built from names (`/subscriptions/<client config>/…/streamingjobs/<name>`, known in a
+ * preview) names such a resource before its id is. Any custom resource for a resource entry; for a subnet, a
+ * standalone subnet or a VNet (whose inline subnets' ids come from its own).
+ */
+function unknownIdOf(resources: readonly PolicyResource[], kind: NamedEntry["kind"]): PolicyResource | undefined {
+  const candidates =
+    kind === "subnet"
+      ? ofType(resources, "azure-native:network:Subnet", "azure-native:network:VirtualNetwork")
+      : resources.filter((r) => r.type.startsWith("azure-native"));
+  return candidates.find((r) => presence(r.props, "id") === "unknown");
+}
+
+/**
  * The stack's own Entra tenant: what its Key Vaults (`properties.tenantId`, the tenant that authenticates their
  * requests) and user-assigned identities (`tenantId`, an output) say.
  */
@@ -122,7 +154,7 @@ export const foreignNetworkRules = stackPolicy(
   {
     name: "azure-native-network-stack-disallow-foreign-network-rules",
     description:
-      "The service firewalls' virtual network rules (storage accounts, Key Vaults, Cosmos DB accounts, Event Hubs namespaces) and storage resource instance rules name the stack's own subnets and resources, in the stack's tenant, or ones listed with a reason: such a rule admits what it names through the public endpoint, whatever subscription or tenant it is in.",
+      "The service firewalls' virtual network rules (storage accounts, Key Vaults, Managed HSMs, Cosmos DB accounts, Event Hubs namespaces), storage resource instance rules and Cosmos DB's bypass resource ids name the stack's own subnets and resources, in the stack's tenant, or ones listed with a reason: such a rule admits what it names through the public endpoint, whatever subscription it is in.",
     severity: "high",
     pci: ["1.3.1", "1.4.2", "7.2.1"],
     gdpr: ["32(1)(b)", "44"],
@@ -137,7 +169,7 @@ export const foreignNetworkRules = stackPolicy(
     config: {
       allowedResources: allowedResourcesKnob,
       allowedTenantIds: stringListKnob(
-        "Entra tenant ids a storage resource instance rule may name beyond the stack's own (the tenant of its Key Vaults and user-assigned identities).",
+        "Entra tenant ids accepted as the stack's own beyond those its Key Vaults and user-assigned identities name (for a stack with neither). Storage admits resource instances of the account's own tenant only, so another tenant in an instance rule is a mistake that admits nothing.",
         [],
       ),
     },
@@ -159,6 +191,9 @@ export const foreignNetworkRules = stackPolicy(
         normalId(e.id),
       );
       if (!ids.has(normalId(e.id)) && listed === undefined) {
+        // Not one of the ids known: undecided while one of the stack's could still be it (a first preview).
+        const pending = unknownIdOf(args.resources, e.kind);
+        if (pending !== undefined) requireKnown(pending.props, "id");
         report(
           `${who(e.owner)} admits ${e.kind === "subnet" ? "the subnet" : "the resource"} ${show(e.id)} (${e.path}), which is not one of the stack's own ${e.kind === "subnet" ? "subnets" : "resources"}: name the stack's ${e.kind}, or list it in allowedResources with the reason.`,
           e.owner.urn,

@@ -9,7 +9,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
 import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
-import { globMatch, oneOf, sameText, show, valueAt, who } from "../lib/values";
+import { globMatch, oneOf, presence, requireKnown, sameText, show, valueAt, who } from "../lib/values";
 import { destinationPorts, OPEN_SOURCES, openSourcesOf, portRanges, securityRulesOf } from "./network";
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
@@ -224,12 +224,14 @@ export const openInboundPlacement = stackPolicy(
       }),
     );
     const subnets = [...subnetsById(args.resources)];
-    let decided = 0;
     for (const nsg of open) {
+      // Unknown in a first preview (a new NSG, or a subnet taking one): undecided until both are known.
+      if (presence(nsg.props, "id") === "unknown") requireKnown(nsg.props, "id");
       const nsgId = valueAt(nsg.props, "id");
       if (typeof nsgId !== "string") continue;
-      decided++;
       for (const [subnetId, subnet] of subnets) {
+        if (presence(subnet.props, "networkSecurityGroup", "id") === "unknown")
+          requireKnown(subnet.props, "networkSecurityGroup", "id");
         if (!sameText(valueAt(subnet.props, "networkSecurityGroup", "id"), nsgId)) continue;
         if (gatewaySubnets.has(subnetId)) continue;
         const listed = allowedSubnets.some(
@@ -242,9 +244,6 @@ export const openInboundPlacement = stackPolicy(
         );
       }
     }
-    // In a first preview the NSGs' ids are unknown: nothing was compared (not applicable), decided once deployed.
-    if (decided === 0)
-      args.notApplicable("the open NSGs' ids are not known yet (a first preview): decided once deployed");
   },
 );
 

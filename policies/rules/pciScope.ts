@@ -6,7 +6,7 @@
  * PCI DSS 12.5.2 (the scope documented and confirmed), 1.2.4 (data-flow diagrams kept accurate).
  */
 import type { Policies } from "@pulumi/policy";
-import { exemptionSchema, checkExemption, recordExemption, type Exemption } from "../lib/exemptions";
+import { checkExemption, recordExemption, ruleExemptionSchema, type Exemption } from "../lib/exemptions";
 import { resourcePolicy } from "../lib/policy";
 import { inStacks, PCI_SCOPE_TAG, prodStacksKnob } from "../lib/scope";
 import { valueAt, who } from "../lib/values";
@@ -25,8 +25,8 @@ export const outOfScopeListed = resourcePolicy<Record<string, unknown>>(
     config: {
       prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
       outOfScopeResources: {
-        ...exemptionSchema,
-        description: `Resources (name pattern, \`*\` wildcard, each with the reason) of production stacks whose \`${PCI_SCOPE_TAG}: out-of-scope\` tag the scope's owner has accepted (none by default).`,
+        ...ruleExemptionSchema,
+        description: `Resources (name pattern, \`*\` wildcard, and optionally their type token, \`type\`, each with the reason) of production stacks whose \`${PCI_SCOPE_TAG}: out-of-scope\` tag the scope's owner has accepted (none by default).`,
       },
     },
   },
@@ -40,7 +40,7 @@ export const outOfScopeListed = resourcePolicy<Record<string, unknown>>(
     const scope = valueAt(props, "tags", PCI_SCOPE_TAG);
     // Only the exact value takes a resource out of scope (lib/scope.ts outOfScopeTag); any other fails closed.
     if (scope !== "out-of-scope") args.notApplicable(`the resource is not tagged ${PCI_SCOPE_TAG}: out-of-scope`);
-    const listed = checkExemption(outOfScopeResources, args.name);
+    const listed = checkExemption(outOfScopeResources, args.name, args.type);
     if (listed !== undefined) {
       recordExemption({ policy: outOfScopeListed.name, urn: args.urn, ...listed });
       return;

@@ -16,6 +16,11 @@ import { ACCOUNT } from "./storage";
 const MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy";
 const FLOW_LOG = "azure-native:network:FlowLog";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+/** The activity log's settings: a subscription's and a management group's. */
+const ACTIVITY_LOG_SETTINGS = [
+  "azure-native:monitor:SubscriptionDiagnosticSetting",
+  "azure-native:monitor:ManagementGroupDiagnosticSetting",
+];
 
 /** The delete conditions of a lifecycle rule's base blob action (the current version of a blob). */
 const DELETE_CONDITIONS = [
@@ -28,12 +33,13 @@ const DELETE_CONDITIONS = [
 export interface LogWriter {
   readonly writer: PolicyResource;
   /**
-   * The container its blobs go to, a trailing `*` for every container whose name starts so: Network Watcher and
-   * diagnostic settings write to `insights-logs-<category>` containers (`insights-logs-flowlogflowevent` for VNet
-   * flow logs: vnet-flow-logs-overview; resource-logs "Send to Azure Storage"), Azure SQL auditing to
-   * `sqldbauditlogs` (audit-log-format).
+   * The containers its blobs go to, a trailing `*` for every container whose name starts so: Network Watcher and
+   * diagnostic settings write resource logs to `insights-logs-<category>` containers (`insights-logs-flowlogflowevent`
+   * for VNet flow logs: vnet-flow-logs-overview; resource-logs "Send to Azure Storage"), the activity log to
+   * `insights-activity-logs` (activity-log "Send to Azure Storage"), Azure SQL auditing to `sqldbauditlogs`
+   * (audit-log-format).
    */
-  readonly container: string;
+  readonly containers: readonly string[];
   /** Days the writer itself keeps its records, or undefined for ever (no retention, or 0 days). */
   readonly days?: number;
 }
@@ -50,15 +56,20 @@ export function logWriters(resources: readonly PolicyResource[], account: Policy
   for (const f of ofType(resources, FLOW_LOG)) {
     if (valueAt(f.props, "enabled") === false || !pointsAt(f, account, "storageId")) continue;
     const days = keptDays(valueAt(f.props, "retentionPolicy", "enabled"), valueAt(f.props, "retentionPolicy", "days"));
-    out.push({ writer: f, container: "insights-logs-*", ...(days === undefined ? {} : { days }) });
+    out.push({ writer: f, containers: ["insights-logs-*"], ...(days === undefined ? {} : { days }) });
   }
+  // A diagnostic setting writes resource logs, or the activity log when its resource is a subscription.
   for (const d of ofType(resources, DIAGNOSTIC_SETTING)) {
-    if (pointsAt(d, account, "storageAccountId")) out.push({ writer: d, container: "insights-logs-*" });
+    if (pointsAt(d, account, "storageAccountId"))
+      out.push({ writer: d, containers: ["insights-logs-*", "insights-activity-logs"] });
+  }
+  for (const d of ofType(resources, ...ACTIVITY_LOG_SETTINGS)) {
+    if (pointsAt(d, account, "storageAccountId")) out.push({ writer: d, containers: ["insights-activity-logs"] });
   }
   for (const a of ofType(resources, ...STORAGE_AUDIT_TYPES)) {
     if (!sameText(valueAt(a.props, "state"), "Enabled") || auditAccountOf(a, accounts) === undefined) continue;
     const days = keptDays(true, valueAt(a.props, "retentionDays"));
-    out.push({ writer: a, container: "sqldbauditlogs", ...(days === undefined ? {} : { days }) });
+    out.push({ writer: a, containers: ["sqldbauditlogs"], ...(days === undefined ? {} : { days }) });
   }
   return out;
 }
@@ -67,7 +78,9 @@ export function logWriters(resources: readonly PolicyResource[], account: Policy
  * Whether a lifecycle rule's `prefixMatch` entries reach a writer's container (`sqldbauditlogs`, or `insights-logs-*`
  * for every container whose name starts so). No prefix is the whole account. A prefix with a `/` is one container
  * and a blob name prefix in it; one without is the start of container names (lifecycle-management-policy-structure,
- * "prefixMatch").
+ * "prefixMatch"). Compared case-insensitively, and a rule's `blobTypes` and `blobIndexMatch` filters are not read
+ * (Azure Monitor writes append blobs, flow logs block blobs): both can only make a rule count that would not delete
+ * log records, never the reverse.
  */
 export function reachesContainer(prefixes: readonly string[], container: string): boolean {
   if (prefixes.length === 0) return true;
@@ -84,14 +97,14 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
   {
     name: "azure-native-storage-managementpolicy-disallow-delete-before-log-retention",
     description:
-      "A storage account's lifecycle management policy does not delete the log records other resources keep there (flow logs, diagnostic settings, SQL audits) before the retention the pack requires (90 days, a year in production stacks) or the longer retention the writer itself is set to keep them.",
+      "A storage account's lifecycle management policy does not delete the log records other resources keep there (flow logs, diagnostic settings, the activity log, SQL audits) before the retention the pack requires (90 days, a year in production stacks) or the longer retention the writer itself is set to keep them.",
     severity: "high",
     pci: ["10.3.2", "10.5.1"],
     gdpr: ["5(2)", "32(1)(b)"],
     soc2: ["CC7.2"],
     service: "storage",
     remediationSteps:
-      "Raise the rule's `definition.actions.baseBlob.delete.daysAfter…GreaterThan` to at least the required days, or narrow its `filters.prefixMatch` to containers that hold no log records (not `insights-logs-*` or `sqldbauditlogs`); tier old records to cool or archive instead of deleting them.",
+      "Raise the rule's `definition.actions.baseBlob.delete.daysAfter…GreaterThan` to at least the required days, or narrow its `filters.prefixMatch` to containers that hold no log records (not `insights-logs-*`, `insights-activity-logs` or `sqldbauditlogs`); tier old records to cool or archive instead of deleting them.",
     url: "https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-policy-delete",
     config: {
       minRetentionDays: {
@@ -135,12 +148,10 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
         };
         if (at("enabled") === false) return;
         const prefixes = at("definition", "filters", "prefixMatch");
-        const reached = writers.filter((w) =>
-          reachesContainer(
-            Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [],
-            w.container,
-          ),
-        );
+        const list = Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [];
+        const reached = writers
+          .map((w) => ({ ...w, containers: w.containers.filter((c) => reachesContainer(list, c)) }))
+          .filter((w) => w.containers.length > 0);
         if (reached.length === 0) return;
         const required = Math.max(floor, ...reached.map((w) => w.days ?? 0));
         for (const condition of DELETE_CONDITIONS) {
@@ -151,7 +162,7 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
             `${who(policy)} deletes blobs of ${who(account)} ${days} days after ${condition
               .replace(/^daysAfter|GreaterThan$/g, "")
               .replace(/([a-z])([A-Z])/g, "$1 $2")
-              .toLowerCase()} (policy.rules[${i}] ${show(at("name"))}, definition.actions.baseBlob.delete.${condition}), where ${who(writer.writer)} keeps its records (${writer.container}) ${writer.days === undefined ? "with no limit of its own" : `${writer.days} days`}: they must be kept at least ${required} days; raise the delete to ${required} days or more, or narrow filters.prefixMatch to containers without log records.`,
+              .toLowerCase()} (policy.rules[${i}] ${show(at("name"))}, definition.actions.baseBlob.delete.${condition}), where ${who(writer.writer)} keeps its records (${writer.containers.join(", ")}) ${writer.days === undefined ? "with no limit of its own" : `${writer.days} days`}: they must be kept at least ${required} days; raise the delete to ${required} days or more, or narrow filters.prefixMatch to containers without log records.`,
             policy.urn,
           );
         }

@@ -116,10 +116,10 @@ describe("policies/networkRules", () => {
           /nosql-cosmos .* \(virtualNetworkRules\[0\]\.id\)/,
         ],
         [
-          resourceRecord("azure-native:eventhub:Namespace", "streaming-evhns", {
-            networkRuleSet: { virtualNetworkRules: [{ subnet: { id: FOREIGN_SUBNET } }] },
+          resourceRecord("azure-native:keyvault:ManagedHsm", "platform-hsm", {
+            properties: { networkAcls: { virtualNetworkRules: [{ id: FOREIGN_SUBNET }] } },
           }),
-          /networkRuleSet\.virtualNetworkRules\[0\]\.subnet\.id/,
+          /platform-hsm .* \(properties\.networkAcls\.virtualNetworkRules\[0\]\.id\)/,
         ],
         [
           resourceRecord("azure-native:eventhub:NamespaceNetworkRuleSet", "streaming-evhns-net", {
@@ -136,6 +136,35 @@ describe("policies/networkRules", () => {
         );
         assert.match(r.message, path);
       }
+    });
+
+    it("fails a Cosmos DB bypass resource id of another subscription, passes the stack's own", async () => {
+      const cosmos = (id: string) =>
+        resourceRecord("azure-native:cosmosdb:DatabaseAccount", "nosql-cosmos", {
+          networkAclBypass: "AzureServices",
+          networkAclBypassResourceIds: [id],
+        });
+      await expectPass(foreignNetworkRules, stack(cosmos(WORKSPACE_ID)));
+      await expectFail(
+        foreignNetworkRules,
+        stack(cosmos(FOREIGN_WORKSPACE)),
+        /nosql-cosmos .* admits the resource ".*\/workspaces\/evil" \(networkAclBypassResourceIds\[0\]\), which is not one of the stack's own resources/,
+      );
+      await expectUndecided(foreignNetworkRules, stack(cosmos(UNKNOWN)));
+    });
+
+    it("is undecided, not failed, while a stack resource the rule may name has no id yet (created by this update)", async () => {
+      // The program builds the job's id from names (known in a preview) before the job exists.
+      const newWorkspace = mutate(workspace(), "id", UNKNOWN);
+      await expectUndecided(foreignNetworkRules, [vault(), vnet(), newWorkspace, lake()]);
+      // A subnet of a VNet created by this update: its inline subnets' ids come from the VNet's.
+      const newVnet = mutate(vnet(), "id", UNKNOWN);
+      await expectUndecided(foreignNetworkRules, [
+        vault(),
+        newVnet,
+        workspace(),
+        mutate(storageAccount(), "networkRuleSet.virtualNetworkRules", [{ virtualNetworkResourceId: SUBNET_ID }]),
+      ]);
     });
 
     it("passes a foreign resource or subnet listed in allowedResources with a reason, and its tenant in allowedTenantIds", async () => {

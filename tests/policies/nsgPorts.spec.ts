@@ -8,7 +8,15 @@ import {
 } from "../../policies/rules/nsgPorts";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
-import { expectFail, expectNotApplicable, expectPass, mutate, otherResource, UNKNOWN } from "./helpers";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
 
 type Rule = Record<string, unknown>;
 
@@ -267,11 +275,17 @@ describe("policies/nsgPorts", () => {
         },
       ));
 
-    it("is not applicable without an NSG admitting an open source, or before the NSGs' ids are known", async () => {
-      await expectNotApplicable(openInboundPlacement, [deployedNsg("nsg-pep", internal), otherResource()]);
-      await expectNotApplicable(openInboundPlacement, [
+    it("is not applicable without an NSG admitting an open source", () =>
+      expectNotApplicable(openInboundPlacement, [deployedNsg("nsg-pep", internal), otherResource()]));
+
+    it("is undecided while an open NSG's id, or a subnet's NSG, is unknown (a first preview)", async () => {
+      await expectUndecided(openInboundPlacement, [
         mutate(deployedNsg("nsg-agw", https), "id", UNKNOWN),
         vnet({ "snet-data": "nsg-agw" }),
+      ]);
+      await expectUndecided(openInboundPlacement, [
+        deployedNsg("nsg-agw", https),
+        mutate(vnet({ "snet-data": "nsg-agw" }), "subnets.0.networkSecurityGroup.id", UNKNOWN),
       ]);
     });
   });

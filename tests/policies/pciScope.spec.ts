@@ -40,6 +40,16 @@ describe("policies/pciScope", () => {
       );
     });
 
+    it("honours a listing's type: another type of the same name still fails", async () => {
+      const reason = "SCOPE-7: synthetic test data only, confirmed by the QSA";
+      await expectPass(outOfScopeListed, tagged("out-of-scope"), {
+        outOfScopeResources: [{ pattern: "stpaydev*", reason, type: "azure-native:storage:StorageAccount" }],
+      });
+      await expectFail(outOfScopeListed, tagged("out-of-scope"), /is tagged pci-scope: out-of-scope/, {
+        outOfScopeResources: [{ pattern: "stpaydev*", reason, type: "azure-native:keyvault:Vault" }],
+      });
+    });
+
     it("passes nothing else: a listing for another name still fails", () =>
       expectFail(outOfScopeListed, tagged("out-of-scope"), /is tagged pci-scope: out-of-scope/, {
         outOfScopeResources: [{ pattern: "other-*", reason: "SCOPE-7: synthetic test data only" }],

@@ -165,6 +165,26 @@ describe("policies/storageLifecycle", () => {
       );
     });
 
+    it("fails a delete reaching the activity log a subscription setting archives there (insights-activity-logs)", async () => {
+      const activity = resourceRecord(
+        "azure-native:monitor:SubscriptionDiagnosticSetting",
+        "operations-activity-log",
+        { storageAccountId: ACCOUNT_ID },
+        { stack: "prod" },
+      );
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account(), activity, lifecycle(30, ["insights-activity-logs/"])],
+        /operations-activity-log .* keeps its records \(insights-activity-logs\) with no limit of its own: they must be kept at least 365 days/,
+      );
+      // Its prefix reaches neither the flow logs' containers nor the SQL audit's.
+      await expectPass(lifecycleDeleteBeforeRetention, [
+        account(),
+        flowLog(),
+        lifecycle(30, ["insights-activity-logs/"]),
+      ]);
+    });
+
     it("passes a short delete on containers without log records, a disabled rule, or an account no log goes to", async () => {
       await expectPass(lifecycleDeleteBeforeRetention, [account(), flowLog(), lifecycle(30, ["raw/", "staging/"])]);
       await expectPass(lifecycleDeleteBeforeRetention, [
