@@ -30,6 +30,29 @@ export const PRIVILEGED_ROLES: Readonly<Record<string, string>> = {
 };
 export const CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
+/**
+ * Built-in roles the broad-scope rule refuses on a resource group or wider by default: Contributor, and the data
+ * and security roles that over a whole group or subscription read or change every account's data, keys or audit
+ * (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles; a mutation review of the pack found
+ * each passing at subscription scope). The ids are the built-in roles' own, the same in every tenant.
+ */
+export const BROAD_SCOPE_ROLES: Readonly<Record<string, string>> = {
+  [CONTRIBUTOR_ROLE]: "Contributor",
+  "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
+  "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+  "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+  "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
+  "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
+  "14b46e9e-c2b7-41b4-b07b-48a6ebf60603": "Key Vault Crypto Officer",
+  "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
+  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+  "056cd41c-7e88-42e1-933e-88ba6a50c9c3": "SQL Security Manager",
+  "6d8ee4ec-f05a-4a1d-8b00-a9b17e38b437": "SQL Server Contributor",
+  "9b7fa17d-e63e-47b0-bb0a-15c516ac86ec": "SQL DB Contributor",
+  "5bd9cd88-fe45-4216-938b-f97437e15450": "DocumentDB Account Contributor",
+  "f526a384-b230-433a-b45c-95f59c4a2dec": "Azure Event Hubs Data Owner",
+};
+
 export type ScopeKind = "resource" | "resourceGroup" | "subscriptionOrWider";
 
 /** The scope kind of an ARM scope string: a single resource, a resource group, or wider (subscription and up). */
@@ -99,7 +122,7 @@ export const roleAssignmentBroadScope = stackPolicy(
   {
     name: "azure-native-authorization-roleassignment-disallow-contributor-on-broad-scope",
     description:
-      "The stack assigns Contributor (and the other roles in the config) only on a single resource, never on a resource group, subscription or management group, where it could change every resource's network, keys and diagnostics.",
+      "The stack assigns Contributor and the data and security roles that read or change every account's data, keys or audit (Storage Account Contributor, Storage Blob Data Owner/Contributor/Reader, Key Vault Administrator/Crypto Officer/Secrets Officer/Secrets User, SQL Security Manager, SQL Server and SQL DB Contributor, DocumentDB Account Contributor, Event Hubs Data Owner: `broadScopeRoleIds`) only on a single resource (or below it), never on a resource group, subscription or management group, where they reach every resource of the scope.",
     severity: "high",
     pci: ["7.2.1", "7.2.2"],
     gdpr: ["25", "32(4)"],
@@ -110,8 +133,8 @@ export const roleAssignmentBroadScope = stackPolicy(
     url: `${DOCS}/best-practices#assign-roles-at-the-narrowest-scope`,
     config: {
       broadScopeRoleIds: stringListKnob(
-        "Role definition GUIDs allowed on a single resource but not on a resource group or wider (default: Contributor).",
-        [CONTRIBUTOR_ROLE],
+        "Role definition GUIDs allowed on a single resource but not on a resource group or wider (default: BROAD_SCOPE_ROLES, Contributor and the data and security roles).",
+        Object.keys(BROAD_SCOPE_ROLES),
       ),
     },
   },
@@ -143,7 +166,7 @@ export const roleAssignmentBroadScope = stackPolicy(
       if (kind === "resource") continue;
       const role = roleGuid(String(valueAt(a.props, "roleDefinitionId")));
       report(
-        `${a.name} (${a.type}) assigns role ${role} on ${kind === "resourceGroup" ? "a resource group" : "a subscription or wider"} (${show(valueAt(a.props, "scope") ?? "its scope")}): assign it on the single resource that needs it, or a narrower role.`,
+        `${a.name} (${a.type}) assigns role ${BROAD_SCOPE_ROLES[role] ? `${BROAD_SCOPE_ROLES[role]} (${role})` : role} on ${kind === "resourceGroup" ? "a resource group" : "a subscription or wider"} (${show(valueAt(a.props, "scope") ?? "its scope")}): assign it on the single resource that needs it, or a narrower role.`,
         a.urn,
       );
     }
@@ -169,6 +192,30 @@ export const ACCESS_MANAGEMENT_OPERATIONS = [
   "Microsoft.Authorization/elevateAccess/action",
 ] as const;
 
+/**
+ * Operations that switch off or rewrite the audit trail, or hand out keys that bypass Entra authorisation (resource
+ * provider operations, https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations). A
+ * custom role granting one could erase the record of what it does (PCI DSS 10.3.2, 10.3.3) or reach data with a
+ * shared key no identity is named by (7.2.2, 8.2.2).
+ */
+export const AUDIT_AND_KEY_OPERATIONS = [
+  "Microsoft.Insights/diagnosticSettings/write",
+  "Microsoft.Insights/diagnosticSettings/delete",
+  "Microsoft.Sql/servers/auditingSettings/write",
+  "Microsoft.Sql/servers/extendedAuditingSettings/write",
+  "Microsoft.Sql/servers/databases/auditingSettings/write",
+  "Microsoft.Sql/servers/databases/extendedAuditingSettings/write",
+  "Microsoft.Sql/servers/databases/transparentDataEncryption/write",
+  "Microsoft.OperationalInsights/workspaces/purge/action",
+  "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+  "Microsoft.OperationalInsights/workspaces/delete",
+  "Microsoft.Network/networkWatchers/flowLogs/delete",
+  "Microsoft.Storage/storageAccounts/listKeys/action",
+  "Microsoft.Storage/storageAccounts/regeneratekey/action",
+  "Microsoft.DocumentDB/databaseAccounts/listKeys/action",
+  "Microsoft.EventHub/namespaces/authorizationRules/listkeys/action",
+] as const;
+
 /** The operations a permission's `actions` grant among `operations`, once its `notActions` are taken away. */
 export function grantedOperations(
   actions: readonly string[],
@@ -188,14 +235,14 @@ export const roleDefinitionPrivileged = resourcePolicy<authorization.RoleDefinit
   {
     name: "azure-native-authorization-roledefinition-disallow-privileged-actions",
     description:
-      "Custom roles cannot manage access (assign or define roles, delete locks, change policy assignments or exemptions, elevate access) do not grant actions across every resource provider (a leading wildcard), and name their data actions one by one (no wildcard).",
+      "Custom roles cannot manage access (assign or define roles, delete locks, change policy assignments or exemptions, elevate access), cannot change the audit trail or list keys (diagnostic settings, SQL auditing and TDE, workspace purge and shared keys, flow log deletion, storage, Cosmos DB and Event Hubs keys), do not grant actions across every resource provider (a leading wildcard), and name their data actions one by one (no wildcard).",
     severity: "high",
     pci: ["7.2.1", "7.2.2"],
     gdpr: ["25", "32(4)"],
     soc2: ["CC6.3"],
     service: "authorization",
     remediationSteps:
-      "List the provider's operations the role needs in `permissions[*].actions` (e.g. `Microsoft.Synapse/workspaces/sqlPools/pause/action`), without `Microsoft.Authorization/*` writes; add them to `notActions` if a provider-level wildcard is kept; name data actions one by one.",
+      "List the provider's operations the role needs in `permissions[*].actions` (e.g. `Microsoft.Synapse/workspaces/sqlPools/pause/action`), without `Microsoft.Authorization/*` writes or the audit and key operations (AUDIT_AND_KEY_OPERATIONS); add them to `notActions` if a provider-level wildcard is kept; name data actions one by one.",
     url: `${DOCS}/custom-roles#custom-role-properties`,
   },
   ROLE_DEFINITION,
@@ -210,6 +257,12 @@ export const roleDefinitionPrivileged = resourcePolicy<authorization.RoleDefinit
       if (escalation.length > 0) {
         report(
           `${who(args)} can manage access (${escalation.join(", ")}): remove it from actions or add it to notActions.`,
+        );
+      }
+      const tampering = grantedOperations(actions, stringsAt(permission, "notActions"), AUDIT_AND_KEY_OPERATIONS);
+      if (tampering.length > 0) {
+        report(
+          `${who(args)} can change the audit trail or list keys (${tampering.join(", ")}): remove it from actions or add it to notActions.`,
         );
       }
       const wide = actions.filter(providerWide);

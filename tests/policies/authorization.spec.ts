@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import {
+  AUDIT_AND_KEY_OPERATIONS,
   authorizationPolicies,
   CONTRIBUTOR_ROLE,
   grantedOperations,
@@ -166,7 +167,7 @@ describe("policies/authorization", () => {
       await expectFail(
         roleAssignmentBroadScope,
         [assignment(role(CONTRIBUTOR_ROLE), RG)],
-        /ml-kv-ra-workspace-crypto .* assigns role b24988ac-6180-42a0-ab88-20f7382dd24c on a resource group \(".*rg-pay-prod-weu-ml"\): assign it on the single resource/,
+        /ml-kv-ra-workspace-crypto .* assigns role Contributor \(b24988ac-6180-42a0-ab88-20f7382dd24c\) on a resource group \(".*rg-pay-prod-weu-ml"\): assign it on the single resource/,
       );
       await expectFail(
         roleAssignmentBroadScope,
@@ -189,6 +190,26 @@ describe("policies/authorization", () => {
         roleAssignmentBroadScope,
         [onUnknown(otherResource())].map((r) => ({ ...r, propertyDependencies: {} })),
       ));
+    it("fails by default the data and security roles that reach every account's data, keys or audit at a broad scope", async () => {
+      const cases: readonly [string, string, RegExp][] = [
+        [
+          "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+          SUB,
+          /Storage Blob Data Owner \(b7e6dc6d-.*\) on a subscription or wider/,
+        ],
+        ["00482a5a-887f-4fb3-b363-3b7fe8e74483", RG, /Key Vault Administrator \(00482a5a-.*\) on a resource group/],
+        ["056cd41c-7e88-42e1-933e-88ba6a50c9c3", SUB, /SQL Security Manager/],
+        ["5bd9cd88-fe45-4216-938b-f97437e15450", RG, /DocumentDB Account Contributor/],
+        ["17d1049b-9a84-46fb-8f53-869881c3d3ab", RG, /Storage Account Contributor/],
+      ];
+      for (const [guid, scope, pattern] of cases)
+        await expectFail(roleAssignmentBroadScope, [assignment(role(guid), scope)], pattern);
+      // On the one resource that needs it, or a read-only role on the group: not this rule's concern.
+      await expectPass(roleAssignmentBroadScope, [assignment(role("00482a5a-887f-4fb3-b363-3b7fe8e74483"), VAULT)]);
+      await expectNotApplicable(roleAssignmentBroadScope, [
+        assignment(role("acdd72a7-3385-48ef-bd42-f606fba81ae7"), RG),
+      ]);
+    });
     it("is not applicable without a Contributor assignment", () =>
       expectNotApplicable(roleAssignmentBroadScope, [assignment(), otherResource()]));
     describe("a role id unknown in a first preview", () => {
@@ -238,6 +259,43 @@ describe("policies/authorization", () => {
         customRole([{ ...PAUSE, actions: [...PAUSE.actions, "Microsoft.Authorization/roleAssignments/write"] }]),
         /etl-offhours-role .* can manage access \(Microsoft\.Authorization\/roleAssignments\/write\): remove it/,
       ));
+    it("fails a role that can change the audit trail or list keys, by name or by a provider's wildcard", async () => {
+      await expectFail(
+        roleDefinitionPrivileged,
+        customRole([
+          {
+            ...PAUSE,
+            actions: [
+              ...PAUSE.actions,
+              "Microsoft.Storage/storageAccounts/listKeys/action",
+              "Microsoft.Sql/servers/auditingSettings/write",
+              "Microsoft.Insights/diagnosticSettings/delete",
+            ],
+          },
+        ]),
+        /etl-offhours-role .* can change the audit trail or list keys \(Microsoft\.Insights\/diagnosticSettings\/delete, Microsoft\.Sql\/servers\/auditingSettings\/write, Microsoft\.Storage\/storageAccounts\/listKeys\/action\)/,
+      );
+      await expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, actions: ["Microsoft.OperationalInsights/workspaces/*"] }]),
+        /workspaces\/purge\/action, Microsoft\.OperationalInsights\/workspaces\/sharedKeys\/action, Microsoft\.OperationalInsights\/workspaces\/delete/,
+      );
+      // Taken away again by notActions: passes.
+      await expectPass(
+        roleDefinitionPrivileged,
+        customRole([
+          {
+            ...PAUSE,
+            actions: ["Microsoft.OperationalInsights/workspaces/*"],
+            notActions: [
+              "Microsoft.OperationalInsights/workspaces/purge/action",
+              "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+              "Microsoft.OperationalInsights/workspaces/delete",
+            ],
+          },
+        ]),
+      );
+    });
     it("fails the PIM and policy writes that loosen access too", () =>
       expectFail(
         roleDefinitionPrivileged,
@@ -274,12 +332,14 @@ describe("policies/authorization", () => {
         roleDefinitionPrivileged,
         customRole([{ ...PAUSE, actions: ["*"], notActions: [] }]),
       );
-      assert.equal(r.messages.length, 2, "'*' both manages access and spans every provider");
+      assert.equal(r.messages.length, 3, "'*' manages access, changes the audit trail and spans every provider");
     });
-    it("fails '*' even with every access operation in notActions (it still spans every provider)", () =>
+    it("fails '*' even with every access, audit and key operation in notActions (it still spans every provider)", () =>
       expectFail(
         roleDefinitionPrivileged,
-        customRole([{ ...PAUSE, actions: ["*"], notActions: ["Microsoft.Authorization/*"] }]),
+        customRole([
+          { ...PAUSE, actions: ["*"], notActions: ["Microsoft.Authorization/*", ...AUDIT_AND_KEY_OPERATIONS] },
+        ]),
         /grants '\*' across every resource provider/,
       ));
     it("cannot decide while the permissions are unknown", () =>
