@@ -23,6 +23,7 @@ import { DEFENDER_DEPLOYMENT_NAMES } from "./general";
 import { scopeKind } from "./authorization";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
+import { checkExemption, exemptionSchema, type Exemption } from "../lib/exemptions";
 import { isSet, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
@@ -177,6 +178,144 @@ export const alertsEnabled = resourcePolicy<AlertArgs>(
     if (presence(props, "enabled") === "unknown") requireKnown(props, "enabled");
     if (safeGet(props, "enabled") === false) {
       report(`${who(args)} is disabled (enabled false): enable it, or delete it if it is not wanted.`);
+    }
+    // A Sentinel rule that creates no incident raises alerts no analyst's queue shows ("If this setting is disabled,
+    // alerts are generated but no incidents": sentinel/create-analytics-rules, Incident settings).
+    if (args.type === SENTINEL_RULE) {
+      const path = ["incidentConfiguration", "createIncident"];
+      if (presence(props, ...path) === "unknown") requireKnown(props, ...path);
+      if (valueAt(props, ...path) === false) {
+        report(
+          `${who(args)} creates no incident (incidentConfiguration.createIncident false): its detections reach no analyst's queue; set it to true.`,
+        );
+      }
+    }
+  },
+);
+
+const ACTION_GROUP = "azure-native:monitor:ActionGroup";
+/** Every receiver list an action group may carry (the 3.28 SDK's ActionGroupArgs). */
+const RECEIVER_LISTS = [
+  "emailReceivers",
+  "smsReceivers",
+  "voiceReceivers",
+  "webhookReceivers",
+  "azureAppPushReceivers",
+  "itsmReceivers",
+  "logicAppReceivers",
+  "azureFunctionReceivers",
+  "automationRunbookReceivers",
+  "armRoleReceivers",
+  "eventHubReceivers",
+  "incidentReceivers",
+] as const;
+
+export const actionGroupReceivers = resourcePolicy<monitor.ActionGroupArgs>(
+  {
+    name: "azure-native-monitor-actiongroup-require-enabled-receivers",
+    description:
+      "Every action group is enabled and has at least one receiver: a disabled or empty group takes the alerts routed to it and notifies nobody, while every alert rule still looks routed.",
+    severity: "high",
+    pci: ["10.4.1", "10.7.2", "12.10.5"],
+    soc2: ["CC7.3"],
+    service: "monitor",
+    remediationSteps:
+      "Set `enabled: true` and at least one receiver (`emailReceivers`, `webhookReceivers`, …: the platform's `operations.routing`); silence a noise window with an alert processing rule, not by disabling the group.",
+    url: "https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups",
+  },
+  ACTION_GROUP,
+  (props, args, report) => {
+    // "Indicates whether this action group is enabled. If an action group is not enabled, then none of its receivers
+    // will receive communications" (the SDK's ActionGroupArgs.enabled).
+    if (presence(props, "enabled") === "unknown") requireKnown(props, "enabled");
+    if (valueAt(props, "enabled") !== true) {
+      report(
+        `${who(args)} is not enabled (enabled ${JSON.stringify(valueAt(props, "enabled") ?? null)}): none of its receivers is notified; set enabled to true.`,
+      );
+    }
+    // One known receiver is enough; a list unknown during preview (a secret webhook, another resource's output)
+    // decides only when no other list names anyone.
+    const receivers = RECEIVER_LISTS.reduce((n, list) => {
+      const v = valueAt(props, list);
+      return n + (Array.isArray(v) ? v.length : 0);
+    }, 0);
+    if (receivers === 0) {
+      for (const list of RECEIVER_LISTS) if (presence(props, list) === "unknown") requireKnown(props, list);
+      report(`${who(args)} has no receiver: add the team's e-mail, webhook or ITSM receiver.`);
+    }
+  },
+);
+
+/** The action group ids an alert names, with the path of each (`actions[0].actionGroupId`). */
+function actionGroupIds(alert: PolicyResource): { path: string; value: unknown; state: string }[] {
+  const out: { path: string; value: unknown; state: string }[] = [];
+  const type = alert.type;
+  const list = type === METRIC_ALERT ? ["actions"] : ["actions", "actionGroups"];
+  const items = valueAt(alert.props, ...list);
+  if (!Array.isArray(items)) return out;
+  // By index: iterating the list itself (forEach) would read an element unknown during preview, which the engine's
+  // unknown-checking proxy refuses.
+  for (let i = 0; i < items.length; i++) {
+    // A log alert lists the ids themselves; metric and activity log alerts objects with `actionGroupId`.
+    const path = type === LOG_ALERT ? [...list, String(i)] : [...list, String(i), "actionGroupId"];
+    out.push({ path: path.join("."), value: valueAt(alert.props, ...path), state: presence(alert.props, ...path) });
+  }
+  return out;
+}
+
+export const alertStackActionGroup = stackPolicy(
+  {
+    name: "azure-native-monitor-alert-require-stack-action-group",
+    description:
+      "Every action group an alert rule notifies is one of the stack's (checked enabled with receivers by the action group rule) or listed with a reason: an id pointing outside the stack may name a group nobody reads, or one another team can empty.",
+    severity: "high",
+    pci: ["10.4.1", "10.7.2", "12.10.5"],
+    soc2: ["CC7.3"],
+    service: "monitor",
+    remediationSteps:
+      "Point the alert at the action group of its severity from the platform's routing (`operations.routing`), or list the other group's id in `allowedActionGroups` with the reason (e.g. the security team's central group).",
+    url: "https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups",
+    config: {
+      allowedActionGroups: {
+        ...exemptionSchema,
+        description:
+          "Action groups outside the stack an alert may notify, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (none by default).",
+      },
+    },
+  },
+  (args, report) => {
+    const { allowedActionGroups } = args.getConfig<{ allowedActionGroups: Exemption[] }>();
+    const alerts = ofType(args.resources, METRIC_ALERT, LOG_ALERT, ACTIVITY_LOG_ALERT);
+    if (alerts.length === 0) args.notApplicable("the stack declares no alert rule");
+    const groups = ofType(args.resources, ACTION_GROUP);
+    const ids = new Set(
+      groups
+        .map((g) => valueAt(g.props, "id"))
+        .filter((id): id is string => typeof id === "string")
+        .map((id) => id.toLowerCase()),
+    );
+    const allowed = allowedActionGroups.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() }));
+    for (const alert of alerts) {
+      for (const { path, value, state } of actionGroupIds(alert)) {
+        if (state === "unknown") {
+          // Another resource's output in a preview: the stack's action group when the alert's actions were
+          // recorded as depending on one (the engine records dependencies per top-level property).
+          const deps = alert.propertyDependencies.actions ?? [];
+          if (!groups.some((g) => deps.some((d) => d.urn === g.urn))) requireKnown(alert.props, ...path.split("."));
+          continue;
+        }
+        if (typeof value !== "string") continue;
+        const id = value.replace(/\/+$/, "").toLowerCase();
+        if (ids.has(id)) continue;
+        // A group of the stack whose id is not known yet may be it: undecided.
+        const pending = groups.find((g) => presence(g.props, "id") === "unknown");
+        if (pending !== undefined) requireKnown(pending.props, "id");
+        if (checkExemption(allowed, id) !== undefined) continue;
+        report(
+          `${who(alert)} notifies ${JSON.stringify(value)} (${path}), which is not one of the stack's action groups: point it at the routing's group of its severity, or list it in allowedActionGroups with the reason.`,
+          alert.urn,
+        );
+      }
     }
   },
 );
@@ -353,6 +492,8 @@ export const governancePciInitiative = stackPolicy(
 export const operationsPolicies: Policies = [
   dataStoreAlerts,
   alertActionGroup,
+  alertStackActionGroup,
+  actionGroupReceivers,
   alertsEnabled,
   prodSentinel,
   governanceActivityLog,

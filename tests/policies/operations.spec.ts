@@ -2,8 +2,10 @@ import { strict as assert } from "node:assert";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { PCI_DSS_INITIATIVE } from "../../components/operations/governance";
 import {
+  actionGroupReceivers,
   alertActionGroup,
   alertsEnabled,
+  alertStackActionGroup,
   dataStoreAlerts,
   governanceActivityLog,
   governanceDefenderPlans,
@@ -80,7 +82,7 @@ const watched = (alert: (t: ResourceRecord) => ResourceRecord) => {
 
 describe("policies/operations", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(operationsPolicies.length, 7);
+    assert.equal(operationsPolicies.length, 9);
     for (const p of operationsPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -194,6 +196,67 @@ describe("policies/operations", () => {
     it("is not applicable to other types", () => expectNotApplicable(alertActionGroup, workspace()));
   });
 
+  describe(actionGroupReceivers.name, () => {
+    const group = (inputs: Record<string, unknown> = {}) =>
+      resourceRecord("azure-native:monitor:ActionGroup", "platform-ag-p1", {
+        resourceGroupName: RG_NAME,
+        groupShortName: "p1",
+        enabled: true,
+        emailReceivers: [{ name: "oncall", emailAddress: "oncall@payments.example.com", useCommonAlertSchema: true }],
+        ...inputs,
+      });
+    it("passes an enabled group with a receiver, also beside a list unknown during preview", async () => {
+      await expectPass(actionGroupReceivers, group());
+      await expectPass(actionGroupReceivers, group({ webhookReceivers: UNKNOWN }));
+    });
+    it("fails a disabled group, and one without any receiver", async () => {
+      await expectFail(
+        actionGroupReceivers,
+        group({ enabled: false }),
+        /platform-ag-p1 .* is not enabled \(enabled false\)/,
+      );
+      await expectFail(actionGroupReceivers, group({ emailReceivers: [] }), /platform-ag-p1 .* has no receiver/);
+    });
+    it("is undecided when its only receiver list is unknown, or its state is", async () => {
+      await expectUndecided(actionGroupReceivers, group({ emailReceivers: undefined, webhookReceivers: UNKNOWN }));
+      await expectUndecided(actionGroupReceivers, group({ enabled: UNKNOWN }));
+    });
+    it("is not applicable to other types", () => expectNotApplicable(actionGroupReceivers, workspace()));
+  });
+
+  describe(alertStackActionGroup.name, () => {
+    const ownGroup = (id: unknown = AG_ID) =>
+      resourceRecord("azure-native:monitor:ActionGroup", "platform-ag-p1", { enabled: true, id });
+    const FOREIGN = "/subscriptions/1111/resourceGroups/x/providers/microsoft.insights/actionGroups/evil";
+    it("passes alerts naming the stack's group, by id or (unknown in a preview) by their recorded dependency", async () => {
+      await expectPass(alertStackActionGroup, [ownGroup(), metricAlert(undefined), logAlert(undefined)]);
+      const g = ownGroup();
+      const wired = { ...logAlert(undefined, [UNKNOWN]), propertyDependencies: { actions: [g.urn] } };
+      await expectPass(alertStackActionGroup, [g, wired]);
+    });
+    it("fails an alert that notifies a group outside the stack, naming the path, unless listed with a reason", async () => {
+      await expectFail(
+        alertStackActionGroup,
+        [ownGroup(), metricAlert(undefined, [{ actionGroupId: FOREIGN }])],
+        /alert-cosmos-throttling .* notifies ".*actionGroups\/evil" \(actions\.0\.actionGroupId\), which is not one of the stack's action groups/,
+      );
+      await expectFail(
+        alertStackActionGroup,
+        [ownGroup(), logAlert(undefined, [FOREIGN])],
+        /\(actions\.actionGroups\.0\)/,
+      );
+      await expectPass(alertStackActionGroup, [ownGroup(), logAlert(undefined, [FOREIGN])], {
+        allowedActionGroups: [{ pattern: "/subscriptions/1111/*", reason: "the security team's central action group" }],
+      });
+    });
+    it("is undecided on an id it cannot place: unknown and not wired to a group, or a group of the stack not created yet", async () => {
+      await expectUndecided(alertStackActionGroup, [ownGroup(), logAlert(undefined, [UNKNOWN])]);
+      await expectUndecided(alertStackActionGroup, [ownGroup(UNKNOWN), metricAlert(undefined)]);
+    });
+    it("is not applicable to a stack without alerts", () =>
+      expectNotApplicable(alertStackActionGroup, [ownGroup(), workspace()]));
+  });
+
   describe(alertsEnabled.name, () => {
     const sentinelRule = (enabled: unknown) =>
       resourceRecord("azure-native:securityinsights:ScheduledAlertRule", "sentinel-card-data-mass-read", {
@@ -208,6 +271,17 @@ describe("policies/operations", () => {
       await expectPass(alertsEnabled, mutate(metricAlert(undefined), "enabled", true));
       await expectPass(alertsEnabled, logAlert(undefined));
       await expectPass(alertsEnabled, sentinelRule(true));
+    });
+    it("fails a Sentinel analytics rule that creates no incident, passes one that does", async () => {
+      const withIncident = (create: unknown) =>
+        mutate(sentinelRule(true), "incidentConfiguration", { createIncident: create });
+      await expectPass(alertsEnabled, withIncident(true));
+      await expectFail(
+        alertsEnabled,
+        withIncident(false),
+        /sentinel-card-data-mass-read .* creates no incident \(incidentConfiguration\.createIncident false\)/,
+      );
+      await expectUndecided(alertsEnabled, withIncident(UNKNOWN));
     });
     it("fails a disabled metric alert, log alert and Sentinel analytics rule", async () => {
       await expectFail(
