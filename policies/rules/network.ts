@@ -670,7 +670,7 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
   {
     name: "azure-native-network-webapplicationfirewallpolicy-require-managed-rule-set",
     description:
-      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups or critical rules (e.g. Log4j 944240) disabled or set to an action that does not block, and without an exclusion that takes a whole request field (`EqualsAny`) away from every rule.",
+      "WAF policies use a current managed rule set (OWASP CRS 3.2+ or Microsoft Default Rule Set 2.1+), without whole rule groups, more than a few rules of a group (`maxDisarmedRulesPerGroup`) or critical rules (e.g. Log4j 944240) disabled or set to an action that does not block, and without an exclusion that takes a whole request field (`EqualsAny`) away from every rule.",
     severity: "high",
     pci: ["6.4.1", "6.4.2"],
     gdpr: ["32(1)(b)"],
@@ -692,13 +692,21 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
         default: ["944240"],
         description: "Managed rule ids that must never be disabled by an override.",
       },
+      maxDisarmedRulesPerGroup: {
+        type: "integer",
+        minimum: 0,
+        default: 3,
+        description:
+          "Most rules of one rule group an override may disable or set to an action that does not block (tuning a false positive names one or two); more disarms the group rule by rule, as disabling it whole would.",
+      },
     },
   },
   WAF_POLICY,
   (props, args, report) => {
-    const { minimumVersions, protectedRuleIds } = args.getConfig<{
+    const { minimumVersions, protectedRuleIds, maxDisarmedRulesPerGroup } = args.getConfig<{
       minimumVersions: Record<string, string>;
       protectedRuleIds: string[];
+      maxDisarmedRulesPerGroup: number;
     }>();
     const sets = props.managedRules?.managedRuleSets ?? [];
     const current = sets.filter((s) => {
@@ -723,9 +731,22 @@ export const wafRuleSet = resourcePolicy<network.WebApplicationFirewallPolicyArg
             `${who(args)} disables the whole rule group '${group.ruleGroupName}' of ${set.ruleSetType} ${set.ruleSetVersion}: list the individual rules in ruleGroupOverrides[].rules instead.`,
           );
         }
+        // An overridden rule's state absent = Disabled (Azure semantics); an action that does not block (Log, Allow)
+        // disarms it as surely.
+        const disarmed = (group.rules ?? []).filter(
+          (r) => !sameText(r.state, "Enabled") || oneOf(r.action, ["Log", "Allow"]),
+        );
+        if (disarmed.length > maxDisarmedRulesPerGroup) {
+          report(
+            `${who(args)} disarms ${disarmed.length} rule${disarmed.length === 1 ? "" : "s"} of group '${group.ruleGroupName}' of ${set.ruleSetType} ${set.ruleSetVersion} (disabled, or Log/Allow: ${disarmed
+              .slice(0, 5)
+              .map((r) => r.ruleId)
+              .join(
+                ", ",
+              )}${disarmed.length > 5 ? ", ..." : ""}), more than maxDisarmedRulesPerGroup (${maxDisarmedRulesPerGroup}): fix the false positives with exclusions scoped to the rules and fields that raise them, and keep the group's rules blocking.`,
+          );
+        }
         for (const rule of group.rules ?? []) {
-          // An overridden rule's state absent = Disabled (Azure semantics); an action that does not block (Log,
-          // Allow) disarms it as surely.
           if (!protectedRuleIds.includes(String(rule.ruleId))) continue;
           if (!sameText(rule.state, "Enabled")) {
             report(

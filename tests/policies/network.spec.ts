@@ -578,6 +578,26 @@ describe("policies/network", () => {
         mutate(wafPolicy(), "managedRules.managedRuleSets.0.ruleGroupOverrides.0.rules", undefined),
         /waf-pay-dev-weu .*disables the whole rule group 'SQLI'/,
       ));
+    it("fails a group disarmed rule by rule: more than maxDisarmedRulesPerGroup disabled or set to Log", async () => {
+      const sqli = (rules: Record<string, unknown>[]) =>
+        mutate(wafPolicy(), "managedRules.managedRuleSets.0.ruleGroupOverrides.0", { ruleGroupName: "SQLI", rules });
+      const ids = ["942100", "942110", "942120", "942130"];
+      // Three tuned rules (the default allowance) pass; a fourth, disabled or only logged, fails.
+      await expectPass(wafRuleSet, sqli(ids.slice(0, 3).map((ruleId) => ({ ruleId, state: "Disabled" }))));
+      await expectFail(
+        wafRuleSet,
+        sqli([
+          ...ids.slice(0, 3).map((ruleId) => ({ ruleId, state: "Disabled" })),
+          { ruleId: "942130", state: "Enabled", action: "Log" },
+        ]),
+        /waf-pay-dev-weu .*disarms 4 rules of group 'SQLI' of Microsoft_DefaultRuleSet 2\.1 \(disabled, or Log\/Allow: 942100, 942110, 942120, 942130\), more than maxDisarmedRulesPerGroup \(3\)/,
+      );
+      // Rules overridden to keep blocking do not count; the allowance is a knob.
+      await expectPass(wafRuleSet, sqli(ids.map((ruleId) => ({ ruleId, state: "Enabled", action: "Block" }))));
+      await expectFail(wafRuleSet, sqli([{ ruleId: "942100", state: "Disabled" }]), /disarms 1 rule of group 'SQLI'/, {
+        maxDisarmedRulesPerGroup: 0,
+      });
+    });
     it("fails the Log4j rule disabled (state absent = Disabled)", () =>
       expectFail(
         wafRuleSet,
