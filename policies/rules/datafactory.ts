@@ -12,10 +12,22 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { enforcedAssignments, ofType, recordedDependency, resourcePolicy, sameValue, stackPolicy } from "../lib/policy";
 import { inScopeKnob, isProdStack, prodStacksKnob, skipOutOfScope } from "../lib/scope";
 import { presence, requireKnown, safeGet, show, valueAt, who } from "../lib/values";
+import { secretName } from "../lib/secrets";
 
 const FACTORY = "azure-native:datafactory:Factory";
 const LINKED_SERVICE = "azure-native:datafactory:LinkedService";
 const DOCS = "https://learn.microsoft.com/azure/data-factory";
+
+/**
+ * What a SQL connection string turns off: encryption (`Encrypt=False`, `No`, `Optional`) or the server certificate's
+ * validation (`TrustServerCertificate=True`), which lets a man in the middle read the session (SqlClient's keywords).
+ */
+export function sqlConnectionWeaknesses(cs: string): string[] {
+  return [
+    ...(/(^|;)\s*encrypt\s*=\s*(false|no|optional)\s*(;|$)/i.test(cs) ? ["Encrypt=False"] : []),
+    ...(/(^|;)\s*trustservercertificate\s*=\s*(true|yes)\s*(;|$)/i.test(cs) ? ["TrustServerCertificate=True"] : []),
+  ];
+}
 
 export const factoryPublicNetwork = resourcePolicy<datafactory.FactoryArgs>(
   {
@@ -467,12 +479,8 @@ export const linkedServiceEncryptedSql = resourcePolicy<datafactory.LinkedServic
       if (trust === true || (typeof trust === "string" && trust.toLowerCase() === "true"))
         problems.push(`${base}.trustServerCertificate ${show(trust)}`);
       const cs = safeGet(settings, "connectionString");
-      if (typeof cs === "string") {
-        if (/(^|;)\s*encrypt\s*=\s*(false|no|optional)\s*(;|$)/i.test(cs))
-          problems.push(`${base}.connectionString Encrypt=False`);
-        if (/(^|;)\s*trustservercertificate\s*=\s*(true|yes)\s*(;|$)/i.test(cs))
-          problems.push(`${base}.connectionString TrustServerCertificate=True`);
-      }
+      if (typeof cs === "string")
+        problems.push(...sqlConnectionWeaknesses(cs).map((w) => `${base}.connectionString ${w}`));
     }
     if (problems.length > 0) {
       report(
@@ -647,6 +655,40 @@ export const factoryOutboundAllowList = stackPolicy(
   },
 );
 
+export const factoryGlobalParameterSecrets = resourcePolicy<datafactory.FactoryArgs>(
+  {
+    name: "azure-native-datafactory-factory-disallow-secret-global-parameters",
+    description:
+      "No Data Factory global parameter carries a password, key, token or credential-bearing connection string: global parameters are stored and shown in clear text (in the factory's JSON, the portal, and its Git repository when one is configured) and cannot be SecureString.",
+    severity: "critical",
+    pci: ["8.3.2", "8.6.2", "3.6.1"],
+    gdpr: ["32(1)(b)"],
+    soc2: ["CC6.1"],
+    service: "datafactory",
+    remediationSteps:
+      "Keep secrets out of `globalParameters`: put them in Key Vault and reference them from the linked service (`AzureKeyVaultSecret`), or use the factory's managed identity; a global parameter holds names and switches only.",
+    url: `${DOCS}/author-global-parameters`,
+  },
+  FACTORY,
+  (props, args, report) => {
+    if (presence(props, "globalParameters") === "unknown") requireKnown(props, "globalParameters");
+    const params = safeGet(props, "globalParameters");
+    if (params === null || typeof params !== "object") args.notApplicable("the factory has no global parameters");
+    const found: string[] = [];
+    for (const name of Object.keys(params as object)) {
+      if (presence(params, name, "value") === "unknown") requireKnown(params, name, "value");
+      const value = valueAt(params, name, "value");
+      const text = typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value);
+      if (EMBEDDED_SECRET.test(text) || (secretName(name) && text !== "")) found.push(name);
+    }
+    if (found.length > 0) {
+      report(
+        `${who(args)} keeps a secret in global parameter(s) ${found.join(", ")}, stored in clear text: move it to Key Vault and reference it from the linked service, or use the factory's managed identity.`,
+      );
+    }
+  },
+);
+
 export const datafactoryPolicies: Policies = [
   factoryPublicNetwork,
   factoryCmk,
@@ -659,4 +701,5 @@ export const datafactoryPolicies: Policies = [
   linkedServiceDeclaredRuntime,
   linkedServiceEncryptedSql,
   pipelineInlineSecrets,
+  factoryGlobalParameterSecrets,
 ];

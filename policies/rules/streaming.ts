@@ -11,6 +11,8 @@ import type * as web from "@pulumi/azure-native/web";
 import { ofType, refersTo, resourcePolicy, stackOfUrn, stackPolicy, type Props } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
 import { SETTINGS_TYPES } from "./secretOutputs";
+import { sqlConnectionWeaknesses } from "./datafactory";
+import { secretName } from "../lib/secrets";
 import { isSet, oneOf, presence, requireKnown, safeGet, sameText, show, valueAt, who } from "../lib/values";
 
 const EH_NAMESPACE = "azure-native:eventhub:Namespace";
@@ -617,38 +619,6 @@ export const webBasicAuthCoverage = stackPolicy(
  * URL (`sig=`, e.g. a WEBSITE_RUN_FROM_PACKAGE blob URL with its token).
  */
 const SECRET_SETTING = /(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=|[?&]sig=/i;
-/**
- * Setting names that say they hold a secret (AZURE_CLIENT_SECRET, DB_PASSWORD, API_KEY, SAS_TOKEN, …): whole words
- * of the name (nameWords: camelCase and PascalCase names are split first), so platform settings that only mention one (AzureWebJobsSecretStorageType, WEBSITE_AUTH_TOKEN_STORE)
- * are not taken for secrets.
- */
-const SECRET_NAME =
-  /(^|_)(secret|client_?secret|passw(or)?d|pwd|token|access_?token|api_?key|access_?key|private_?key|sas(_?token)?)(_|$)/i;
-/** Platform settings whose names contain a secret word but whose values are switches. */
-const NOT_SECRETS = ["AzureWebJobsSecretStorageType", "WEBSITE_AUTH_TOKEN_STORE"];
-/**
- * A name that ends in KEY (COSMOS_KEY, STORAGE_ACCOUNT_KEY, PRIMARY_KEY) holds one, unless the key is a data key
- * (PARTITION_KEY, IDEMPOTENCY_KEY, a cache or sort key). Only as the last part: KEY_VAULT_URI, CMK_KEY_URI,
- * IDEMPOTENCY_KEY_TTL name or describe a key without holding one.
- */
-const KEY_NAME = /(^|_)key$/i;
-const DATA_KEY_NAME = /(^|_)(partition|idempotency|cache|sort|row|routing|lookup|dedup(lication)?|correlation)_?key$/i;
-/**
- * A setting's name as underscore-separated words, so that compound .NET and Node names read like SNAKE_CASE ones:
- * `DbPassword` → `Db_Password`, `StripeApiKey` → `Stripe_Api_Key`, `SQLPassword` → `SQL_Password`,
- * `CosmosDb__accountKey` → `Cosmos_Db__account_Key`, `Sql:Password` → `Sql_Password`.
- */
-const nameWords = (name: string) =>
-  name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
-    .replace(/[.:-]/g, "_");
-const secretName = (name: string) => {
-  if (NOT_SECRETS.includes(name)) return false;
-  const words = nameWords(name);
-  return SECRET_NAME.test(words) || (KEY_NAME.test(words) && !DATA_KEY_NAME.test(words));
-};
-
 /** (name, value) pairs of a site's settings and connection strings, whichever resource declares them. */
 function siteSettings(type: string, props: Record<string, unknown>): [string, unknown][] {
   const pairs = (list: unknown, valueKey: string): [string, unknown][] =>
@@ -706,7 +676,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-web-webappapplicationsettings-disallow-secrets",
     description:
-      "Web and function app settings and connection strings hold no keys or passwords, whether declared as the app's settings resource, its connection strings resource or in the site's own `siteConfig`: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
+      "Web and function app settings and connection strings hold no keys or passwords and turn off no SQL encryption or certificate validation (Encrypt=False, TrustServerCertificate=True), whether declared as the app's settings resource, its connection strings resource or in the site's own `siteConfig`, and the site mounts no storage with an account key: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
     severity: "high",
     pci: ["8.3.2", "8.6.2"],
     gdpr: ["32(1)(b)"],
@@ -733,6 +703,28 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
       report(
         `${who(args)} stores keys or passwords in ${leaking.join(", ")}: use identity-based settings or Key Vault references.`,
       );
+    }
+    // A SQL connection that skips encryption or the server certificate's validation, as the Data Factory rule refuses.
+    const weak = siteSettings(args.type, props).flatMap(([name, v]) =>
+      typeof v === "string" ? sqlConnectionWeaknesses(v).map((w) => `${name} ${w}`) : [],
+    );
+    if (weak.length > 0) {
+      report(
+        `${who(args)} allows an unencrypted or unverified SQL connection (${weak.join(", ")}): use Encrypt=True and TrustServerCertificate=False.`,
+      );
+    }
+    // An Azure Files or Blob mount in the site's config carries the account key itself (AzureStorageInfoValue).
+    if (args.type === WEB_APP || args.type === WEB_APP_SLOT) {
+      const mounts = safeGet(safeGet(props, "siteConfig"), "azureStorageAccounts");
+      const keyed =
+        mounts !== null && typeof mounts === "object"
+          ? Object.keys(mounts).filter((k) => presence(mounts, k, "accessKey") !== "absent")
+          : [];
+      if (keyed.length > 0) {
+        report(
+          `${who(args)} mounts storage with an account key (siteConfig.azureStorageAccounts ${keyed.join(", ")}.accessKey): mount nothing with a key; read the data with the app's identity.`,
+        );
+      }
     }
     requireKnownSettings(args.type, props);
   },

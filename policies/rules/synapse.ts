@@ -37,22 +37,31 @@ export const synapsePublicNetwork = resourcePolicy<synapse.WorkspaceArgs>(
   {
     name: "azure-native-synapse-workspace-disallow-public-network-access",
     description:
-      "Every Synapse workspace has public network access disabled and is reached through private endpoints (Sql, SqlOnDemand, Dev) and a private link hub.",
+      "Every Synapse workspace has public network access disabled, lets no trusted Azure service bypass its firewall, and is reached through private endpoints (Sql, SqlOnDemand, Dev) and a private link hub.",
     severity: "critical",
     pci: ["1.3.1", "1.4.4"],
     gdpr: ["25", "32"],
     soc2: ["CC6.6"],
     service: "synapse",
     remediationSteps:
-      'Set `publicNetworkAccess` to "Disabled" and add private endpoints for the `Sql`, `SqlOnDemand` and `Dev` group ids.',
+      'Set `publicNetworkAccess` to "Disabled", leave `trustedServiceBypassEnabled` false, and add private endpoints for the `Sql`, `SqlOnDemand` and `Dev` group ids.',
     url: `${DOCS}/security/connectivity-settings#public-network-access`,
   },
   WORKSPACE,
   (props, args, report) => {
     // Absent ⇒ violation: the service default is "Enabled".
-    if (props.publicNetworkAccess !== "Disabled") {
+    if (!sameText(props.publicNetworkAccess, "Disabled")) {
       report(
         `${who(args)} allows public network access (publicNetworkAccess ${show(props.publicNetworkAccess)}): set publicNetworkAccess to "Disabled" and reach it through private endpoints.`,
+      );
+    }
+    // Trusted Azure services around the workspace's firewall, as the storage and Cosmos DB rules refuse their bypass
+    // ("Is trustedServiceBypassEnabled for the workspace": the SDK's WorkspaceArgs; absent is off).
+    if (presence(props, "trustedServiceBypassEnabled") === "unknown")
+      requireKnown(props, "trustedServiceBypassEnabled");
+    if (props.trustedServiceBypassEnabled === true) {
+      report(
+        `${who(args)} lets trusted Azure services bypass its firewall (trustedServiceBypassEnabled true): set it to false and reach the workspace through its private endpoints.`,
       );
     }
   },

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import {
   datafactoryPolicies,
   factoryCmk,
+  factoryGlobalParameterSecrets,
   factoryPublicNetwork,
   factoryOutboundAllowList,
   factoryRepoConfiguration,
@@ -15,7 +16,16 @@ import {
 } from "../../policies/rules/datafactory";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/datafactory";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  failCases,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
 
 const kvRef = (secretName: string) => ({
   type: "AzureKeyVaultSecret",
@@ -489,5 +499,42 @@ describe("policies/datafactory", () => {
       ],
     ]);
     it("is not applicable to other types", () => expectNotApplicable(pipelineInlineSecrets, factory));
+  });
+  describe(factoryGlobalParameterSecrets.name, () => {
+    const withParams = (params: Record<string, unknown>) => mutate(f.factory(), "globalParameters", params);
+    it("passes names and switches", () =>
+      expectPass(
+        factoryGlobalParameterSecrets,
+        withParams({
+          oltpServer: { type: "String", value: "sql-pay-dev-weu.database.windows.net" },
+          offHoursStart: { type: "Bool", value: true },
+          idempotencyKeyColumn: { type: "String", value: "IdempotencyKey" },
+        }),
+      ));
+    it("fails a credential-bearing connection string, a SAS URL or a value under a secret name", async () => {
+      await expectFail(
+        factoryGlobalParameterSecrets,
+        withParams({ oltpConn: { type: "String", value: "Server=tcp:x;User ID=etl;Password=hunter2" } }),
+        /adf-pay-dev-weu .* keeps a secret in global parameter\(s\) oltpConn, stored in clear text/,
+      );
+      await expectFail(
+        factoryGlobalParameterSecrets,
+        withParams({ exportUrl: { type: "String", value: "https://st.blob.core.windows.net/x?sv=2024&sig=abc" } }),
+        /global parameter\(s\) exportUrl/,
+      );
+      await expectFail(
+        factoryGlobalParameterSecrets,
+        withParams({ partnerApiKey: { type: "String", value: "k-123" }, DbPassword: { type: "String", value: "p" } }),
+        /global parameter\(s\) partnerApiKey, DbPassword/,
+      );
+    });
+    it("is undecided on a value unknown in a preview, not applicable without global parameters", async () => {
+      await expectUndecided(
+        factoryGlobalParameterSecrets,
+        withParams({ cmkKeyId: { type: "String", value: UNKNOWN } }),
+      );
+      await expectNotApplicable(factoryGlobalParameterSecrets, f.factory());
+      await expectNotApplicable(factoryGlobalParameterSecrets, otherResource());
+    });
   });
 });

@@ -569,6 +569,23 @@ describe("policies/streaming", () => {
   });
 
   describe("hardening the streaming tier relies on", () => {
+    it(`${webSettingsNoSecrets.name}: fails a SQL connection without encryption or certificate validation, and a keyed storage mount`, async () => {
+      const sql = (cs: string) => mutate(appSettings(), "properties.SqlConnection", cs);
+      const base = "Server=tcp:sql-pay.database.windows.net,1433;Authentication=Active Directory Managed Identity";
+      await expectPass(webSettingsNoSecrets, sql(`${base};Encrypt=True;TrustServerCertificate=False`));
+      await expectFail(
+        webSettingsNoSecrets,
+        sql(`${base};Encrypt=False;TrustServerCertificate=True`),
+        /allows an unencrypted or unverified SQL connection \(SqlConnection Encrypt=False, SqlConnection TrustServerCertificate=True\)/,
+      );
+      await expectFail(
+        webSettingsNoSecrets,
+        mutate(functionApp(), "siteConfig.azureStorageAccounts", {
+          share: { type: "AzureFiles", accountName: "st", shareName: "s", mountPath: "/mnt/s", accessKey: "abc==" },
+        }),
+        /mounts storage with an account key \(siteConfig\.azureStorageAccounts share\.accessKey\)/,
+      );
+    });
     it(`${webSettingsNoSecrets.name}: passes identity-based settings and Key Vault references, fails keys`, async () => {
       await expectPass(webSettingsNoSecrets, appSettings());
       await expectFail(

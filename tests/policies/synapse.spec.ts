@@ -13,7 +13,16 @@ import {
 } from "../../policies/rules/synapse";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/synapse";
-import { expectFail, expectNotApplicable, expectPass, failCases, mutate, otherResource, UNKNOWN } from "./helpers";
+import {
+  expectFail,
+  expectNotApplicable,
+  expectPass,
+  expectUndecided,
+  failCases,
+  mutate,
+  otherResource,
+  UNKNOWN,
+} from "./helpers";
 
 describe("policies/synapse", () => {
   const ws = f.synapseWorkspace();
@@ -39,7 +48,17 @@ describe("policies/synapse", () => {
         "Enabled",
         /synw-pay-dev-weu .*"Enabled"\): set publicNetworkAccess to "Disabled"/,
       ],
+      [
+        "trusted Azure services bypass its firewall",
+        "trustedServiceBypassEnabled",
+        true,
+        /synw-pay-dev-weu .* lets trusted Azure services bypass its firewall \(trustedServiceBypassEnabled true\)/,
+      ],
     ]);
+    it("passes the bypass off or unset, is undecided while it is unknown", async () => {
+      await expectPass(synapsePublicNetwork, mutate(ws, "trustedServiceBypassEnabled", false));
+      await expectUndecided(synapsePublicNetwork, mutate(ws, "trustedServiceBypassEnabled", UNKNOWN));
+    });
     it("is not applicable to other types", () => expectNotApplicable(synapsePublicNetwork, otherResource()));
   });
 
