@@ -17,6 +17,7 @@ import { storagePolicies } from "./rules/storage";
 import { networkRulePolicies } from "./rules/networkRules";
 import { storageLifecyclePolicies } from "./rules/storageLifecycle";
 import { pciScopePolicies } from "./rules/pciScope";
+import { destinationPolicies } from "./rules/destinations";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { privateDnsPolicies } from "./rules/privateDns";
@@ -50,6 +51,7 @@ export const policies: Policies = [
   ...networkRulePolicies,
   ...storageLifecyclePolicies,
   ...pciScopePolicies,
+  ...destinationPolicies,
   ...monitorPolicies,
   ...networkPolicies,
   ...privateDnsPolicies,

@@ -105,10 +105,10 @@ export function namedEntries(resources: readonly PolicyResource[]): NamedEntry[]
 }
 
 /** An ARM id compared as Azure compares it: case-insensitively, without a trailing slash. */
-const normalId = (id: string): string => id.trim().replace(/\/+$/, "").toLowerCase();
+export const normalId = (id: string): string => id.trim().replace(/\/+$/, "").toLowerCase();
 
 /** The ids of the stack's resources and subnets (VNet-inline subnets included), as Azure reported them. */
-function stackIds(resources: readonly PolicyResource[]): Set<string> {
+export function stackIds(resources: readonly PolicyResource[]): Set<string> {
   const ids = new Set<string>(subnetsById(resources).keys());
   for (const r of resources) {
     const id = valueAt(r.props, "id");
@@ -123,7 +123,10 @@ function stackIds(resources: readonly PolicyResource[]): Set<string> {
  * preview) names such a resource before its id is. Any custom resource for a resource entry; for a subnet, a
  * standalone subnet or a VNet (whose inline subnets' ids come from its own).
  */
-function unknownIdOf(resources: readonly PolicyResource[], kind: NamedEntry["kind"]): PolicyResource | undefined {
+export function unknownIdOf(
+  resources: readonly PolicyResource[],
+  kind: NamedEntry["kind"],
+): PolicyResource | undefined {
   const candidates =
     kind === "subnet"
       ? ofType(resources, "azure-native:network:Subnet", "azure-native:network:VirtualNetwork")
