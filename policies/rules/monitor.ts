@@ -395,6 +395,27 @@ const auditCategoriesKnob: PolicyConfigJSONSchema = {
     "Audit log categories that satisfy the rule when named instead of a category group (SQL auditing on the master database, where Microsoft's docs name the categories).",
 };
 
+/**
+ * The categories a setting that names categories (no category group) must name for its resource's type: for a
+ * Synapse workspace the record of RBAC grants and of control-plane calls beside the SQL audit, for a dedicated pool
+ * its requests beside its audit (azure-monitor/reference/supported-logs, the types' pages). Keyed by the resource
+ * type in the setting's `resourceUri` (lower case).
+ */
+export const REQUIRED_CATEGORIES: Readonly<Record<string, readonly string[]>> = {
+  "microsoft.sql/servers/databases": ["SQLSecurityAuditEvents"],
+  "microsoft.synapse/workspaces": ["SynapseRbacOperations", "GatewayApiRequests", "SQLSecurityAuditEvents"],
+  "microsoft.synapse/workspaces/sqlpools": ["SqlRequests", "SQLSecurityAuditEvents"],
+};
+
+/** The ARM resource type of a resource id (`microsoft.synapse/workspaces/sqlpools`), lower case. */
+export function armTypeOf(id: string): string | undefined {
+  const m = /\/providers\/([^/]+)\/(.+)$/i.exec(id.replace(/\/+$/, ""));
+  if (!m) return undefined;
+  const parts = m[2].split("/");
+  const types = parts.filter((_, i) => i % 2 === 0);
+  return [m[1], ...types].join("/").toLowerCase();
+}
+
 export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArgs>(
   {
     name: "azure-native-monitor-diagnosticsetting-configure-log-analytics-destination",
@@ -427,6 +448,21 @@ export const diagnosticDestination = resourcePolicy<monitor.DiagnosticSettingArg
     if (!ok) {
       report(
         `${who(args)} does not send the ${categoryGroups.join(" or ")} category group: add logs entry { categoryGroup: "${categoryGroups[0]}", enabled: true }.`,
+      );
+      return;
+    }
+    // Named categories instead of a group: every category its resource's type requires (one audit category alone
+    // would let a Synapse workspace drop the record of its RBAC grants).
+    const logs = props.logs ?? [];
+    if (logs.some((l) => l?.enabled === true && oneOf(l.categoryGroup, categoryGroups))) return;
+    if (presence(props, "resourceUri") === "unknown") requireKnown(props, "resourceUri");
+    const type = typeof props.resourceUri === "string" ? armTypeOf(props.resourceUri) : undefined;
+    const required = type === undefined ? [] : (REQUIRED_CATEGORIES[type] ?? []);
+    const named = logs.filter((l) => l?.enabled === true).map((l) => l?.category);
+    const missing = required.filter((c) => !named.some((n) => sameText(n, c)));
+    if (missing.length > 0) {
+      report(
+        `${who(args)} names its log categories but leaves out ${missing.join(", ")}, which a ${type} must send: add them (or the "${categoryGroups[0]}" category group).`,
       );
     }
   },

@@ -287,18 +287,42 @@ describe("policies/monitor", () => {
         mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]),
         /diag-kv-pay-dev-weu .*audit or allLogs category group: add logs entry/,
       ));
+    const MASTER = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-pay/databases/master";
+    const SYNAPSE = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Synapse/workspaces/synw-pay";
+    const on = (uri: string, categories: string[]) =>
+      mutate(
+        mutate(setting(), "resourceUri", uri),
+        "logs",
+        categories.map((category) => ({ category, enabled: true })),
+      );
     it("passes the SQL audit category named instead of a group (master database auditing)", () =>
+      expectPass(diagnosticDestination, on(MASTER, ["SQLSecurityAuditEvents", "DevOpsOperationsAudit"])));
+    it("honours auditCategories", () =>
       expectPass(
         diagnosticDestination,
-        mutate(setting(), "logs", [
-          { category: "SQLSecurityAuditEvents", enabled: true },
-          { category: "DevOpsOperationsAudit", enabled: true },
-        ]),
+        on("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", ["AuditEvent"]),
+        {
+          auditCategories: ["AuditEvent"],
+        },
       ));
-    it("honours auditCategories", () =>
-      expectPass(diagnosticDestination, mutate(setting(), "logs", [{ category: "AuditEvent", enabled: true }]), {
-        auditCategories: ["AuditEvent"],
-      }));
+    it("fails named categories that leave out what the resource's type requires (a Synapse workspace's RBAC record)", async () => {
+      await expectFail(
+        diagnosticDestination,
+        on(SYNAPSE, ["SQLSecurityAuditEvents"]),
+        /names its log categories but leaves out SynapseRbacOperations, GatewayApiRequests, which a microsoft\.synapse\/workspaces must send/,
+      );
+      await expectPass(
+        diagnosticDestination,
+        on(SYNAPSE, ["SynapseRbacOperations", "GatewayApiRequests", "SQLSecurityAuditEvents"]),
+      );
+      await expectFail(
+        diagnosticDestination,
+        on(`${SYNAPSE}/sqlPools/dw`, ["SQLSecurityAuditEvents"]),
+        /leaves out SqlRequests, which a microsoft\.synapse\/workspaces\/sqlpools must send/,
+      );
+      // Its resource unknown in a preview: which categories it needs is too.
+      await expectUndecided(diagnosticDestination, on(UNKNOWN, ["SQLSecurityAuditEvents"]));
+    });
     it("fails explicit categories without an enabled audit one (Synapse pool categories)", () =>
       expectFail(
         diagnosticDestination,
