@@ -28,8 +28,14 @@ const nameWords = (name: string) =>
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .replace(/[.:-]/g, "_");
+/**
+ * A name whose last word says it holds a reference to a secret, not the secret (`KEY_VAULT_SECRET_NAME`, `secretUri`,
+ * `tokenEndpoint`, `SECRET_ID`): keeping the secret in Key Vault and passing its name is what the rules ask for.
+ */
+const REFERENCE_NAME = /(^|_)(name|uri|url|endpoint|id)$/i;
 export const secretName = (name: string): boolean => {
   if (NOT_SECRETS.includes(name)) return false;
   const words = nameWords(name);
+  if (REFERENCE_NAME.test(words)) return false;
   return SECRET_NAME.test(words) || (KEY_NAME.test(words) && !DATA_KEY_NAME.test(words));
 };

@@ -51,6 +51,9 @@ export const BROAD_SCOPE_ROLES: Readonly<Record<string, string>> = {
   "9b7fa17d-e63e-47b0-bb0a-15c516ac86ec": "SQL DB Contributor",
   "5bd9cd88-fe45-4216-938b-f97437e15450": "DocumentDB Account Contributor",
   "f526a384-b230-433a-b45c-95f59c4a2dec": "Azure Event Hubs Data Owner",
+  "749f88d5-cbae-40b8-bcfc-e573ddc772fa": "Monitoring Contributor",
+  "92aaf0da-9dab-42b6-94a3-d43ce8d16293": "Log Analytics Contributor",
+  "81a9662b-bebf-436f-a333-f67b29880f12": "Storage Account Key Operator Service Role",
 };
 
 export type ScopeKind = "resource" | "resourceGroup" | "subscriptionOrWider";
@@ -122,7 +125,7 @@ export const roleAssignmentBroadScope = stackPolicy(
   {
     name: "azure-native-authorization-roleassignment-disallow-contributor-on-broad-scope",
     description:
-      "The stack assigns Contributor and the data and security roles that read or change every account's data, keys or audit (Storage Account Contributor, Storage Blob Data Owner/Contributor/Reader, Key Vault Administrator/Crypto Officer/Secrets Officer/Secrets User, SQL Security Manager, SQL Server and SQL DB Contributor, DocumentDB Account Contributor, Event Hubs Data Owner: `broadScopeRoleIds`) only on a single resource (or below it), never on a resource group, subscription or management group, where they reach every resource of the scope.",
+      "The stack assigns Contributor and the data and security roles that read or change every account's data, keys or audit (Storage Account Contributor, Storage Blob Data Owner/Contributor/Reader, Key Vault Administrator/Crypto Officer/Secrets Officer/Secrets User, SQL Security Manager, SQL Server and SQL DB Contributor, DocumentDB Account Contributor, Event Hubs Data Owner, Monitoring and Log Analytics Contributor, Storage Account Key Operator: `broadScopeRoleIds`) only on a single resource (or below it), never on a resource group, subscription or management group, where they reach every resource of the scope.",
     severity: "high",
     pci: ["7.2.1", "7.2.2"],
     gdpr: ["25", "32(4)"],

@@ -1,7 +1,7 @@
 /**
  * Where data and logs go: the ids a resource sends its data or records to (a Synapse workspace's default lake, a Data
  * Factory or ML managed private endpoint's target, Event Hubs capture storage, a diagnostic setting's destinations,
- * a SQL failover group's partner server) name the stack's own resources, or ones listed with a reason. A destination
+ * a SQL failover group's partner server, a flow log's account and traffic analytics workspace) name the stack's own resources, or ones listed with a reason. A destination
  * in another subscription is outside every rule of the pack: its region, network, keys and retention are unchecked,
  * and a copy of cardholder or personal data (or the audit trail) goes there. PCI DSS 1.3.2, 1.4.4 (outbound CDE
  * traffic restricted), 10.3.2; GDPR Art. 32(1)(b) and 44 (transfers). The inbound counterpart is networkRules.ts.
@@ -32,6 +32,11 @@ export const DESTINATIONS: readonly { type: string; path: readonly string[] }[] 
   { type: "azure-native:monitor:SubscriptionDiagnosticSetting", path: ["storageAccountId"] },
   { type: "azure-native:monitor:SubscriptionDiagnosticSetting", path: ["eventHubAuthorizationRuleId"] },
   { type: "azure-native:sql:FailoverGroup", path: ["partnerServers", "*", "id"] },
+  { type: "azure-native:network:FlowLog", path: ["storageId"] },
+  {
+    type: "azure-native:network:FlowLog",
+    path: ["flowAnalyticsConfiguration", "networkWatcherFlowAnalyticsConfiguration", "workspaceResourceId"],
+  },
 ];
 
 /** One destination id of a resource, with its property path (`partnerServers[0].id`). */
@@ -108,7 +113,7 @@ export const foreignDestinations = stackPolicy(
   {
     name: "azure-native-general-stack-disallow-foreign-data-destinations",
     description:
-      "The resources data and records are sent to (a Synapse workspace's default lake, a Data Factory or Azure ML managed private endpoint's target, Event Hubs capture storage, a diagnostic setting's workspace, storage account, event hub or partner, a SQL failover group's partner server) are the stack's own, or listed with a reason: a destination in another subscription is outside every rule of the pack, and a copy of the data or the audit trail goes there.",
+      "The resources data and records are sent to (a Synapse workspace's default lake, a Data Factory or Azure ML managed private endpoint's target, Event Hubs capture storage, a diagnostic setting's workspace, storage account, event hub or partner, a SQL failover group's partner server, a flow log's account and traffic analytics workspace) are the stack's own, or listed with a reason: a destination in another subscription is outside every rule of the pack, and a copy of the data or the audit trail goes there.",
     severity: "high",
     pci: ["1.3.2", "1.4.4", "10.3.2"],
     gdpr: ["32(1)(b)", "44"],

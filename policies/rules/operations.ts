@@ -307,10 +307,10 @@ export const alertStackActionGroup = stackPolicy(
         if (typeof value !== "string") continue;
         const id = value.replace(/\/+$/, "").toLowerCase();
         if (ids.has(id)) continue;
+        if (checkExemption(allowed, id) !== undefined) continue;
         // A group of the stack whose id is not known yet may be it: undecided.
         const pending = groups.find((g) => presence(g.props, "id") === "unknown");
         if (pending !== undefined) requireKnown(pending.props, "id");
-        if (checkExemption(allowed, id) !== undefined) continue;
         report(
           `${who(alert)} notifies ${JSON.stringify(value)} (${path}), which is not one of the stack's action groups: point it at the routing's group of its severity, or list it in allowedActionGroups with the reason.`,
           alert.urn,

@@ -6,7 +6,7 @@
  * modification and deletion); GDPR Art. 5(2) (accountability).
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { ofType, pointsAt, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, stackPolicy, stringListKnob } from "../lib/policy";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { presence, requireKnown, sameText, show, valueAt, who } from "../lib/values";
 import { STORAGE_AUDIT_TYPES } from "./sql";
@@ -172,4 +172,89 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
   },
 );
 
-export const storageLifecyclePolicies: Policies = [lifecycleDeleteBeforeRetention];
+const CONTAINER = "azure-native:storage:BlobContainer";
+
+/** The days after which an enabled lifecycle rule reaching `prefix` deletes base blobs, the shortest, if one does. */
+function deleteDaysFor(policy: PolicyResource, prefix: string): number | undefined {
+  if (presence(policy.props, "policy", "rules") === "unknown") requireKnown(policy.props, "policy", "rules");
+  const rules = valueAt(policy.props, "policy", "rules");
+  let days: number | undefined;
+  for (let i = 0; i < (Array.isArray(rules) ? rules.length : 0); i++) {
+    const at = (...path: string[]) => {
+      if (presence(rules, String(i), ...path) === "unknown") requireKnown(rules, String(i), ...path);
+      return valueAt(rules, String(i), ...path);
+    };
+    if (at("enabled") === false) continue;
+    const prefixes = at("definition", "filters", "prefixMatch");
+    const list = Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [];
+    // The rule must cover the whole prefix: no filter, or a prefix the wanted one starts with.
+    if (list.length > 0 && !list.some((p) => prefix.toLowerCase().startsWith(p.toLowerCase()))) continue;
+    for (const condition of ["daysAfterModificationGreaterThan", "daysAfterCreationGreaterThan"]) {
+      const d = at("definition", "actions", "baseBlob", "delete", condition);
+      if (typeof d === "number") days = days === undefined ? d : Math.min(days, d);
+    }
+  }
+  return days;
+}
+
+export const lakeRawRetention = stackPolicy(
+  {
+    name: "azure-native-storage-managementpolicy-require-delete-of-raw-data",
+    description:
+      "In production stacks, the blobs of a container that lands raw extracts of the operational data (`raw`, or those listed in `expiringPrefixes`) are deleted by a lifecycle management rule no later than `maxRetentionDays` after they were written: raw payment and personal data kept without an end date breaks storage limitation.",
+    severity: "medium",
+    pci: ["3.2.1"],
+    gdpr: ["5(1)(e)", "25(2)"],
+    soc2: ["C1.2"],
+    service: "storage",
+    remediationSteps:
+      'Add a `storage.ManagementPolicy` on the account with an enabled rule `{ filters: { prefixMatch: ["raw/"] }, actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: <at most maxRetentionDays> } } } }` (the lake\'s `olap.lake.lifecycle.raw.deleteAfterDays`).',
+    url: "https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-policy-delete",
+    config: {
+      prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
+      expiringPrefixes: stringListKnob(
+        "Prefixes (`<container>/`) whose blobs must expire; a container of the stack named like a prefix's container is checked.",
+        ["raw/"],
+      ),
+      maxRetentionDays: {
+        type: "integer",
+        minimum: 1,
+        default: 400,
+        description:
+          "Most days a blob under an expiring prefix may be kept (the seed's raw zone: 13 months of re-runs).",
+      },
+    },
+  },
+  (args, report) => {
+    const cfg = args.getConfig<{ prodStacks: string[]; expiringPrefixes: string[]; maxRetentionDays: number }>();
+    const containers = ofType(args.resources, CONTAINER).filter((c) => inStacks(c.urn, cfg.prodStacks));
+    const accounts = ofType(args.resources, ACCOUNT);
+    const policies = ofType(args.resources, MANAGEMENT_POLICY);
+    let checked = 0;
+    for (const prefix of cfg.expiringPrefixes) {
+      const containerName = prefix.split("/")[0];
+      for (const container of containers) {
+        // A path input, not an output once deployed: the output `name` then says it.
+        const name = valueAt(container.props, "containerName") ?? valueAt(container.props, "name");
+        if (typeof name !== "string" || !sameText(name, containerName)) continue;
+        const account = accounts.find((a) => underAccount(container, a));
+        if (account === undefined) continue;
+        checked++;
+        const days = policies
+          .filter((p) => underAccount(p, account))
+          .map((p) => deleteDaysFor(p, prefix))
+          .filter((d): d is number => d !== undefined);
+        const shortest = days.length > 0 ? Math.min(...days) : undefined;
+        if (shortest === undefined || shortest > cfg.maxRetentionDays) {
+          report(
+            `${who(account)} keeps the blobs of '${prefix}' ${shortest === undefined ? "for ever (no enabled lifecycle rule deletes them)" : `${shortest} days`}: add a lifecycle rule deleting them at most ${cfg.maxRetentionDays} days after they were written (maxRetentionDays).`,
+            account.urn,
+          );
+        }
+      }
+    }
+    if (checked === 0) args.notApplicable("no production container holds an expiring prefix");
+  },
+);
+
+export const storageLifecyclePolicies: Policies = [lifecycleDeleteBeforeRetention, lakeRawRetention];

@@ -201,6 +201,8 @@ describe("policies/authorization", () => {
         ["056cd41c-7e88-42e1-933e-88ba6a50c9c3", SUB, /SQL Security Manager/],
         ["5bd9cd88-fe45-4216-938b-f97437e15450", RG, /DocumentDB Account Contributor/],
         ["17d1049b-9a84-46fb-8f53-869881c3d3ab", RG, /Storage Account Contributor/],
+        ["749f88d5-cbae-40b8-bcfc-e573ddc772fa", SUB, /Monitoring Contributor/],
+        ["81a9662b-bebf-436f-a333-f67b29880f12", RG, /Storage Account Key Operator Service Role/],
       ];
       for (const [guid, scope, pattern] of cases)
         await expectFail(roleAssignmentBroadScope, [assignment(role(guid), scope)], pattern);

@@ -509,6 +509,9 @@ describe("policies/datafactory", () => {
           oltpServer: { type: "String", value: "sql-pay-dev-weu.database.windows.net" },
           offHoursStart: { type: "Bool", value: true },
           idempotencyKeyColumn: { type: "String", value: "IdempotencyKey" },
+          // The name or address of a Key Vault secret is what the rule asks for, not a secret.
+          sqlPasswordSecretName: { type: "String", value: "sql-etl-password" },
+          tokenEndpoint: { type: "String", value: "https://login.microsoftonline.com/x/oauth2/v2.0/token" },
         }),
       ));
     it("fails a credential-bearing connection string, a SAS URL or a value under a secret name", async () => {

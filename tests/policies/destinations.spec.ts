@@ -87,6 +87,18 @@ describe("policies/destinations", () => {
           /\(managedNetwork\.outboundRules\.exfil\.destination\.serviceResourceId\)/,
         ],
         [
+          resourceRecord("azure-native:network:FlowLog", "platform-flowlog", {
+            storageId: LAKE_ID,
+            flowAnalyticsConfiguration: {
+              networkWatcherFlowAnalyticsConfiguration: {
+                enabled: true,
+                workspaceResourceId: `${FOREIGN}/Microsoft.OperationalInsights/workspaces/evil`,
+              },
+            },
+          }),
+          /platform-flowlog .* \(flowAnalyticsConfiguration\.networkWatcherFlowAnalyticsConfiguration\.workspaceResourceId\)/,
+        ],
+        [
           resourceRecord("azure-native:sql:FailoverGroup", "oltp-fog", {
             partnerServers: [{ id: `${FOREIGN}/Microsoft.Sql/servers/evil` }],
           }),

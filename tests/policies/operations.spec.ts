@@ -249,6 +249,10 @@ describe("policies/operations", () => {
         allowedActionGroups: [{ pattern: "/subscriptions/1111/*", reason: "the security team's central action group" }],
       });
     });
+    it("passes a listed group even while a group of the stack has no id yet (the list decides first)", () =>
+      expectPass(alertStackActionGroup, [ownGroup(UNKNOWN), logAlert(undefined, [FOREIGN])], {
+        allowedActionGroups: [{ pattern: "/subscriptions/1111/*", reason: "the security team's central action group" }],
+      }));
     it("is undecided on an id it cannot place: unknown and not wired to a group, or a group of the stack not created yet", async () => {
       await expectUndecided(alertStackActionGroup, [ownGroup(), logAlert(undefined, [UNKNOWN])]);
       await expectUndecided(alertStackActionGroup, [ownGroup(UNKNOWN), metricAlert(undefined)]);

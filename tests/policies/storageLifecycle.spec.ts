@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import {
+  lakeRawRetention,
   lifecycleDeleteBeforeRetention,
   reachesContainer,
   storageLifecyclePolicies,
@@ -68,8 +69,8 @@ const lifecycle = (days: number, prefixMatch?: string[], stack = "prod"): Resour
   );
 
 describe("policies/storageLifecycle", () => {
-  it("exports one well-named stack policy with metadata", () => {
-    assert.equal(storageLifecyclePolicies.length, 1);
+  it("exports well-named stack policies with metadata", () => {
+    assert.equal(storageLifecyclePolicies.length, 2);
     for (const p of storageLifecyclePolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -211,6 +212,79 @@ describe("policies/storageLifecycle", () => {
           UNKNOWN,
         ),
       ]);
+    });
+  });
+  describe(lakeRawRetention.name, () => {
+    const LAKE = "stpayprodweulake10b5";
+    const lake = (stack = "prod") =>
+      resourceRecord(
+        "azure-native:storage:StorageAccount",
+        "olap-lake",
+        { resourceGroupName: RG_NAME, accountName: LAKE, isHnsEnabled: true },
+        { stack },
+      );
+    const raw = (stack = "prod") =>
+      resourceRecord(
+        "azure-native:storage:BlobContainer",
+        "olap-fs-raw",
+        { resourceGroupName: RG_NAME, accountName: LAKE, containerName: "raw" },
+        { stack },
+      );
+    const zones = (rules: Record<string, unknown>[], stack = "prod") =>
+      resourceRecord(
+        "azure-native:storage:ManagementPolicy",
+        "olap-lake-lifecycle",
+        { resourceGroupName: RG_NAME, accountName: LAKE, managementPolicyName: "default", policy: { rules } },
+        { stack },
+      );
+    const rule = (prefix: string, days?: number, enabled = true) => ({
+      name: `${prefix}-tiering`,
+      enabled,
+      type: "Lifecycle",
+      definition: {
+        filters: { blobTypes: ["blockBlob"], prefixMatch: [prefix] },
+        actions: {
+          baseBlob: {
+            tierToCool: { daysAfterModificationGreaterThan: 30 },
+            ...(days === undefined ? {} : { delete: { daysAfterModificationGreaterThan: days } }),
+          },
+        },
+      },
+    });
+    it("passes the lake's raw zone deleted after 395 days", () =>
+      expectPass(lakeRawRetention, [lake(), raw(), zones([rule("raw/", 395), rule("curated/archive/")])]));
+    it("fails raw data kept for ever (no delete, a disabled rule, no lifecycle policy) or longer than maxRetentionDays", async () => {
+      await expectFail(
+        lakeRawRetention,
+        [lake(), raw(), zones([rule("raw/")])],
+        /olap-lake .* keeps the blobs of 'raw\/' for ever/,
+      );
+      await expectFail(lakeRawRetention, [lake(), raw(), zones([rule("raw/", 30, false)])], /for ever/);
+      await expectFail(lakeRawRetention, [lake(), raw()], /for ever/);
+      await expectFail(
+        lakeRawRetention,
+        [lake(), raw(), zones([rule("raw/", 730)])],
+        /keeps the blobs of 'raw\/' 730 days: .*at most 400 days/,
+      );
+      await expectPass(lakeRawRetention, [lake(), raw(), zones([rule("raw/", 730)])], { maxRetentionDays: 800 });
+    });
+    it("counts a rule over the whole account or a shorter prefix, not one over another container", async () => {
+      await expectPass(lakeRawRetention, [
+        lake(),
+        raw(),
+        zones([
+          {
+            ...rule("raw/", 100),
+            definition: { actions: { baseBlob: { delete: { daysAfterCreationGreaterThan: 100 } } } },
+          },
+        ]),
+      ]);
+      await expectFail(lakeRawRetention, [lake(), raw(), zones([rule("staging/", 7)])], /for ever/);
+    });
+    it("is undecided while the rules are unknown; not applicable outside prodStacks or without a raw container", async () => {
+      await expectUndecided(lakeRawRetention, [lake(), raw(), mutate(zones([]), "policy.rules", UNKNOWN)]);
+      await expectNotApplicable(lakeRawRetention, [lake("dev"), raw("dev")]);
+      await expectNotApplicable(lakeRawRetention, [lake(), zones([])]);
     });
   });
 });
