@@ -217,6 +217,13 @@ export const AUDIT_AND_KEY_OPERATIONS = [
   "Microsoft.Storage/storageAccounts/regeneratekey/action",
   "Microsoft.DocumentDB/databaseAccounts/listKeys/action",
   "Microsoft.EventHub/namespaces/authorizationRules/listkeys/action",
+  "Microsoft.EventHub/namespaces/eventhubs/authorizationRules/listkeys/action",
+  "Microsoft.Storage/storageAccounts/listAccountSas/action",
+  "Microsoft.Storage/storageAccounts/listServiceSas/action",
+  "Microsoft.DocumentDB/databaseAccounts/readonlykeys/action",
+  "Microsoft.DocumentDB/databaseAccounts/regenerateKey/action",
+  "Microsoft.Synapse/workspaces/extendedAuditingSettings/write",
+  "Microsoft.Synapse/workspaces/sqlPools/transparentDataEncryption/write",
 ] as const;
 
 /** The operations a permission's `actions` grant among `operations`, once its `notActions` are taken away. */

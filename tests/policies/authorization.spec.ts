@@ -282,6 +282,11 @@ describe("policies/authorization", () => {
         customRole([{ ...PAUSE, actions: ["Microsoft.OperationalInsights/workspaces/*"] }]),
         /workspaces\/purge\/action, Microsoft\.OperationalInsights\/workspaces\/sharedKeys\/action, Microsoft\.OperationalInsights\/workspaces\/delete/,
       );
+      await expectFail(
+        roleDefinitionPrivileged,
+        customRole([{ ...PAUSE, actions: [...PAUSE.actions, "Microsoft.Synapse/workspaces/sqlPools/*/write"] }]),
+        /can change the audit trail or list keys \(Microsoft\.Synapse\/workspaces\/sqlPools\/transparentDataEncryption\/write\)/,
+      );
       // Taken away again by notActions: passes.
       await expectPass(
         roleDefinitionPrivileged,
