@@ -89,3 +89,20 @@ export function recordExemption(record: ExemptionRecord): void {
 export function drainExemptions(): ExemptionRecord[] {
   return recorded.splice(0, recorded.length);
 }
+
+/** An ARM id as Azure compares it: case-insensitively, without a trailing slash. */
+export const normalId = (id: string): string => id.trim().replace(/\/+$/, "").toLowerCase();
+
+/**
+ * A knob listing ARM ids outside the stack a rule accepts (`*` wildcard, each with a reason): the schema of
+ * `exemptionSchema` with the rule's own description; `listedId` reads it.
+ */
+export const idAllowListKnob = (description: string): PolicyConfigJSONSchema => ({ ...exemptionSchema, description });
+
+/** The entry of an `idAllowListKnob` list that admits `id`, compared as Azure compares ids (`normalId`). */
+export function listedId(list: readonly Exemption[], id: string): Exemption | undefined {
+  return checkExemption(
+    list.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() })),
+    normalId(id),
+  );
+}

@@ -7,10 +7,10 @@
  * traffic restricted), 10.3.2; GDPR Art. 32(1)(b) and 44 (transfers). The inbound counterpart is networkRules.ts.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { checkExemption, exemptionSchema, type Exemption } from "../lib/exemptions";
+import { idAllowListKnob, listedId, normalId, type Exemption } from "../lib/exemptions";
 import { ofType, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, show, valueAt, who } from "../lib/values";
-import { normalId, stackIds, unknownIdOf } from "./networkRules";
+import { stackIds, unknownIdOf } from "./networkRules";
 
 /**
  * Each type's destination ids, as paths in the 3.28 SDK's inputs; `*` stands for every key of a map or index of a
@@ -123,11 +123,9 @@ export const foreignDestinations = stackPolicy(
       "Point the destination at the stack's own resource (`<resource>.id`); a destination of another subscription that must receive the data (e.g. the security team's central workspace) goes in `allowedDestinations` (ARM id pattern and the reason) in policies/config/<stack>.json, in a reviewed change.",
     url: "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings#destinations",
     config: {
-      allowedDestinations: {
-        ...exemptionSchema,
-        description:
-          "Destinations outside the stack a resource may send data or records to, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (none by default).",
-      },
+      allowedDestinations: idAllowListKnob(
+        "Destinations outside the stack a resource may send data or records to, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (none by default).",
+      ),
     },
   },
   (args, report) => {
@@ -135,9 +133,8 @@ export const foreignDestinations = stackPolicy(
     const destinations = destinationsOf(args.resources);
     if (destinations.length === 0) args.notApplicable("no resource of the stack names a destination for its data");
     const ids = stackIds(args.resources);
-    const allowed = allowedDestinations.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() }));
     for (const d of destinations) {
-      if (d.id === undefined || inStack(ids, d.id) || checkExemption(allowed, normalId(d.id)) !== undefined) continue;
+      if (d.id === undefined || inStack(ids, d.id) || listedId(allowedDestinations, d.id) !== undefined) continue;
       // A resource of the stack created by this update has no id yet: it may be the one named.
       const pending = unknownIdOf(args.resources, "resource");
       if (pending !== undefined) requireKnown(pending.props, "id");

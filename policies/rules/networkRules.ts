@@ -8,8 +8,7 @@
  * is necessary), 7.2.1; GDPR Art. 32(1)(b) and 44.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { checkExemption, exemptionSchema, type Exemption } from "../lib/exemptions";
+import { idAllowListKnob, listedId, normalId, type Exemption } from "../lib/exemptions";
 import { subnetsById } from "../lib/network";
 import { ofType, stackPolicy, stringListKnob } from "../lib/policy";
 import { presence, requireKnown, show, valueAt, who } from "../lib/values";
@@ -104,9 +103,6 @@ export function namedEntries(resources: readonly PolicyResource[]): NamedEntry[]
   return out;
 }
 
-/** An ARM id compared as Azure compares it: case-insensitively, without a trailing slash. */
-export const normalId = (id: string): string => id.trim().replace(/\/+$/, "").toLowerCase();
-
 /** The ids of the stack's resources and subnets (VNet-inline subnets included), as Azure reported them. */
 export function stackIds(resources: readonly PolicyResource[]): Set<string> {
   const ids = new Set<string>(subnetsById(resources).keys());
@@ -147,11 +143,9 @@ export function stackTenants(resources: readonly PolicyResource[]): Set<string> 
   return tenants;
 }
 
-const allowedResourcesKnob: PolicyConfigJSONSchema = {
-  ...exemptionSchema,
-  description:
-    "Resources or subnets outside the stack that a network rule may name, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (e.g. a shared build agents' subnet of the platform subscription).",
-};
+const allowedResourcesKnob = idAllowListKnob(
+  "Resources or subnets outside the stack that a network rule may name, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (e.g. a shared build agents' subnet of the platform subscription).",
+);
 
 export const foreignNetworkRules = stackPolicy(
   {
@@ -189,10 +183,7 @@ export const foreignNetworkRules = stackPolicy(
     const tenants = stackTenants(args.resources);
     const tenantsAllowed = new Set([...tenants, ...allowedTenantIds.map((t) => t.toLowerCase())]);
     for (const e of entries) {
-      const listed = checkExemption(
-        allowedResources.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() })),
-        normalId(e.id),
-      );
+      const listed = listedId(allowedResources, e.id);
       if (!ids.has(normalId(e.id)) && listed === undefined) {
         // Not one of the ids known: undecided while one of the stack's could still be it (a first preview).
         const pending = unknownIdOf(args.resources, e.kind);

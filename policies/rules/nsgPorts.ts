@@ -6,7 +6,7 @@
  * (components/platform/subnets.ts, lib/privateLink.ts) and lets only a subnet's own range in on every port.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { exemptionSchema } from "../lib/exemptions";
+import { checkExemption, exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
 import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
 import { globMatch, oneOf, presence, requireKnown, sameText, show, valueAt, who } from "../lib/values";
@@ -234,10 +234,7 @@ export const openInboundPlacement = stackPolicy(
           requireKnown(subnet.props, "networkSecurityGroup", "id");
         if (!sameText(valueAt(subnet.props, "networkSecurityGroup", "id"), nsgId)) continue;
         if (gatewaySubnets.has(subnetId)) continue;
-        const listed = allowedSubnets.some(
-          (a) => typeof a.reason === "string" && a.reason.trim().length >= 10 && globMatch(a.pattern, subnet.name),
-        );
-        if (listed) continue;
+        if (checkExemption(allowedSubnets, subnet.name) !== undefined) continue;
         report(
           `${who(nsg)} admits an open source inbound and is attached to subnet '${subnet.name}' of ${who(subnet.owner)}, which hosts no Application Gateway: attach it to the gateway's subnet only (another subnet takes an NSG without the internet rule), or list the subnet in allowedSubnets with the reason.`,
           nsg.urn,

@@ -23,7 +23,7 @@ import { DEFENDER_DEPLOYMENT_NAMES } from "./general";
 import { scopeKind } from "./authorization";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { typeIn } from "../lib/typeToken";
-import { checkExemption, exemptionSchema, type Exemption } from "../lib/exemptions";
+import { idAllowListKnob, listedId, normalId, type Exemption } from "../lib/exemptions";
 import { isSet, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
 
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
@@ -276,11 +276,9 @@ export const alertStackActionGroup = stackPolicy(
       "Point the alert at the action group of its severity from the platform's routing (`operations.routing`), or list the other group's id in `allowedActionGroups` with the reason (e.g. the security team's central group).",
     url: "https://learn.microsoft.com/azure/azure-monitor/alerts/action-groups",
     config: {
-      allowedActionGroups: {
-        ...exemptionSchema,
-        description:
-          "Action groups outside the stack an alert may notify, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (none by default).",
-      },
+      allowedActionGroups: idAllowListKnob(
+        "Action groups outside the stack an alert may notify, by ARM id pattern (`*` wildcard, case-insensitive), each with a reason (none by default).",
+      ),
     },
   },
   (args, report) => {
@@ -292,9 +290,8 @@ export const alertStackActionGroup = stackPolicy(
       groups
         .map((g) => valueAt(g.props, "id"))
         .filter((id): id is string => typeof id === "string")
-        .map((id) => id.toLowerCase()),
+        .map(normalId),
     );
-    const allowed = allowedActionGroups.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() }));
     for (const alert of alerts) {
       for (const { path, value, state } of actionGroupIds(alert)) {
         if (state === "unknown") {
@@ -305,9 +302,7 @@ export const alertStackActionGroup = stackPolicy(
           continue;
         }
         if (typeof value !== "string") continue;
-        const id = value.replace(/\/+$/, "").toLowerCase();
-        if (ids.has(id)) continue;
-        if (checkExemption(allowed, id) !== undefined) continue;
+        if (ids.has(normalId(value)) || listedId(allowedActionGroups, value) !== undefined) continue;
         // A group of the stack whose id is not known yet may be it: undecided.
         const pending = groups.find((g) => presence(g.props, "id") === "unknown");
         if (pending !== undefined) requireKnown(pending.props, "id");

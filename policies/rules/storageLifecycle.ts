@@ -93,6 +93,35 @@ export function reachesContainer(prefixes: readonly string[], container: string)
   });
 }
 
+/** One enabled rule of a lifecycle policy: its index, a reader of its properties, and its `prefixMatch` entries. */
+interface LifecycleRule {
+  readonly index: number;
+  /** The value at a path of the rule; a value unknown during preview makes the rule undecided (`requireKnown`). */
+  readonly at: (...path: string[]) => unknown;
+  readonly prefixes: readonly string[];
+}
+
+/** The enabled rules of a lifecycle management policy (`policy.rules`, by index: the elements may be unknown). */
+function enabledRules(policy: PolicyResource): LifecycleRule[] {
+  if (presence(policy.props, "policy", "rules") === "unknown") requireKnown(policy.props, "policy", "rules");
+  const rules = valueAt(policy.props, "policy", "rules");
+  const out: LifecycleRule[] = [];
+  for (let i = 0; i < (Array.isArray(rules) ? rules.length : 0); i++) {
+    const at = (...path: string[]) => {
+      if (presence(rules, String(i), ...path) === "unknown") requireKnown(rules, String(i), ...path);
+      return valueAt(rules, String(i), ...path);
+    };
+    if (at("enabled") === false) continue;
+    const prefixes = at("definition", "filters", "prefixMatch");
+    out.push({
+      index: i,
+      at,
+      prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [],
+    });
+  }
+  return out;
+}
+
 export const lifecycleDeleteBeforeRetention = stackPolicy(
   {
     name: "azure-native-storage-managementpolicy-disallow-delete-before-log-retention",
@@ -138,21 +167,11 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
       const floor = inStacks(account.urn, cfg.prodStacks)
         ? Math.max(cfg.minRetentionDays, cfg.prodMinRetentionDays)
         : cfg.minRetentionDays;
-      if (presence(policy.props, "policy", "rules") === "unknown") requireKnown(policy.props, "policy", "rules");
-      const rules = valueAt(policy.props, "policy", "rules");
-      if (!Array.isArray(rules)) continue;
-      rules.forEach((_, i) => {
-        const at = (...path: string[]) => {
-          if (presence(rules, String(i), ...path) === "unknown") requireKnown(rules, String(i), ...path);
-          return valueAt(rules, String(i), ...path);
-        };
-        if (at("enabled") === false) return;
-        const prefixes = at("definition", "filters", "prefixMatch");
-        const list = Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [];
+      for (const { index: i, at, prefixes } of enabledRules(policy)) {
         const reached = writers
-          .map((w) => ({ ...w, containers: w.containers.filter((c) => reachesContainer(list, c)) }))
+          .map((w) => ({ ...w, containers: w.containers.filter((c) => reachesContainer(prefixes, c)) }))
           .filter((w) => w.containers.length > 0);
-        if (reached.length === 0) return;
+        if (reached.length === 0) continue;
         const required = Math.max(floor, ...reached.map((w) => w.days ?? 0));
         for (const condition of DELETE_CONDITIONS) {
           const days = at("definition", "actions", "baseBlob", "delete", condition);
@@ -166,7 +185,7 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
             policy.urn,
           );
         }
-      });
+      }
     }
     if (checked === 0) args.notApplicable("no lifecycle management policy is on an account that receives log records");
   },
@@ -176,19 +195,10 @@ const CONTAINER = "azure-native:storage:BlobContainer";
 
 /** The days after which an enabled lifecycle rule reaching `prefix` deletes base blobs, the shortest, if one does. */
 function deleteDaysFor(policy: PolicyResource, prefix: string): number | undefined {
-  if (presence(policy.props, "policy", "rules") === "unknown") requireKnown(policy.props, "policy", "rules");
-  const rules = valueAt(policy.props, "policy", "rules");
   let days: number | undefined;
-  for (let i = 0; i < (Array.isArray(rules) ? rules.length : 0); i++) {
-    const at = (...path: string[]) => {
-      if (presence(rules, String(i), ...path) === "unknown") requireKnown(rules, String(i), ...path);
-      return valueAt(rules, String(i), ...path);
-    };
-    if (at("enabled") === false) continue;
-    const prefixes = at("definition", "filters", "prefixMatch");
-    const list = Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [];
+  for (const { at, prefixes } of enabledRules(policy)) {
     // The rule must cover the whole prefix: no filter, or a prefix the wanted one starts with.
-    if (list.length > 0 && !list.some((p) => prefix.toLowerCase().startsWith(p.toLowerCase()))) continue;
+    if (prefixes.length > 0 && !prefixes.some((p) => prefix.toLowerCase().startsWith(p.toLowerCase()))) continue;
     for (const condition of ["daysAfterModificationGreaterThan", "daysAfterCreationGreaterThan"]) {
       const d = at("definition", "actions", "baseBlob", "delete", condition);
       if (typeof d === "number") days = days === undefined ? d : Math.min(days, d);
