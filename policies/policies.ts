@@ -30,6 +30,7 @@ import { containerRegistryPolicies } from "./rules/containerregistry";
 import { ingressPolicies } from "./rules/ingress";
 import { operationsPolicies } from "./rules/operations";
 import { egressPolicies } from "./rules/egress";
+import { egressRoutePolicies } from "./rules/egressRoutes";
 import { authorizationPolicies } from "./rules/authorization";
 import { secretOutputPolicies } from "./rules/secretOutputs";
 import { baselinePolicies } from "./rules/baseline";
@@ -58,6 +59,7 @@ export const policies: Policies = [
   ...flowLogPolicies,
   ...nsgPortPolicies,
   ...egressPolicies,
+  ...egressRoutePolicies,
   ...streamingPolicies,
   ...functionPackagePolicies,
   ...protectionPolicies,

@@ -1,0 +1,187 @@
+/**
+ * Which subnets send their internet-bound traffic through the Azure Firewall at all. egress.ts checks the firewall's
+ * rules and the routes that exist; a subnet that loses its route table (or keeps one without the default route to
+ * the firewall) leaves both silently behind: its delegated services' outbound traffic (Flex Consumption apps, App
+ * Service VNet integration) no longer meets the allow-list and IDPS. PCI DSS 1.3.2 and 1.4.1 (outbound traffic from
+ * the CDE restricted, controls between trusted and untrusted networks); GDPR Art. 32(1)(b) and 44.
+ */
+import type { Policies, PolicyResource } from "@pulumi/policy";
+import type { Exemption } from "../lib/exemptions";
+import { exemptionSchema } from "../lib/exemptions";
+import { ipv4, ipv4Range } from "../lib/network";
+import { ofType, stackPolicy } from "../lib/policy";
+import { globMatch, presence, requireKnown, requireKnownElements, sameText, show, valueAt, who } from "../lib/values";
+import { EXEMPT_SUBNETS } from "./network";
+
+const VNET = "azure-native:network:VirtualNetwork";
+const SUBNET = "azure-native:network:Subnet";
+const ROUTE_TABLE = "azure-native:network:RouteTable";
+const ROUTE = "azure-native:network:Route";
+const AZURE_FIREWALL = "azure-native:network:AzureFirewall";
+const FIREWALL_SUBNET = "AzureFirewallSubnet";
+
+/** Whether IPv4 prefixes together cover every address (`0.0.0.0/0`, or `0.0.0.0/1` with `128.0.0.0/1`, ...). */
+export function coversEveryAddress(prefixes: readonly string[]): boolean {
+  const ranges = prefixes
+    .filter((p) => p.includes("/"))
+    .map((p) => ipv4Range(p))
+    .filter((r): r is NonNullable<typeof r> => r !== undefined)
+    .sort((a, b) => a.first - b.first);
+  let next = 0;
+  for (const r of ranges) {
+    if (r.first > next) return false;
+    next = Math.max(next, r.last + 1);
+    if (next >= 2 ** 32) return true;
+  }
+  return false;
+}
+
+/** A subnet of the firewall's virtual network, inline in the VNet or standalone. */
+interface NetworkSubnet {
+  readonly name: string;
+  readonly props: unknown;
+  /** The resource declaring it (the VNet, or the standalone Subnet). */
+  readonly owner: PolicyResource;
+  /** The property of `owner` whose recorded dependencies name its route table (`subnets` or `routeTable`). */
+  readonly dependencyKey: string;
+}
+
+/** The subnets (inline and standalone) of each virtual network holding an `AzureFirewallSubnet`. */
+function firewallNetworks(resources: readonly PolicyResource[]): NetworkSubnet[][] {
+  const standalone = ofType(resources, SUBNET);
+  const out: NetworkSubnet[][] = [];
+  for (const vnet of ofType(resources, VNET)) {
+    const subnets: NetworkSubnet[] = [];
+    const inline = valueAt(vnet.props, "subnets");
+    if (Array.isArray(inline)) {
+      for (let i = 0; i < inline.length; i++) {
+        requireKnown(inline, String(i), "name");
+        const name = valueAt(inline, String(i), "name");
+        if (typeof name === "string")
+          subnets.push({ name, props: valueAt(inline, String(i)), owner: vnet, dependencyKey: "subnets" });
+      }
+    }
+    const vnetName = valueAt(vnet.props, "virtualNetworkName") ?? vnet.name;
+    for (const subnet of standalone) {
+      if (!sameText(valueAt(subnet.props, "virtualNetworkName"), String(vnetName))) continue;
+      const name = valueAt(subnet.props, "subnetName") ?? subnet.name;
+      subnets.push({ name: String(name), props: subnet.props, owner: subnet, dependencyKey: "routeTable" });
+    }
+    if (subnets.some((s) => sameText(s.name, FIREWALL_SUBNET))) out.push(subnets);
+  }
+  return out;
+}
+
+/** The prefixes a route table sends to an address inside `range` (its inline routes and standalone `Route`s). */
+function prefixesTo(
+  table: PolicyResource,
+  routes: readonly PolicyResource[],
+  range: { first: number; last: number },
+): string[] {
+  const out: string[] = [];
+  const take = (route: unknown) => {
+    if (!sameText(valueAt(route, "nextHopType"), "VirtualAppliance")) return;
+    requireKnown(route, "nextHopIpAddress");
+    requireKnown(route, "addressPrefix");
+    const hop = valueAt(route, "nextHopIpAddress");
+    const prefix = valueAt(route, "addressPrefix");
+    const ip = typeof hop === "string" ? ipv4(hop) : undefined;
+    if (ip !== undefined && ip >= range.first && ip <= range.last && typeof prefix === "string") out.push(prefix);
+  };
+  requireKnownElements(table.props, "routes");
+  const inline = valueAt(table.props, "routes");
+  if (Array.isArray(inline)) for (let i = 0; i < inline.length; i++) take(valueAt(inline, String(i)));
+  const tableName = valueAt(table.props, "routeTableName") ?? table.name;
+  for (const route of routes)
+    if (sameText(valueAt(route.props, "routeTableName"), String(tableName))) take(route.props);
+  return out;
+}
+
+/** The route table a subnet uses: by its id when known, else the one route table the engine recorded for it. */
+function tableOf(subnet: NetworkSubnet, tables: readonly PolicyResource[]): PolicyResource | "outside" {
+  const id = valueAt(subnet.props, "routeTable", "id");
+  if (typeof id === "string") {
+    const found = tables.find((t) => sameText(valueAt(t.props, "id"), id.replace(/\/+$/, "")));
+    return found ?? "outside";
+  }
+  const recorded = (subnet.owner.propertyDependencies[subnet.dependencyKey] ?? []).filter((d) =>
+    tables.some((t) => t.urn === d.urn),
+  );
+  const candidates = tables.filter((t) => recorded.some((d) => d.urn === t.urn));
+  // Unknown id (a first preview) and not exactly one recorded route table: only the deployed view can tell.
+  if (candidates.length !== 1) requireKnown(subnet.props, "routeTable", "id");
+  return candidates[0] ?? "outside";
+}
+
+export const subnetEgressRoute = stackPolicy(
+  {
+    name: "azure-native-network-subnet-require-firewall-egress-route",
+    description:
+      "In a stack with an Azure Firewall, every subnet of the firewall's virtual network, except Azure's own gateway, firewall and bastion subnets and those listed with a reason, uses a route table whose routes to the firewall's subnet cover every address (0.0.0.0/0): a subnet without one sends its services' internet-bound traffic past the firewall's allow-list and IDPS, or nowhere, with no error at deploy time.",
+    severity: "high",
+    pci: ["1.3.2", "1.4.1"],
+    gdpr: ["32(1)(b)", "44"],
+    soc2: ["CC6.6"],
+    service: "network",
+    remediationSteps:
+      "Set the subnet's `routeTable: { id: <table.id> }` to the egress route table (a `0.0.0.0/0` route, `nextHopType: VirtualAppliance`, to the firewall's private IP); the platform does it for every subnet whose role has `egressViaFirewall` (components/platform/subnets.ts). A subnet that holds no workload sending traffic out (private endpoints only), or whose service does not support a default route to an appliance (Application Gateway v2), goes in `exemptSubnets` with the reason.",
+    // "Azure routes traffic between all subnets ... and to the internet by default"; a user-defined route with the
+    // firewall's private IP as the next hop sends it through the firewall.
+    url: "https://learn.microsoft.com/azure/firewall/tutorial-firewall-deploy-portal#create-a-default-route",
+    config: {
+      exemptSubnets: {
+        ...exemptionSchema,
+        description:
+          "Subnets of the firewall's network that need no route to it, by name pattern (`*` wildcard, case-insensitive), each with a reason: private endpoint subnets, Application Gateway v2 subnets (which do not support a 0.0.0.0/0 route to a virtual appliance), a reserved subnet nothing runs in. Azure's GatewaySubnet, AzureFirewallSubnet, AzureFirewallManagementSubnet, AzureBastionSubnet and RouteServerSubnet are always skipped.",
+      },
+    },
+  },
+  (args, report) => {
+    if (ofType(args.resources, AZURE_FIREWALL).length === 0) args.notApplicable("the stack has no Azure Firewall");
+    const networks = firewallNetworks(args.resources);
+    if (networks.length === 0) args.notApplicable("no virtual network of the stack holds an AzureFirewallSubnet");
+    const exempt = args.getConfig<{ exemptSubnets?: Exemption[] }>().exemptSubnets ?? [];
+    const tables = ofType(args.resources, ROUTE_TABLE);
+    const routes = ofType(args.resources, ROUTE);
+    let checked = 0;
+    for (const subnets of networks) {
+      const firewallSubnet = subnets.find((s) => sameText(s.name, FIREWALL_SUBNET));
+      requireKnown(firewallSubnet?.props, "addressPrefix");
+      const prefix = valueAt(firewallSubnet?.props, "addressPrefix");
+      const range = typeof prefix === "string" ? ipv4Range(prefix) : undefined;
+      if (!range) continue;
+      for (const subnet of subnets) {
+        if (EXEMPT_SUBNETS.some((n) => sameText(subnet.name, n))) continue;
+        if (exempt.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, subnet.name))) continue;
+        checked++;
+        const where = `${who(subnet.owner)} subnet '${subnet.name}'`;
+        if (presence(subnet.props, "routeTable") === "absent") {
+          report(
+            `${where} has no route table, so its internet-bound traffic goes past the Azure Firewall in the network's AzureFirewallSubnet (${prefix}); set routeTable to the egress route table, or list the subnet in exemptSubnets with the reason nothing in it needs one.`,
+            subnet.owner.urn,
+          );
+          continue;
+        }
+        const table = tableOf(subnet, tables);
+        if (table === "outside") {
+          report(
+            `${where} uses route table ${show(valueAt(subnet.props, "routeTable", "id"))}, which is not one of the stack's: the pack cannot check that it sends 0.0.0.0/0 to the firewall (${prefix}); use the stack's egress route table, or list the subnet in exemptSubnets with the reason.`,
+            subnet.owner.urn,
+          );
+          continue;
+        }
+        const covered = prefixesTo(table, routes, range);
+        if (!coversEveryAddress(covered)) {
+          report(
+            `${where} uses ${who(table)}, whose routes to the firewall's subnet (${prefix}) cover ${covered.length > 0 ? covered.join(", ") : "nothing"}, not every address: the rest of its internet-bound traffic goes past the firewall; add a 0.0.0.0/0 route with nextHopType VirtualAppliance to the firewall's private IP.`,
+            subnet.owner.urn,
+          );
+        }
+      }
+    }
+    if (checked === 0)
+      args.notApplicable("every subnet of the firewall's network is Azure's own or listed in exemptSubnets");
+  },
+);
+
+export const egressRoutePolicies: Policies = [subnetEgressRoute];

@@ -1,0 +1,249 @@
+import { strict as assert } from "node:assert";
+import { coversEveryAddress, egressRoutePolicies, subnetEgressRoute } from "../../policies/rules/egressRoutes";
+import { POLICY_NAME } from "../../policies/lib/policy";
+import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { RG_NAME } from "./fixtures/protection";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
+
+const SUB = "/subscriptions/00000000-0000-4000-8000-000000000001";
+const NET = `${SUB}/resourceGroups/${RG_NAME}/providers/Microsoft.Network`;
+const VNET_ID = `${NET}/virtualNetworks/vnet-pay-prod-weu`;
+const TABLE_ID = `${NET}/routeTables/rt-pay-prod-weu-egress`;
+const TO_FIREWALL = {
+  name: "default-to-firewall",
+  addressPrefix: "0.0.0.0/0",
+  nextHopType: "VirtualAppliance",
+  nextHopIpAddress: "10.30.4.68",
+};
+
+const routeTable = (routes: unknown[], name = "platform-rt-egress", id: unknown = TABLE_ID): ResourceRecord =>
+  resourceRecord(
+    "azure-native:network:RouteTable",
+    name,
+    { id, resourceGroupName: RG_NAME, routeTableName: "rt-pay-prod-weu-egress", routes },
+    { stack: "prod" },
+  );
+const firewall = (): ResourceRecord =>
+  resourceRecord(
+    "azure-native:network:AzureFirewall",
+    "platform-afw",
+    { resourceGroupName: RG_NAME, ipConfigurations: [{ name: "ipconfig", subnet: { id: UNKNOWN } }] },
+    { stack: "prod" },
+  );
+const subnet = (name: string, addressPrefix: string, routeTableId?: unknown) => ({
+  name,
+  addressPrefix,
+  defaultOutboundAccess: false,
+  ...(routeTableId === undefined ? {} : { routeTable: { id: routeTableId } }),
+});
+/** The platform's network as the program declares it (components/platform/subnets.ts), in prod. */
+const PLATFORM_SUBNETS = (table: unknown = TABLE_ID) => [
+  subnet("snet-private-endpoints", "10.30.0.0/24"),
+  subnet("snet-functions", "10.30.1.0/24", table),
+  subnet("snet-app-gateway", "10.30.2.0/24"),
+  subnet("snet-ml-compute", "10.30.3.0/24", table),
+  { name: "AzureFirewallSubnet", addressPrefix: "10.30.4.64/26" },
+  subnet("snet-functions-flex", "10.30.5.0/24", table),
+];
+const vnet = (subnets: unknown[], extra: Partial<ResourceRecord> = {}): ResourceRecord =>
+  resourceRecord(
+    "azure-native:network:VirtualNetwork",
+    "platform-vnet",
+    { id: VNET_ID, resourceGroupName: RG_NAME, virtualNetworkName: "vnet-pay-prod-weu", subnets },
+    { stack: "prod", ...extra },
+  );
+/** The prod policy config's list (policies/config/prod.json). */
+const EXEMPT = {
+  exemptSubnets: [
+    { pattern: "snet-private-endpoints", reason: "private endpoints only, nothing opens connections out" },
+    { pattern: "snet-app-gateway", reason: "App Gateway v2 does not support a default route to an appliance" },
+  ],
+};
+const stack = (subnets = PLATFORM_SUBNETS(), routes: unknown[] = [TO_FIREWALL]) => [
+  vnet(subnets),
+  firewall(),
+  routeTable(routes),
+];
+
+describe("policies/egressRoutes", () => {
+  it("exports uniquely named policies that follow the name convention", () => {
+    const names = egressRoutePolicies.map((p) => p.name);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => POLICY_NAME.test(n)));
+  });
+
+  it("coversEveryAddress: the default route or prefixes that add up to it, nothing less", () => {
+    assert.equal(coversEveryAddress(["0.0.0.0/0"]), true);
+    assert.equal(coversEveryAddress(["128.0.0.0/1", "0.0.0.0/1"]), true);
+    assert.equal(coversEveryAddress(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"]), true);
+    assert.equal(coversEveryAddress(["0.0.0.0/1"]), false);
+    assert.equal(coversEveryAddress(["0.0.0.0/1", "192.0.0.0/2"]), false);
+    assert.equal(coversEveryAddress(["10.0.0.0/8", "Storage"]), false);
+    assert.equal(coversEveryAddress([]), false);
+  });
+
+  describe(subnetEgressRoute.name, () => {
+    it("passes the platform's network: every workload subnet routes 0.0.0.0/0 to the firewall, the rest listed", () =>
+      expectPass(subnetEgressRoute, stack(), EXEMPT));
+
+    it("passes a first preview: the table's id unknown, the one route table the VNet's subnets depend on", () =>
+      expectPass(
+        subnetEgressRoute,
+        [
+          resourceRecord(
+            "azure-native:network:VirtualNetwork",
+            "platform-vnet",
+            { resourceGroupName: RG_NAME, subnets: PLATFORM_SUBNETS(UNKNOWN) },
+            {
+              stack: "prod",
+              propertyDependencies: {
+                subnets: [
+                  "urn:pulumi:prod::payments-data-platform::azure-native:network:RouteTable::platform-rt-egress",
+                ],
+              },
+            },
+          ),
+          firewall(),
+          routeTable([TO_FIREWALL], "platform-rt-egress", UNKNOWN),
+        ],
+        EXEMPT,
+      ));
+
+    it("cannot decide a first preview where the subnets depend on two route tables", () =>
+      expectUndecided(
+        subnetEgressRoute,
+        [
+          vnet(PLATFORM_SUBNETS(UNKNOWN), {
+            propertyDependencies: {
+              subnets: [
+                "urn:pulumi:prod::payments-data-platform::azure-native:network:RouteTable::platform-rt-egress",
+                "urn:pulumi:prod::payments-data-platform::azure-native:network:RouteTable::platform-rt-partner",
+              ],
+            },
+          }),
+          firewall(),
+          routeTable([TO_FIREWALL], "platform-rt-egress", UNKNOWN),
+          routeTable([], "platform-rt-partner", UNKNOWN),
+        ],
+        EXEMPT,
+      ));
+
+    it("fails a workload subnet that lost its route table (the review's mutation #86)", () => {
+      const subnets = PLATFORM_SUBNETS();
+      subnets[3] = subnet("snet-ml-compute", "10.30.3.0/24");
+      return expectFail(
+        subnetEgressRoute,
+        stack(subnets),
+        /platform-vnet \(azure-native:network:VirtualNetwork\) subnet 'snet-ml-compute' has no route table, so its internet-bound traffic goes past the Azure Firewall in the network's AzureFirewallSubnet \(10\.30\.4\.64\/26\); set routeTable/,
+        EXEMPT,
+      );
+    });
+
+    it("fails the gateway subnet when the config does not list it", async () => {
+      await expectFail(subnetEgressRoute, stack(), /subnet 'snet-app-gateway' has no route table/, {
+        exemptSubnets: [EXEMPT.exemptSubnets[0]],
+      });
+    });
+
+    it("fails a route table whose routes to the firewall leave part of the address space to the internet", () =>
+      expectFail(
+        subnetEgressRoute,
+        stack(PLATFORM_SUBNETS(), [{ ...TO_FIREWALL, addressPrefix: "0.0.0.0/1" }]),
+        /subnet 'snet-functions' uses platform-rt-egress \(azure-native:network:RouteTable\), whose routes to the firewall's subnet \(10\.30\.4\.64\/26\) cover 0\.0\.0\.0\/1, not every address/,
+        {
+          exemptSubnets: [
+            ...EXEMPT.exemptSubnets,
+            { pattern: "snet-ml*", reason: "not this case's subject" },
+            { pattern: "snet-functions-flex", reason: "not this case's subject" },
+          ],
+        },
+      ));
+
+    it("fails a default route to an appliance outside the firewall's subnet", () =>
+      expectFail(
+        subnetEgressRoute,
+        stack(PLATFORM_SUBNETS(), [{ ...TO_FIREWALL, nextHopIpAddress: "10.30.9.4" }]),
+        /subnet 'snet-functions' uses platform-rt-egress .* cover nothing, not every address/,
+        {
+          exemptSubnets: [
+            ...EXEMPT.exemptSubnets,
+            { pattern: "snet-ml*", reason: "not this case's subject" },
+            { pattern: "snet-functions-*", reason: "not this case's subject" },
+          ],
+        },
+      ));
+
+    it("passes two halves of the address space to the firewall, one of them a standalone Route", () =>
+      expectPass(
+        subnetEgressRoute,
+        [
+          ...stack(PLATFORM_SUBNETS(), [{ ...TO_FIREWALL, addressPrefix: "0.0.0.0/1" }]),
+          resourceRecord(
+            "azure-native:network:Route",
+            "platform-rt-upper-half",
+            {
+              resourceGroupName: RG_NAME,
+              routeTableName: "rt-pay-prod-weu-egress",
+              addressPrefix: "128.0.0.0/1",
+              nextHopType: "VirtualAppliance",
+              nextHopIpAddress: "10.30.4.68",
+            },
+            { stack: "prod" },
+          ),
+        ],
+        EXEMPT,
+      ));
+
+    it("fails a subnet using a route table outside the stack", () => {
+      const subnets = PLATFORM_SUBNETS();
+      subnets[1] = subnet(
+        "snet-functions",
+        "10.30.1.0/24",
+        `${SUB}/resourceGroups/rg-hub/providers/Microsoft.Network/routeTables/rt-hub`,
+      );
+      return expectFail(
+        subnetEgressRoute,
+        stack(subnets),
+        /subnet 'snet-functions' uses route table ".*\/routeTables\/rt-hub", which is not one of the stack's/,
+        EXEMPT,
+      );
+    });
+
+    it("checks a standalone subnet of the firewall's network, and skips Azure's own subnets", async () => {
+      const bastion = { name: "AzureBastionSubnet", addressPrefix: "10.30.6.0/26" };
+      const batch = (routeTableId?: string) =>
+        resourceRecord(
+          "azure-native:network:Subnet",
+          "platform-snet-batch",
+          {
+            resourceGroupName: RG_NAME,
+            virtualNetworkName: "vnet-pay-prod-weu",
+            subnetName: "snet-batch",
+            addressPrefix: "10.30.7.0/24",
+            defaultOutboundAccess: false,
+            ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
+          },
+          { stack: "prod" },
+        );
+      await expectPass(subnetEgressRoute, [...stack([...PLATFORM_SUBNETS(), bastion]), batch(TABLE_ID)], EXEMPT);
+      await expectFail(
+        subnetEgressRoute,
+        [...stack([...PLATFORM_SUBNETS(), bastion]), batch()],
+        /platform-snet-batch \(azure-native:network:Subnet\) subnet 'snet-batch' has no route table/,
+        EXEMPT,
+      );
+    });
+
+    it("is not applicable without a firewall, outside the firewall's network, or when every subnet is listed", async () => {
+      await expectNotApplicable(subnetEgressRoute, [vnet(PLATFORM_SUBNETS()), routeTable([TO_FIREWALL])], EXEMPT);
+      await expectNotApplicable(
+        subnetEgressRoute,
+        [vnet(PLATFORM_SUBNETS().filter((s) => s.name !== "AzureFirewallSubnet")), firewall()],
+        EXEMPT,
+      );
+      await expectNotApplicable(subnetEgressRoute, stack(), {
+        exemptSubnets: [{ pattern: "snet-*", reason: "a sandbox without workloads" }],
+      });
+    });
+  });
+});
