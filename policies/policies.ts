@@ -31,6 +31,8 @@ import { ingressPolicies } from "./rules/ingress";
 import { operationsPolicies } from "./rules/operations";
 import { egressPolicies } from "./rules/egress";
 import { egressRoutePolicies } from "./rules/egressRoutes";
+import { ddosPolicies } from "./rules/ddos";
+import { corsPolicies } from "./rules/cors";
 import { authorizationPolicies } from "./rules/authorization";
 import { secretOutputPolicies } from "./rules/secretOutputs";
 import { baselinePolicies } from "./rules/baseline";
@@ -60,6 +62,8 @@ export const policies: Policies = [
   ...nsgPortPolicies,
   ...egressPolicies,
   ...egressRoutePolicies,
+  ...ddosPolicies,
+  ...corsPolicies,
   ...streamingPolicies,
   ...functionPackagePolicies,
   ...protectionPolicies,

@@ -193,6 +193,8 @@ export const sqlServerOutbound = resourcePolicy<sql.ServerArgs>(
     remediationSteps:
       'Set `restrictOutboundNetworkAccess` to "Enabled" and add the allowed targets as `sql.OutboundFirewallRule` resources.',
     url: `${DOCS}/outbound-firewall-rule-overview`,
+    // Advisory by default (a server may need outbound targets a stack has not listed yet); prod's policy config makes
+    // it mandatory: the OLTP servers hold the CDE database (PCI DSS 1.3.2, outbound traffic from the CDE restricted).
     enforcementLevel: "advisory",
   },
   SQL_SERVER,
