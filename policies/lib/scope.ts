@@ -30,6 +30,13 @@ export const PCI_SCOPE_TAG = "pci-scope";
 /** The values the `pci-scope` tag may take (the tags rule reports any other). */
 export const PCI_SCOPE_VALUES = ["cde", "connected", "out-of-scope"] as const;
 
+/** Tag recording how sensitive a resource's data is (lib/tags.ts `DataClassification` in the program). */
+export const DATA_CLASSIFICATION_TAG = "data-classification";
+/** The values `data-classification` may take, least to most sensitive. */
+export const DATA_CLASSIFICATION_VALUES = ["public", "internal", "confidential", "restricted"] as const;
+/** The classifications a `pci-scope: cde` resource may carry (cardholder data is never `public` or `internal`). */
+export const CDE_CLASSIFICATIONS = ["confidential", "restricted"] as const;
+
 /** Knob `inScopeTagValues`: which `pci-scope` tag values put a resource in scope of a CDE-only rule. */
 export const inScopeKnob = (): PolicyConfigJSONSchema =>
   stringListKnob(

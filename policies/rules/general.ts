@@ -6,7 +6,13 @@ import type { Policies } from "@pulumi/policy";
 import { resourcePolicy, stackOfUrn, stackPolicy, stringListKnob } from "../lib/policy";
 import { apiVersionOf, defaultTypeToken, typeIn, typeOfUrn } from "../lib/typeToken";
 import { REVIEWED_TYPES } from "../lib/reviewedTypes";
-import { PCI_SCOPE_TAG, PCI_SCOPE_VALUES } from "../lib/scope";
+import {
+  CDE_CLASSIFICATIONS,
+  DATA_CLASSIFICATION_TAG,
+  DATA_CLASSIFICATION_VALUES,
+  PCI_SCOPE_TAG,
+  PCI_SCOPE_VALUES,
+} from "../lib/scope";
 import { requireKnownTemplate, templateResources } from "../lib/templates";
 import { normaliseLocation, presence, requireKnown, safeGet, sameText, valueAt, who } from "../lib/values";
 
@@ -237,14 +243,14 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
   {
     name: "azure-native-general-resource-missing-required-tags",
     description:
-      "Every taggable Azure resource carries the environment, owner, cost-center, data-classification and pci-scope tags that scope PCI DSS controls and record ownership, and its pci-scope is one of cde, connected or out-of-scope.",
+      "Every taggable Azure resource carries the environment, owner, cost-center, data-classification and pci-scope tags that scope PCI DSS controls and record ownership; its pci-scope is one of cde, connected or out-of-scope, its data-classification one of public, internal, confidential or restricted, and confidential or restricted in the cardholder data environment.",
     severity: "medium",
     pci: ["12.5.1", "12.5.2"],
     gdpr: ["30"],
     soc2: ["CC2.1"],
     service: "general",
     remediationSteps:
-      "Add the missing keys to `tags` (the program's `tagsFor()` helper sets all of them); `pci-scope` is `cde`, `connected` or `out-of-scope`.",
+      "Add the missing keys to `tags` (the program's `tagsFor()` helper sets all of them); `pci-scope` is `cde`, `connected` or `out-of-scope`; `data-classification` is `public`, `internal`, `confidential` or `restricted` (`confidential` or `restricted` with `pci-scope: cde`).",
     url: "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources",
     config: {
       requiredTags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS },
@@ -277,6 +283,20 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
       report(
         `${who(args)} has ${PCI_SCOPE_TAG} '${scope}': set it to one of ${PCI_SCOPE_VALUES.join(", ")} (lower case).`,
       );
+    }
+    // The classification is what GDPR records of processing and access reviews read: only its known values, and
+    // nothing below confidential on a resource of the cardholder data environment.
+    const classification = tags[DATA_CLASSIFICATION_TAG];
+    if (typeof classification === "string" && classification.length > 0) {
+      if (!(DATA_CLASSIFICATION_VALUES as readonly string[]).includes(classification)) {
+        report(
+          `${who(args)} has ${DATA_CLASSIFICATION_TAG} '${classification}': set it to one of ${DATA_CLASSIFICATION_VALUES.join(", ")} (lower case).`,
+        );
+      } else if (scope === "cde" && !(CDE_CLASSIFICATIONS as readonly string[]).includes(classification)) {
+        report(
+          `${who(args)} is in the cardholder data environment (${PCI_SCOPE_TAG} 'cde') but has ${DATA_CLASSIFICATION_TAG} '${classification}': set it to ${CDE_CLASSIFICATIONS.join(" or ")}.`,
+        );
+      }
     }
   },
 );

@@ -7,9 +7,12 @@
 import type { Policies } from "@pulumi/policy";
 import type * as keyvault from "@pulumi/azure-native/keyvault";
 import { isoDurationDays, KEY_VAULT_CALENDAR } from "../lib/duration";
-import { ofType, pointsAt, refersTo, resourcePolicy, stackOfUrn, stackPolicy } from "../lib/policy";
+import { resourcePolicy, stackOfUrn } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
+import { vaultExpiryAlerts } from "./keyvaultEvents";
 import { isSet, oneOf, presence, requireKnown, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+
+export { KEY_EXPIRY_EVENTS, vaultExpiryAlerts } from "./keyvaultEvents";
 
 const VAULT = "azure-native:keyvault:Vault";
 /** A Managed HSM pool: its `properties` carry the same purge protection, soft delete and network settings. */
@@ -479,63 +482,6 @@ export const secretContentType = resourcePolicy<keyvault.SecretArgs>(
   (props, args, report) => {
     if (!isSet(props.properties, "contentType")) {
       report(`${who(args)} has no content type: set properties.contentType.`);
-    }
-  },
-);
-
-// ---------------------------------------------------------------------------------------------------------------
-// Key expiry reaches someone
-// ---------------------------------------------------------------------------------------------------------------
-
-const SYSTEM_TOPIC = "azure-native:eventgrid:SystemTopic";
-const TOPIC_SUBSCRIPTION = "azure-native:eventgrid:SystemTopicEventSubscription";
-/** The Key Vault events that must be routed (event-schema-key-vault). */
-export const KEY_EXPIRY_EVENTS = ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.KeyExpired"];
-
-export const vaultExpiryAlerts = stackPolicy(
-  {
-    name: "azure-native-keyvault-vault-require-key-expiry-alerts",
-    description:
-      "Every key vault routes its key near-expiry and expiry events somewhere people see them: an Event Grid system topic on the vault with subscriptions for both events and a destination (e.g. Azure Monitor alerts to the on-call action group).",
-    severity: "medium",
-    pci: ["3.6.1", "3.7.4"],
-    gdpr: ["32(1)(b)"],
-    soc2: ["CC7.2"],
-    service: "keyvault",
-    remediationSteps:
-      'Add an `eventgrid.SystemTopic` with `source` = the vault id and `topicType: "Microsoft.KeyVault.vaults"`, and `eventgrid.SystemTopicEventSubscription`s whose `filter.includedEventTypes` cover `Microsoft.KeyVault.KeyNearExpiry` and `Microsoft.KeyVault.KeyExpired`, with `destination: { endpointType: "MonitorAlert", severity, actionGroups: [<action group id>] }` and `eventDeliverySchema: "CloudEventSchemaV1_0"`.',
-    url: "https://learn.microsoft.com/azure/event-grid/handler-azure-monitor-alerts",
-  },
-  (args, report) => {
-    const vaults = ofType(args.resources, VAULT);
-    if (vaults.length === 0) args.notApplicable("the stack has no key vaults");
-    const topics = ofType(args.resources, SYSTEM_TOPIC).filter((t) =>
-      sameText(valueAt(t.props, "topicType"), "Microsoft.KeyVault.vaults"),
-    );
-    const subscriptions = ofType(args.resources, TOPIC_SUBSCRIPTION);
-    for (const vault of vaults) {
-      // The vault itself: not another vault whose name starts with this one's (an id prefix).
-      const topic = topics.find((t) => pointsAt(t, vault, "source"));
-      if (!topic) {
-        report(
-          `${who(vault)} has no Event Grid system topic: its key expiry events reach nobody; add an eventgrid.SystemTopic with source set to the vault id and topicType "Microsoft.KeyVault.vaults".`,
-          vault.urn,
-        );
-        continue;
-      }
-      const routed = subscriptions
-        .filter((sub) =>
-          refersTo(sub, topic, { properties: ["systemTopicName"], byName: { nameKeys: ["systemTopicName"] } }),
-        )
-        .filter((sub) => valueAt(sub.props, "destination", "endpointType") !== undefined)
-        .flatMap((sub) => stringsAt(sub.props, "filter", "includedEventTypes"));
-      const missing = KEY_EXPIRY_EVENTS.filter((e) => !routed.some((r) => sameText(r, e)));
-      if (missing.length > 0) {
-        report(
-          `${who(vault)} routes no ${missing.join(" or ")} event to a destination: add a subscription on ${topic.name} with filter.includedEventTypes ${JSON.stringify(missing)} and a destination (e.g. MonitorAlert to the on-call action group).`,
-          vault.urn,
-        );
-      }
     }
   },
 );

@@ -211,6 +211,36 @@ describe("policies/general", () => {
       assert.equal(outOfScopeTag({ tags: { "pci-scope": "OUT-OF-SCOPE" } }, ["cde"]), undefined, "only exact values");
       assert.equal(outOfScopeTag({ tags: { "pci-scope": "Connected" } }, ["cde"]), undefined, "only exact values");
     });
+    it("fails a data-classification that is not one of the four, naming them", async () => {
+      for (const value of ["secret", "Confidential", "pii"]) {
+        const r = await evaluatePolicy(requiredTags, vault({ tags: { ...TAGS, "data-classification": value } }));
+        assert.deepEqual(r.messages.length, 1, value);
+        assert.match(
+          r.messages[0],
+          new RegExp(
+            `data-classification '${value}': set it to one of public, internal, confidential, restricted \\(lower case\\)`,
+          ),
+        );
+      }
+    });
+    it("fails a cardholder data environment resource classified below confidential (the review's mutation #111)", async () => {
+      for (const value of ["public", "internal"])
+        await expectFail(
+          requiredTags,
+          vault({ tags: { ...TAGS, "pci-scope": "cde", "data-classification": value } }),
+          new RegExp(
+            `is in the cardholder data environment \\(pci-scope 'cde'\\) but has data-classification '${value}': set it to confidential or restricted\\.`,
+          ),
+        );
+      await expectPass(
+        requiredTags,
+        vault({ tags: { ...TAGS, "pci-scope": "cde", "data-classification": "restricted" } }),
+      );
+      await expectPass(
+        requiredTags,
+        vault({ tags: { ...TAGS, "pci-scope": "connected", "data-classification": "internal" } }),
+      );
+    });
     for (const tag of Object.keys(TAGS)) {
       it(`fails when '${tag}' is missing`, async () => {
         const tags: Record<string, string> = { ...TAGS };

@@ -380,18 +380,95 @@ describe("policies/keyvault", () => {
         { systemTopicName: "egst-pay-dev-weu-kv", source, topicType: "Microsoft.KeyVault.vaults" },
         { propertyDependencies: { source: [v.urn] } },
       );
-    const sub = (key: string, events: string[]) =>
+    const AG_ID =
+      "/subscriptions/s/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups/ag-pay-dev-weu-p2";
+    const group = resourceRecord("azure-native:monitor:ActionGroup", "platform-ag-p2", {
+      id: AG_ID,
+      actionGroupName: "ag-pay-dev-weu-p2",
+      enabled: true,
+    });
+    const sub = (
+      key: string,
+      events: string[],
+      destination: unknown = { endpointType: "MonitorAlert", severity: "Sev2", actionGroups: [AG_ID] },
+    ) =>
       resourceRecord("azure-native:eventgrid:SystemTopicEventSubscription", `platform-kv-events-${key}`, {
         systemTopicName: "egst-pay-dev-weu-kv",
         eventDeliverySchema: "CloudEventSchemaV1_0",
         filter: { includedEventTypes: events },
-        destination: { endpointType: "MonitorAlert", severity: "Sev2", actionGroups: ["ag-id"] },
+        destination,
       });
     const near = sub("near-expiry", ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"]);
     const expired = sub("expired", ["Microsoft.KeyVault.KeyExpired"]);
 
-    it("passes a vault whose near-expiry and expiry events reach a destination", () =>
-      expectPass(vaultExpiryAlerts, [v, topic(), near, expired]));
+    it("passes a vault whose near-expiry and expiry events reach one of the stack's action groups", () =>
+      expectPass(vaultExpiryAlerts, [v, group, topic(), near, expired]));
+    it("fails expiry events sent to another subscription's action group (the review's mutation #114)", () =>
+      expectFail(
+        vaultExpiryAlerts,
+        [
+          v,
+          group,
+          topic(),
+          near,
+          sub("expired", ["Microsoft.KeyVault.KeyExpired"], {
+            endpointType: "MonitorAlert",
+            actionGroups: [AG_ID.replace("/s/", "/other/")],
+          }),
+        ],
+        /kv-pay-dev-weu .*routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/,
+      ));
+    it("fails expiry events sent to any webhook, passes one whose host is listed with a reason", async () => {
+      const hook = sub("expired", ["Microsoft.KeyVault.KeyExpired"], {
+        endpointType: "WebHook",
+        endpointUrl: "https://hooks.example.net/kv",
+      });
+      await expectFail(
+        vaultExpiryAlerts,
+        [v, group, topic(), near, hook],
+        /routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/,
+      );
+      await expectPass(vaultExpiryAlerts, [v, group, topic(), near, hook], {
+        allowedWebhookHosts: [{ pattern: "*.example.net", reason: "the incident tool's intake (ticket OPS-12)" }],
+      });
+    });
+    it("passes a resource destination inside the stack (a function of its app), fails one outside it", async () => {
+      const app = resourceRecord("azure-native:web:WebApp", "ops-func", {
+        id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops",
+      });
+      const toFunction = (resourceId: string) =>
+        sub("expired", ["Microsoft.KeyVault.KeyExpired"], { endpointType: "AzureFunction", resourceId });
+      await expectPass(vaultExpiryAlerts, [
+        v,
+        group,
+        app,
+        topic(),
+        near,
+        toFunction("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops/functions/keyExpired"),
+      ]);
+      await expectFail(
+        vaultExpiryAlerts,
+        [
+          v,
+          group,
+          app,
+          topic(),
+          near,
+          toFunction(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops-x/functions/keyExpired",
+          ),
+        ],
+        /routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/,
+      );
+    });
+    it("passes a first preview whose action group id is unknown but recorded, cannot decide one not recorded", async () => {
+      const pending = (deps: string[]) => ({
+        ...sub("expired", ["Microsoft.KeyVault.KeyExpired"], { endpointType: "MonitorAlert", actionGroups: [UNKNOWN] }),
+        propertyDependencies: { destination: deps },
+      });
+      await expectPass(vaultExpiryAlerts, [v, group, topic(), near, pending([group.urn])]);
+      await expectUndecided(vaultExpiryAlerts, [v, group, topic(), near, pending([])]);
+    });
     it("fails a vault without a system topic", async () => {
       const r = await expectFail(vaultExpiryAlerts, [v], /kv-pay-dev-weu .*has no Event Grid system topic/);
       assert.equal(r.urn, v.urn);
@@ -400,7 +477,7 @@ describe("policies/keyvault", () => {
       const id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-pay-dev-weu";
       const withId = { ...v, outputs: { ...v.outputs, id } };
       const byId = (source: string) => ({ ...topic(source), propertyDependencies: {} });
-      await expectPass(vaultExpiryAlerts, [withId, byId(id.toUpperCase()), near, expired]);
+      await expectPass(vaultExpiryAlerts, [withId, group, byId(id.toUpperCase()), near, expired]);
       await expectFail(
         vaultExpiryAlerts,
         [withId, byId(`${id}-cmk`), near, expired],
@@ -410,13 +487,13 @@ describe("policies/keyvault", () => {
     it("fails when no subscription routes KeyExpired", () =>
       expectFail(
         vaultExpiryAlerts,
-        [v, topic(), near],
+        [v, group, topic(), near],
         /kv-pay-dev-weu .*routes no Microsoft\.KeyVault\.KeyExpired event to a destination/,
       ));
     it("fails a subscription without a destination", () =>
       expectFail(
         vaultExpiryAlerts,
-        [v, topic(), near, mutate(expired, "destination", undefined)],
+        [v, group, topic(), near, mutate(expired, "destination", undefined)],
         /routes no Microsoft\.KeyVault\.KeyExpired/,
       ));
     it("is not applicable without key vaults", () => expectNotApplicable(vaultExpiryAlerts, [topic(), near]));
