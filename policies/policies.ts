@@ -18,6 +18,7 @@ import { networkRulePolicies } from "./rules/networkRules";
 import { storageLifecyclePolicies } from "./rules/storageLifecycle";
 import { pciScopePolicies } from "./rules/pciScope";
 import { destinationPolicies } from "./rules/destinations";
+import { destinationHostPolicies } from "./rules/destinationHosts";
 import { monitorPolicies } from "./rules/monitor";
 import { networkPolicies } from "./rules/network";
 import { privateDnsPolicies } from "./rules/privateDns";
@@ -55,6 +56,7 @@ export const policies: Policies = [
   ...storageLifecyclePolicies,
   ...pciScopePolicies,
   ...destinationPolicies,
+  ...destinationHostPolicies,
   ...monitorPolicies,
   ...networkPolicies,
   ...privateDnsPolicies,

@@ -4,7 +4,8 @@
  * a SQL failover group's partner server, a flow log's account and traffic analytics workspace) name the stack's own resources, or ones listed with a reason. A destination
  * in another subscription is outside every rule of the pack: its region, network, keys and retention are unchecked,
  * and a copy of cardholder or personal data (or the audit trail) goes there. PCI DSS 1.3.2, 1.4.4 (outbound CDE
- * traffic restricted), 10.3.2; GDPR Art. 32(1)(b) and 44 (transfers). The inbound counterpart is networkRules.ts.
+ * traffic restricted), 10.3.2; GDPR Art. 32(1)(b) and 44 (transfers). The inbound counterpart is networkRules.ts;
+ * destinations named by host or name (linked services, Stream Analytics outputs) are destinationHosts.ts's.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { idAllowListKnob, listedId, normalId, type Exemption } from "../lib/exemptions";
