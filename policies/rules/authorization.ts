@@ -148,12 +148,18 @@ export const roleAssignmentBroadScope = stackPolicy(
     // A role id unknown during preview comes from another resource: when every role definition it depends on is one
     // of the stack's custom roles with a known id outside broadScopeRoleIds, the assignment is not one this rule
     // checks; otherwise (a built-in id built from an unknown value could be Contributor) undecided.
+    // Every recorded dependency must be such a role: a value built from a custom role and something else (a
+    // `pulumi.all`) could be any role.
+    const roleDefinitions = ofType(args.resources, ROLE_DEFINITION);
     for (const a of all.filter((x) => presence(x.props, "roleDefinitionId") === "unknown")) {
-      const definitions = ofType(args.resources, ROLE_DEFINITION).filter((d) =>
-        (a.propertyDependencies.roleDefinitionId ?? []).some((r) => r.urn === d.urn),
-      );
+      const deps = a.propertyDependencies.roleDefinitionId ?? [];
+      const definitions = roleDefinitions.filter((d) => deps.some((r) => r.urn === d.urn));
       const outside = definitions.map((d) => valueAt(d.props, "roleDefinitionId"));
-      if (outside.length === 0 || !outside.every((g) => typeof g === "string" && !wanted.has(g.toLowerCase())))
+      if (
+        outside.length === 0 ||
+        definitions.length !== deps.length ||
+        !outside.every((g) => typeof g === "string" && !wanted.has(g.toLowerCase()))
+      )
         requireKnown(a.props, "roleDefinitionId");
     }
     const assignments = all.filter(

@@ -134,12 +134,53 @@ const SENTINEL_SOLUTION_TYPE = "azure-native:operationsmanagement:Solution";
 const SENTINEL_TYPES = [SENTINEL_ONBOARDING_TYPE, SENTINEL_SOLUTION_TYPE];
 
 /**
+ * The ARM namespace and type of the types the lock rule checks, and the input naming a child's parent (the lock's
+ * `parentResourcePath` ends with it): what a lock's known parts must say of a target whose id is unknown.
+ */
+const ARM_PLACES: Readonly<Record<string, { namespace: string; type: string; parentKey?: string }>> = {
+  "azure-native:sql:Server": { namespace: "Microsoft.Sql", type: "servers" },
+  "azure-native:sql:Database": { namespace: "Microsoft.Sql", type: "databases", parentKey: "serverName" },
+  "azure-native:cosmosdb:DatabaseAccount": { namespace: "Microsoft.DocumentDB", type: "databaseAccounts" },
+  "azure-native:synapse:Workspace": { namespace: "Microsoft.Synapse", type: "workspaces" },
+  "azure-native:synapse:SqlPool": { namespace: "Microsoft.Synapse", type: "sqlPools", parentKey: "workspaceName" },
+  "azure-native:storage:StorageAccount": { namespace: "Microsoft.Storage", type: "storageAccounts" },
+  "azure-native:keyvault:Vault": { namespace: "Microsoft.KeyVault", type: "vaults" },
+  "azure-native:eventhub:Namespace": { namespace: "Microsoft.EventHub", type: "namespaces" },
+  "azure-native:operationalinsights:Workspace": { namespace: "Microsoft.OperationalInsights", type: "workspaces" },
+  "azure-native:machinelearningservices:Workspace": {
+    namespace: "Microsoft.MachineLearningServices",
+    type: "workspaces",
+  },
+  "azure-native:managedidentity:UserAssignedIdentity": {
+    namespace: "Microsoft.ManagedIdentity",
+    type: "userAssignedIdentities",
+  },
+};
+
+/**
+ * Whether a lock's known namespace, type and parent path can be `target`'s (policy review nit 9): a lock with
+ * `resourceType: storageAccounts` does not hold a key vault of the same name, nor one on database `payments` of
+ * server `sql-neu` the same database of `sql-weu`. A part unknown, or a type outside ARM_PLACES, does not refuse.
+ */
+function samePlace(parts: readonly (string | undefined)[], target: PolicyResource): boolean {
+  const place = ARM_PLACES[target.type];
+  if (place === undefined) return true;
+  const [, namespace, parentPath, type] = parts;
+  if (namespace !== undefined && !sameText(namespace, place.namespace)) return false;
+  if (type !== undefined && !sameText(type, place.type)) return false;
+  if (parentPath === undefined) return true;
+  if (place.parentKey === undefined) return parentPath === "";
+  const parent = presence(target.props, place.parentKey) === "set" ? safeGet(target.props, place.parentKey) : undefined;
+  return typeof parent !== "string" || sameText(parentPath.split("/").pop() ?? "", parent);
+}
+
+/**
  * Whether a `ManagementLockAtResourceLevel` locks `target` itself: its resource group, provider namespace, parent
  * path, type and name, put together, end `target`'s id (case-insensitively). A lock on a child (`parentResourcePath`
  * "servers/sql-a", `resourceType` "databases") or on a sibling does not hold `target`, even though it depends on it.
  * When a part or the id is unknown during preview, `resourceName` decides: its recorded property dependency, else its
  * value against `target`'s name, else (neither known nor recorded) a plain dependency on `target`; a resource group
- * known on both sides must agree.
+ * known on both sides must agree, and so must the namespace, type and parent path (`samePlace`).
  */
 function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boolean {
   const id = safeGet(target.props, "id");
@@ -158,6 +199,7 @@ function resourceLockPointsAt(lock: PolicyResource, target: PolicyResource): boo
     const targetGroup =
       presence(target.props, "resourceGroupName") === "set" ? safeGet(target.props, "resourceGroupName") : undefined;
     if (group !== undefined && typeof targetGroup === "string" && !sameText(group, targetGroup)) return false;
+    if (!samePlace(parts, target)) return false;
     return refersTo(lock, target, { properties: ["resourceName"], byName: {} });
   }
   const [group, namespace, parentPath, type, name] = parts as string[];

@@ -240,6 +240,16 @@ describe("policies/authorization", () => {
         const listed = custom(CONTRIBUTOR_ROLE);
         await expectUndecided(roleAssignmentBroadScope, [listed, ofCustom(listed)]);
       });
+      it("cannot decide a value built from the custom role and another resource (the review's nit 11)", async () => {
+        const d = custom("5a1c0e2f-0000-4000-8000-000000000001");
+        const other = resourceRecord("azure-native:resources:ResourceGroup", "platform-rg", { location: "westeurope" });
+        const mixed = ofCustom(d);
+        await expectUndecided(roleAssignmentBroadScope, [
+          d,
+          other,
+          { ...mixed, propertyDependencies: { roleDefinitionId: [d.urn, other.urn] } },
+        ]);
+      });
     });
   });
 

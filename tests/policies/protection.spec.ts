@@ -208,6 +208,43 @@ describe("policies/protection", () => {
         [rg, sql, st, sqlLock, lock("rg-pay-prod-neu-data")],
         /stpayprodweu .*has no management lock/,
       );
+      // Nor a lock of another namespace, type or parent path of the same name (the review's nit 9).
+      for (const [key, value] of [
+        ["resourceProviderNamespace", "Microsoft.KeyVault"],
+        ["resourceType", "vaults"],
+        ["parentResourcePath", "servers/stpayprodweu"],
+      ])
+        await expectFail(
+          requireManagementLock,
+          [rg, sql, st, sqlLock, mutate(lock(RG_NAME), key, value)],
+          /stpayprodweu .*has no management lock/,
+        );
+    });
+    it("in a first preview, a database's lock by name counts only under its own server", async () => {
+      const { rg, sql, storage, sqlLock, storageLock } = protectionStack();
+      const db = resourceRecord(
+        "azure-native:sql:Database",
+        "oltp-db",
+        { resourceGroupName: RG_NAME, serverName: "sql-pay-prod-weu", name: "payments" },
+        { stack: "prod" },
+      );
+      const lock = (server: string) =>
+        resourceRecord(
+          "azure-native:authorization:ManagementLockAtResourceLevel",
+          "oltp-db-lock",
+          {
+            level: "CanNotDelete",
+            resourceGroupName: RG_NAME,
+            resourceProviderNamespace: "Microsoft.Sql",
+            parentResourcePath: `servers/${server}`,
+            resourceType: "databases",
+            resourceName: "payments",
+          },
+          { stack: "prod" },
+        );
+      const base = [rg, sql, storage, sqlLock, storageLock, db];
+      await expectPass(requireManagementLock, [...base, lock("sql-pay-prod-weu")]);
+      await expectFail(requireManagementLock, [...base, lock("sql-pay-prod-neu")], /oltp-db .*has no management lock/);
     });
     it("does not count a ManagementLockAtResourceLevel on a child that depends on the resource", async () => {
       const { rg, sql, storage, sqlLock } = protectionStack();
