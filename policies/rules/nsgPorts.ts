@@ -14,6 +14,7 @@ import { destinationPorts, OPEN_SOURCES, openSourcesOf, portRanges, securityRule
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
 const SECURITY_RULE = "azure-native:network:SecurityRule";
+const NIC = "azure-native:network:NetworkInterface";
 /** Protocols without ports (ICMP, ESP, AH): an "every port" rule of theirs means nothing more. */
 const PORTLESS = ["Icmp", "Esp", "Ah"];
 /**
@@ -166,13 +167,13 @@ const APP_GATEWAY = "azure-native:network:ApplicationGateway";
  * name (`*agw*`), which says nothing of where the NSG is attached: an NSG so named on a data subnet would take internet
  * traffic with the exception's blessing (policy review N6). This rule looks at the attachment: an NSG that admits an
  * open source (the internet, `*`, `AzureCloud`...) is attached only to subnets that host an Application Gateway, or to
- * subnets listed with a reason.
+ * subnets listed with a reason, and to no network interface.
  */
 export const openInboundPlacement = stackPolicy(
   {
     name: "azure-native-network-networksecuritygroup-require-open-inbound-on-gateway-subnet",
     description:
-      "A network security group that allows inbound traffic from an open source (the internet, any address, AzureCloud) is attached only to subnets that host an Application Gateway (or listed with a reason): whatever its name, an NSG that admits the internet on a data or compute subnet exposes what runs there.",
+      "A network security group that allows inbound traffic from an open source (the internet, any address, AzureCloud) is attached only to subnets that host an Application Gateway (or listed with a reason), never to a network interface: whatever its name, an NSG that admits the internet on a data or compute subnet or a VM's interface exposes what runs there.",
     ...SEGMENTATION,
     pci: ["1.3.1", "1.4.1", "1.4.2"],
     remediationSteps:
@@ -240,6 +241,26 @@ export const openInboundPlacement = stackPolicy(
           nsg.urn,
         );
       }
+      // A network interface never hosts an Application Gateway: the stack's interfaces naming the NSG, and those Azure
+      // lists on a deployed NSG (`networkInterfaces`, attachments made outside the stack too).
+      const nics = new Set<string>();
+      for (const nic of ofType(args.resources, NIC)) {
+        if (presence(nic.props, "networkSecurityGroup", "id") === "unknown")
+          requireKnown(nic.props, "networkSecurityGroup", "id");
+        if (!sameText(valueAt(nic.props, "networkSecurityGroup", "id"), nsgId)) continue;
+        const id = valueAt(nic.props, "id");
+        nics.add(typeof id === "string" ? id.toLowerCase() : who(nic));
+      }
+      const listed = valueAt(nsg.props, "networkInterfaces");
+      for (let i = 0; i < (Array.isArray(listed) ? listed.length : 0); i++) {
+        const id = valueAt(listed, String(i), "id");
+        if (typeof id === "string") nics.add(id.toLowerCase());
+      }
+      for (const nic of nics)
+        report(
+          `${who(nsg)} admits an open source inbound and is attached to network interface ${nic}, which hosts no Application Gateway: give the interface an NSG without the internet rule.`,
+          nsg.urn,
+        );
     }
   },
 );

@@ -264,6 +264,34 @@ describe("policies/nsgPorts", () => {
       );
     });
 
+    it("fails the NSG on a network interface: the stack's, or one Azure lists on the deployed NSG (the review's nit 5)", async () => {
+      const nic = resourceRecord("azure-native:network:NetworkInterface", "jump-nic", {
+        networkSecurityGroup: { id: NSG_ID("nsg-agw") },
+        ipConfigurations: [{ name: "ipconfig", subnet: { id: `${VNET}/subnets/snet-jump` } }],
+      });
+      await expectFail(
+        openInboundPlacement,
+        [deployedNsg("nsg-agw", https), nic, vnet({ "snet-app-gateway": "nsg-agw" }), gateway()],
+        /platform-nsg-agw .* admits an open source inbound and is attached to network interface jump-nic \(azure-native:network:NetworkInterface\), which hosts no Application Gateway/,
+      );
+      const nicId = "/subscriptions/s/resourceGroups/rg-other/providers/Microsoft.Network/networkInterfaces/vm-nic";
+      await expectFail(
+        openInboundPlacement,
+        [
+          mutate(deployedNsg("nsg-agw", https), "networkInterfaces", [{ id: nicId }]),
+          vnet({ "snet-app-gateway": "nsg-agw" }),
+          gateway(),
+        ],
+        new RegExp(`attached to network interface ${nicId.toLowerCase().replace(/[/.]/g, "\\$&")},`),
+      );
+      await expectUndecided(openInboundPlacement, [
+        deployedNsg("nsg-agw", https),
+        mutate(nic, "networkSecurityGroup.id", UNKNOWN),
+        vnet({ "snet-app-gateway": "nsg-agw" }),
+        gateway(),
+      ]);
+    });
+
     it("passes a subnet listed in allowedSubnets with a reason", () =>
       expectPass(
         openInboundPlacement,
