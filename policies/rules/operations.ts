@@ -181,12 +181,19 @@ export const alertsEnabled = resourcePolicy<AlertArgs>(
     }
     // A Sentinel rule that creates no incident raises alerts no analyst's queue shows ("If this setting is disabled,
     // alerts are generated but no incidents": sentinel/create-analytics-rules, Incident settings).
+    // The block is required: without it, whether Azure creates incidents is its undocumented default (the SDK makes
+    // `createIncident` mandatory only inside the block), which an auditor cannot read from the code.
     if (args.type === SENTINEL_RULE) {
       const path = ["incidentConfiguration", "createIncident"];
       if (presence(props, ...path) === "unknown") requireKnown(props, ...path);
-      if (valueAt(props, ...path) === false) {
+      const create = valueAt(props, ...path);
+      if (create === false) {
         report(
           `${who(args)} creates no incident (incidentConfiguration.createIncident false): its detections reach no analyst's queue; set it to true.`,
+        );
+      } else if (create !== true) {
+        report(
+          `${who(args)} sets no incidentConfiguration.createIncident: whether its detections reach an analyst's queue is left to Azure's default; set incidentConfiguration { createIncident: true }.`,
         );
       }
     }
@@ -251,6 +258,10 @@ function actionGroupIds(alert: PolicyResource): { path: string; value: unknown; 
   const out: { path: string; value: unknown; state: string }[] = [];
   const type = alert.type;
   const list = type === METRIC_ALERT ? ["actions"] : ["actions", "actionGroups"];
+  // The whole list unknown during preview (built with `apply`): one entry for it, which the caller decides like an
+  // unknown id (a recorded dependency on a stack action group, else undecided), never an alert without actions.
+  if (presence(alert.props, ...list) === "unknown")
+    return [{ path: list.join("."), value: undefined, state: "unknown" }];
   const items = valueAt(alert.props, ...list);
   if (!Array.isArray(items)) return out;
   // By index: iterating the list itself (forEach) would read an element unknown during preview, which the engine's

@@ -24,6 +24,11 @@ const ASA_OUTPUT = "azure-native:streamanalytics:Output";
 const WEB_APP = "azure-native:web:WebApp";
 /** A deployment slot is a site of its own (its own network access, TLS, FTP and settings): the same rules apply. */
 const WEB_APP_SLOT = "azure-native:web:WebAppSlot";
+/** A site's storage mounts declared apart from its `siteConfig` (`properties`: mount name → AzureStorageInfoValue). */
+const STORAGE_MOUNTS = [
+  "azure-native:web:WebAppAzureStorageAccounts",
+  "azure-native:web:WebAppAzureStorageAccountsSlot",
+];
 const FTP_ALLOWED = "azure-native:web:WebAppFtpAllowed";
 const SCM_ALLOWED = "azure-native:web:WebAppScmAllowed";
 /** The same policies of a deployment slot (a slot has its own FTP and SCM endpoints). */
@@ -676,7 +681,7 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-web-webappapplicationsettings-disallow-secrets",
     description:
-      "Web and function app settings and connection strings hold no keys or passwords and turn off no SQL encryption or certificate validation (Encrypt=False, TrustServerCertificate=True), whether declared as the app's settings resource, its connection strings resource or in the site's own `siteConfig`, and the site mounts no storage with an account key: connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
+      "Web and function app settings and connection strings hold no keys or passwords and turn off no SQL encryption or certificate validation (Encrypt=False, TrustServerCertificate=True), whether declared as the app's settings resource, its connection strings resource or in the site's own `siteConfig`, and the site mounts no storage with an account key (in its `siteConfig` or a WebAppAzureStorageAccounts resource; App Service mounts take only keys, so no mounts at all): connections are identity-based (`<Connection>__fullyQualifiedNamespace`, `__accountEndpoint`, `__credential`), secrets come from Key Vault references.",
     severity: "high",
     pci: ["8.3.2", "8.6.2"],
     gdpr: ["32(1)(b)"],
@@ -686,8 +691,26 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
       'Replace connection strings with identity-based settings (e.g. `EventHubs__fullyQualifiedNamespace`, `EventHubs__credential: "managedidentity"`) and grant the app\'s identity a data-plane role; a secret that must stay goes to Key Vault as `@Microsoft.KeyVault(SecretUri=...)`.',
     url: "https://learn.microsoft.com/azure/azure-functions/functions-reference#configure-an-identity-based-connection",
   },
-  [...SETTINGS_TYPES, WEB_APP, WEB_APP_SLOT],
+  [...SETTINGS_TYPES, WEB_APP, WEB_APP_SLOT, ...STORAGE_MOUNTS],
   (props, args, report) => {
+    // An Azure Files or Blob mount carries the account key itself (AzureStorageInfoValue.accessKey), and App Service
+    // mounts take nothing else: in effect, no mounts (whether in the site's config or its own resource).
+    const mountsAt = STORAGE_MOUNTS.includes(args.type) ? "properties" : "siteConfig.azureStorageAccounts";
+    const mounts = STORAGE_MOUNTS.includes(args.type)
+      ? safeGet(props, "properties")
+      : args.type === WEB_APP || args.type === WEB_APP_SLOT
+        ? safeGet(safeGet(props, "siteConfig"), "azureStorageAccounts")
+        : undefined;
+    const keyed =
+      mounts !== null && typeof mounts === "object"
+        ? Object.keys(mounts).filter((k) => presence(mounts, k, "accessKey") !== "absent")
+        : [];
+    if (keyed.length > 0) {
+      report(
+        `${who(args)} mounts storage with an account key (${mountsAt} ${keyed.join(", ")}.accessKey): mount nothing with a key; read the data with the app's identity.`,
+      );
+    }
+    if (STORAGE_MOUNTS.includes(args.type)) return;
     // A value that is a Key Vault reference is fine; otherwise a secret-looking value, or a set value under a
     // secret-looking name, is not. Values computed from other resources are unknown during a first preview (client
     // ids, endpoints, a connection string): after reporting what the known values show, the rule is then undecided
@@ -712,19 +735,6 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
       report(
         `${who(args)} allows an unencrypted or unverified SQL connection (${weak.join(", ")}): use Encrypt=True and TrustServerCertificate=False.`,
       );
-    }
-    // An Azure Files or Blob mount in the site's config carries the account key itself (AzureStorageInfoValue).
-    if (args.type === WEB_APP || args.type === WEB_APP_SLOT) {
-      const mounts = safeGet(safeGet(props, "siteConfig"), "azureStorageAccounts");
-      const keyed =
-        mounts !== null && typeof mounts === "object"
-          ? Object.keys(mounts).filter((k) => presence(mounts, k, "accessKey") !== "absent")
-          : [];
-      if (keyed.length > 0) {
-        report(
-          `${who(args)} mounts storage with an account key (siteConfig.azureStorageAccounts ${keyed.join(", ")}.accessKey): mount nothing with a key; read the data with the app's identity.`,
-        );
-      }
     }
     requireKnownSettings(args.type, props);
   },

@@ -253,6 +253,15 @@ describe("policies/operations", () => {
       expectPass(alertStackActionGroup, [ownGroup(UNKNOWN), logAlert(undefined, [FOREIGN])], {
         allowedActionGroups: [{ pattern: "/subscriptions/1111/*", reason: "the security team's central action group" }],
       }));
+    it("decides a whole action list unknown in a preview like an unknown id (the late review's nit 6)", async () => {
+      const g = ownGroup();
+      await expectPass(alertStackActionGroup, [
+        g,
+        { ...logAlert(undefined, UNKNOWN), propertyDependencies: { actions: [g.urn] } },
+      ]);
+      await expectUndecided(alertStackActionGroup, [g, logAlert(undefined, UNKNOWN)]);
+      await expectUndecided(alertStackActionGroup, [g, mutate(metricAlert(undefined), "actions", UNKNOWN)]);
+    });
     it("is undecided on an id it cannot place: unknown and not wired to a group, or a group of the stack not created yet", async () => {
       await expectUndecided(alertStackActionGroup, [ownGroup(), logAlert(undefined, [UNKNOWN])]);
       await expectUndecided(alertStackActionGroup, [ownGroup(UNKNOWN), metricAlert(undefined)]);
@@ -270,6 +279,7 @@ describe("policies/operations", () => {
         displayName: "Card data: mass read",
         enabled,
         severity: "High",
+        incidentConfiguration: { createIncident: true },
       });
     it("passes enabled alerts and detections, and alerts that leave enabled to its default (on)", async () => {
       await expectPass(alertsEnabled, mutate(metricAlert(undefined), "enabled", true));
@@ -286,6 +296,12 @@ describe("policies/operations", () => {
         /sentinel-card-data-mass-read .* creates no incident \(incidentConfiguration\.createIncident false\)/,
       );
       await expectUndecided(alertsEnabled, withIncident(UNKNOWN));
+      // No block at all: Azure's default decides, which the code does not show (the late review's nit 7).
+      await expectFail(
+        alertsEnabled,
+        mutate(sentinelRule(true), "incidentConfiguration", undefined),
+        /sentinel-card-data-mass-read .* sets no incidentConfiguration\.createIncident: .*set incidentConfiguration \{ createIncident: true \}/,
+      );
     });
     it("fails a disabled metric alert, log alert and Sentinel analytics rule", async () => {
       await expectFail(

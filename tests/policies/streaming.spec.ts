@@ -585,6 +585,22 @@ describe("policies/streaming", () => {
         }),
         /mounts storage with an account key \(siteConfig\.azureStorageAccounts share\.accessKey\)/,
       );
+      // The same mount declared as the site's own resource (the late review's nit 8), also on a slot.
+      for (const type of [
+        "azure-native:web:WebAppAzureStorageAccounts",
+        "azure-native:web:WebAppAzureStorageAccountsSlot",
+      ])
+        await expectFail(
+          webSettingsNoSecrets,
+          resourceRecord(type, "ingestion-app-mounts", {
+            name: "func-pay-dev-weu",
+            resourceGroupName: "rg",
+            properties: {
+              share: { type: "AzureFiles", accountName: "st", shareName: "s", mountPath: "/mnt/s", accessKey: "abc==" },
+            },
+          }),
+          /ingestion-app-mounts .*mounts storage with an account key \(properties share\.accessKey\)/,
+        );
     });
     it(`${webSettingsNoSecrets.name}: passes identity-based settings and Key Vault references, fails keys`, async () => {
       await expectPass(webSettingsNoSecrets, appSettings());
