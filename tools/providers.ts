@@ -13,6 +13,7 @@
  */
 import * as path from "node:path";
 import { parseArgs, runCli, UsageError } from "./lib/cli";
+import { sdkTypeOf } from "./lib/sdkType";
 
 const COMMANDS = ["list", "register", "regions"] as const;
 const USAGE = `usage: npm run providers -- <${COMMANDS.join("|")}> --stack <dev|prod> [--stack-file FILE]
@@ -69,7 +70,7 @@ runCli(USAGE, async (argv) => {
         "--query",
         "[].name",
       ]) ?? []) as string[];
-    const hasFlex = run.resources.some((r) => r.type === "azure-native:web:AppServicePlan");
+    const hasFlex = run.resources.some((r) => sdkTypeOf(r) === "azure-native:web:AppServicePlan");
     const problems = [
       ...regionProblems(needs, offered),
       ...(hasFlex ? flexProblems(run.resources, flexNames(false), flexNames(true)) : []),

@@ -6,6 +6,7 @@
  */
 import { nthAddress, parseCidr } from "../../lib/cidr";
 import { uuidv5 } from "../../lib/uuid";
+import { defaultTypeToken } from "./sdkType";
 
 export const SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const TENANT_ID = "00000000-0000-4000-8000-0000000000aa";
@@ -584,7 +585,7 @@ export function mockResource(
   inputs: Inputs,
   lookup: MockContext["lookup"] = () => undefined,
 ): { id: string; state: Inputs } {
-  const spec = ARM_TYPES[type];
+  const spec = ARM_TYPES[defaultTypeToken(type)];
   const name = azureName(type, logical, inputs);
   let id: string;
   if (!spec) {

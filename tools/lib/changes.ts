@@ -29,6 +29,7 @@
  */
 import { PROTECTED_CHILD_TYPES, STATEFUL_TYPES } from "../../policies/rules/protection";
 import type { ResourceRecord } from "./policyRunner";
+import { defaultTypeToken, isAzureNative, sdkTypeOf } from "./sdkType";
 
 export interface PlannedChange {
   readonly kind: "delete" | "replace" | "rename" | "forget" | "update";
@@ -182,7 +183,7 @@ export function blockingTitle(c: PlannedChange): string {
 function locksOf(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): Lock[] {
   const locks = new Map<string, Lock>();
   for (const r of [...base, ...head])
-    if (r.type === "azure-native:authorization:ManagementLockByScope" && typeof r.inputs.scope === "string")
+    if (sdkTypeOf(r) === "azure-native:authorization:ManagementLockByScope" && typeof r.inputs.scope === "string")
       locks.set(`${r.urn}\u0000${r.inputs.scope.toLowerCase()}`, { name: r.name, scope: r.inputs.scope });
   return [...locks.values()];
 }
@@ -200,9 +201,9 @@ function endpointTargets(r: ResourceRecord): string[] {
     return Array.isArray(list) ? list : [];
   });
   const ids =
-    r.type === "azure-native:network:PrivateEndpoint"
+    sdkTypeOf(r) === "azure-native:network:PrivateEndpoint"
       ? links.map((c) => (c as { privateLinkServiceId?: unknown }).privateLinkServiceId)
-      : r.type === "azure-native:datafactory:ManagedPrivateEndpoint"
+      : sdkTypeOf(r) === "azure-native:datafactory:ManagedPrivateEndpoint"
         ? [(r.inputs.properties as { privateLinkResourceId?: unknown } | undefined)?.privateLinkResourceId]
         : [];
   return ids.filter((id): id is string => typeof id === "string");
@@ -213,7 +214,11 @@ function endpointTargets(r: ResourceRecord): string[] {
  * so Pulumi deletes the lock first), and those on a private endpoint's target or above it; outermost first, each once.
  */
 function locksOver(r: ResourceRecord, locks: readonly Lock[]): Lock[] {
-  if (r.type === "azure-native:authorization:ManagementLockByScope" || NOT_DELETED_IN_AZURE.includes(r.type)) return [];
+  if (
+    sdkTypeOf(r) === "azure-native:authorization:ManagementLockByScope" ||
+    NOT_DELETED_IN_AZURE.includes(sdkTypeOf(r))
+  )
+    return [];
   const under = (id: string, strictly: boolean) =>
     locks.filter((l) => {
       const [own, scope] = [id.toLowerCase(), l.scope.toLowerCase()];
@@ -280,7 +285,7 @@ function canonical(v: unknown): string {
 }
 
 /** Resources in Azure or Entra: not providers, and not a package's local ones (`time` waits, `random` values). */
-const inAzure = (r: ResourceRecord) => r.type.startsWith("azure-native:") || r.type.startsWith("azuread:");
+const inAzure = (r: ResourceRecord) => isAzureNative(r) || r.type.startsWith("azuread:");
 
 /**
  * Where a base resource the head no longer has under its URN went: to a resource new to the head that names it in its
@@ -329,7 +334,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       type: b.type,
       name: b.name,
       protected: b.protect,
-      stateful: stateful.has(b.type),
+      stateful: stateful.has(sdkTypeOf(b)),
     };
     // What deletes in Azure carries the lock that refuses it; an update or a forget deletes nothing.
     const deleting = { ...common, ...(lock.length > 0 ? { locked: lock } : {}) };
@@ -355,7 +360,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
     }
     if (because.length > 0) out.push({ kind: "replace", ...deleting, because });
     else if (canonical(before) !== canonical(after)) {
-      const checked = checkedAtDeploy(h.type, h.name).filter(
+      const checked = checkedAtDeploy(sdkTypeOf(h), h.name).filter(
         (p) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)),
       );
       const disrupts = Object.entries(DISRUPTIVE_UPDATES[h.type] ?? {})
@@ -392,7 +397,7 @@ function line(c: PlannedChange, markdown: boolean): string {
     c.stateful ? "stateful: its data goes with it" : undefined,
     c.protected ? "protected: `pulumi up` refuses it until a reviewed change unprotects it" : undefined,
     c.locked
-      ? `${ENDPOINT_TYPES.includes(c.type) ? "its connection on its target goes with it, " : ""}under ${c.locked.map((l) => `the lock ${code(l.name)} (on ${code(l.scope)})`).join(" and ")}: Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift ${c.locked.length > 1 ? "them" : "it"} in an \`up\` of ${c.locked.length > 1 ? "their" : "its"} own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
+      ? `${ENDPOINT_TYPES.includes(defaultTypeToken(c.type)) ? "its connection on its target goes with it, " : ""}under ${c.locked.map((l) => `the lock ${code(l.name)} (on ${code(l.scope)})`).join(" and ")}: Azure refuses its deletion (ScopeLocked), even with the lock dropped in the same change; lift ${c.locked.length > 1 ? "them" : "it"} in an \`up\` of ${c.locked.length > 1 ? "their" : "its"} own first (docs/operations.md, "Locks also block removing role assignments and diagnostic settings")`
       : undefined,
   ].filter(Boolean);
   const name = markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`;
@@ -407,7 +412,9 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
     .slice(0, UPDATES_SHOWN)
     .map((c) => (markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`));
   const more = updates.length > UPDATES_SHOWN ? ` and ${updates.length - UPDATES_SHOWN} more` : "";
-  const model = updates.some((c) => c.type === "azure-native:datafactory:Pipeline" && MODEL_PIPELINE.test(c.name));
+  const model = updates.some(
+    (c) => sdkTypeOf(c) === "azure-native:datafactory:Pipeline" && MODEL_PIPELINE.test(c.name),
+  );
   const checked = updates.filter((c) => c.checked !== undefined);
   const disruptive = updates.filter((c) => c.disrupts !== undefined);
   return [

@@ -37,6 +37,7 @@ import { AZURE_PROVIDED_DNS } from "../../lib/config/network";
 import { PRIVATE_LINK } from "../../lib/privateLink";
 import { UNKNOWN } from "./engine";
 import type { ResourceRecord } from "./policyRunner";
+import { isAzureNative, sdkTypeOf } from "./sdkType";
 
 export interface Hazard {
   readonly rule: string;
@@ -65,7 +66,7 @@ export const at = (o: unknown, ...keys: string[]): unknown =>
 
 /** A web app on a Flex Consumption plan (it carries `functionAppConfig`, which only Flex apps have). */
 const isFlexApp = (r: ResourceRecord) =>
-  r.type === "azure-native:web:WebApp" && at(r.inputs, "functionAppConfig") !== undefined;
+  sdkTypeOf(r) === "azure-native:web:WebApp" && at(r.inputs, "functionAppConfig") !== undefined;
 
 interface Rule {
   readonly id: string;
@@ -80,31 +81,33 @@ export const RULES: readonly Rule[] = [
   {
     id: "defender-plan-exists",
     check: (r) =>
-      r.type === "azure-native:security:Pricing"
+      sdkTypeOf(r) === "azure-native:security:Pricing"
         ? `every Defender plan exists on every subscription (Free tier) and the pricings API has a DELETE, so ${EXISTS}: ${VIA_DEPLOYMENT}`
         : undefined,
   },
   {
     id: "security-contact-exists",
     check: (r) =>
-      r.type === "azure-native:security:SecurityContact" && at(r.inputs, "securityContactName") === "default"
+      sdkTypeOf(r) === "azure-native:security:SecurityContact" && at(r.inputs, "securityContactName") === "default"
         ? `the subscription's "default" security contact usually exists already, and ${EXISTS}: ${VIA_DEPLOYMENT}`
         : undefined,
   },
   {
     id: "synapse-sql-admin-exists",
     check: (r) =>
-      r.type === "azure-native:synapse:WorkspaceSqlAadAdmin"
+      sdkTypeOf(r) === "azure-native:synapse:WorkspaceSqlAadAdmin"
         ? `Azure makes the workspace's creator its SQL Entra admin when it creates the workspace (azure-native's own doc), so ${EXISTS}: ${VIA_DEPLOYMENT}, after the workspace is active`
         : undefined,
   },
   {
     id: "synapse-cmk-key-exists",
     check: (r, all) => {
-      if (r.type !== "azure-native:synapse:Key") return undefined;
+      if (sdkTypeOf(r) !== "azure-native:synapse:Key") return undefined;
       const name = at(r.inputs, "keyName");
       const owner = all.find(
-        (w) => w.type === "azure-native:synapse:Workspace" && at(w.inputs, "encryption", "cmk", "key", "name") === name,
+        (w) =>
+          sdkTypeOf(w) === "azure-native:synapse:Workspace" &&
+          at(w.inputs, "encryption", "cmk", "key", "name") === name,
       );
       return owner
         ? `workspace ${owner.name} was created with customer-managed key '${String(name)}' and already holds that key object (pending activation), so ${EXISTS}: activate it with ${VIA_DEPLOYMENT}`
@@ -114,14 +117,14 @@ export const RULES: readonly Rule[] = [
   {
     id: "adf-global-parameter-wiped",
     check: (r) =>
-      r.type === "azure-native:datafactory:GlobalParameter"
+      sdkTypeOf(r) === "azure-native:datafactory:GlobalParameter"
         ? "a later PUT of the factory (any change to it, a tag included) wipes global parameters created through their own API, and Pulumi does not see it (the Data Factory team, Azure/bicep-registry-modules#4268): set them in the factory's `globalParameters`"
         : undefined,
   },
   {
     id: "generic-child-auto-location",
     check: (r) =>
-      r.type === "azure-native:resources:Resource" &&
+      sdkTypeOf(r) === "azure-native:resources:Resource" &&
       typeof at(r.inputs, "parentResourcePath") === "string" &&
       String(at(r.inputs, "parentResourcePath")).length > 0 &&
       at(r.inputs, "location") === undefined
@@ -132,9 +135,9 @@ export const RULES: readonly Rule[] = [
     id: "nsg-rule-priority",
     check: (r) => {
       const rules =
-        r.type === "azure-native:network:NetworkSecurityGroup"
+        sdkTypeOf(r) === "azure-native:network:NetworkSecurityGroup"
           ? ((at(r.inputs, "securityRules") ?? []) as Record<string, unknown>[])
-          : r.type === "azure-native:network:SecurityRule"
+          : sdkTypeOf(r) === "azure-native:network:SecurityRule"
             ? [r.inputs]
             : [];
       if (!Array.isArray(rules)) return undefined;
@@ -158,7 +161,7 @@ export const RULES: readonly Rule[] = [
   {
     id: "sql-standby-read-scale",
     check: (r) =>
-      r.type === "azure-native:sql:Database" &&
+      sdkTypeOf(r) === "azure-native:sql:Database" &&
       at(r.inputs, "secondaryType") === "Standby" &&
       at(r.inputs, "readScale") === "Enabled"
         ? 'a standby geo-secondary takes no read-scale routing (InvalidStandbyGeoReadScale in the SQL error list for database operations): set readScale "Disabled" on it (a standby replica serves no reads)'
@@ -167,7 +170,7 @@ export const RULES: readonly Rule[] = [
   {
     id: "sql-standby-unsupported-sku",
     check: (r) => {
-      if (r.type !== "azure-native:sql:Database" || at(r.inputs, "secondaryType") !== "Standby") return undefined;
+      if (sdkTypeOf(r) !== "azure-native:sql:Database" || at(r.inputs, "secondaryType") !== "Standby") return undefined;
       const sku = at(r.inputs, "sku", "name");
       return typeof sku === "string" && !STANDBY_SKUS.includes(sku)
         ? `a standby replica needs a provisioned General Purpose or Business Critical database (GP_Gen5, BC_Gen5), not ${sku} (standby-replica-how-to-configure, Limitations): use secondaryType "Geo"`
@@ -182,7 +185,7 @@ export const RULES: readonly Rule[] = [
     // scheduled query rule v2 makes that check before it sends the rule).
     id: "log-alert-mute-duration",
     check: (r) => {
-      if (r.type !== "azure-native:monitor:ScheduledQueryRule") return undefined;
+      if (sdkTypeOf(r) !== "azure-native:monitor:ScheduledQueryRule") return undefined;
       const mute = at(r.inputs, "muteActionsDuration");
       if (typeof mute !== "string" || mute === UNKNOWN) return undefined;
       const minutes = isoMinutes(mute);
@@ -215,7 +218,7 @@ export const RULES: readonly Rule[] = [
     // the old one's name while the old one still exists (Pulumi creates before it deletes unless told otherwise).
     id: "replacement-under-same-name",
     check: (r) =>
-      r.custom && r.type.startsWith("azure-native:") && (r.replaceOnChanges?.length ?? 0) > 0 && !r.deleteBeforeReplace
+      r.custom && isAzureNative(r) && (r.replaceOnChanges?.length ?? 0) > 0 && !r.deleteBeforeReplace
         ? `a change of ${r.replaceOnChanges?.join(", ")} replaces it under the same Azure name, created before the old one is deleted, and ${EXISTS}: set deleteBeforeReplace`
         : undefined,
   },
@@ -227,10 +230,10 @@ export const RULES: readonly Rule[] = [
     // count: Azure does not create it (Azure/bicep#7622, components/platform/network.ts).
     id: "custom-dns-without-peering",
     check: (r, all) => {
-      if (r.type !== "azure-native:network:VirtualNetwork") return undefined;
+      if (sdkTypeOf(r) !== "azure-native:network:VirtualNetwork") return undefined;
       const remote = remoteDnsServers(r);
       if (remote.length === 0) return undefined;
-      const peered = all.some((p) => p.type === "azure-native:network:VirtualNetworkPeering" && peersFrom(p, r));
+      const peered = all.some((p) => sdkTypeOf(p) === "azure-native:network:VirtualNetworkPeering" && peersFrom(p, r));
       return peered
         ? undefined
         : `its DNS servers (dhcpOptions.dnsServers ${remote.join(", ")}) lie outside its address space and no VirtualNetworkPeering of the stack names it: everything in the VNet sends its queries there, so until a peering to their network is Connected it resolves nothing, not even public names, and the first deploy's apps, gateway and private endpoint clients fail; declare the peering (config hub); the hub's side, which Azure accepts once this VNet exists, and the resolver or firewall answering this address space follow the first up's first pass`;
@@ -244,7 +247,7 @@ export const RULES: readonly Rule[] = [
     // address, which a private-only vault refuses, and its creation fails (privateDns.mode central links the hub's zone).
     id: "gateway-vault-zone-not-linked",
     check: (r, all) => {
-      if (r.type !== "azure-native:network:ApplicationGateway") return undefined;
+      if (sdkTypeOf(r) !== "azure-native:network:ApplicationGateway") return undefined;
       const vaultCertificates = [at(r.inputs, "sslCertificates")]
         .flat()
         .some((c) => typeof at(c, "keyVaultSecretId") === "string");
@@ -252,7 +255,7 @@ export const RULES: readonly Rule[] = [
       const subnets = [at(r.inputs, "gatewayIPConfigurations")].flat().map((c) => at(c, "subnet", "id"));
       const vnet = all.find(
         (v) =>
-          v.type === "azure-native:network:VirtualNetwork" &&
+          sdkTypeOf(v) === "azure-native:network:VirtualNetwork" &&
           v.id !== undefined &&
           subnets.some(
             (id) => typeof id === "string" && id.toLowerCase().startsWith(`${v.id?.toLowerCase()}/subnets/`),
@@ -261,7 +264,7 @@ export const RULES: readonly Rule[] = [
       if (!vnet || remoteDnsServers(vnet).length === 0) return undefined;
       const linked = all.some(
         (l) =>
-          l.type === "azure-native:privatedns:VirtualNetworkLink" &&
+          sdkTypeOf(l) === "azure-native:privatedns:VirtualNetworkLink" &&
           sameId(at(l.inputs, "virtualNetwork", "id"), vnet.id) &&
           at(l.inputs, "privateZoneName") === VAULT_ZONE,
       );
@@ -273,7 +276,7 @@ export const RULES: readonly Rule[] = [
   {
     id: "flex-diagnostic-setting",
     check: (r, all) => {
-      if (r.type !== "azure-native:monitor:DiagnosticSetting") return undefined;
+      if (sdkTypeOf(r) !== "azure-native:monitor:DiagnosticSetting") return undefined;
       const app = all.find((a) => isFlexApp(a) && a.id !== undefined && at(r.inputs, "resourceUri") === a.id);
       return app
         ? `diagnostic settings aren't supported on Flex Consumption (flex-consumption-plan.md, Considerations, until a recent version; unconfirmed since, a first-deploy check in docs/operations.md): send ${app.name}'s telemetry through Application Insights`
@@ -474,7 +477,7 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:datafactory:ManagedPrivateEndpoint",
     ],
     parent: (r) =>
-      r.type === "azure-native:datafactory:ManagedPrivateEndpoint"
+      sdkTypeOf(r) === "azure-native:datafactory:ManagedPrivateEndpoint"
         ? resourceKey(at(r.inputs, "properties", "privateLinkResourceId"), "microsoft.documentdb/databaseaccounts")
         : childOrEndpoint("microsoft.documentdb/databaseaccounts", "accountName")(r),
     exclusive: ["azure-native:network:PrivateEndpoint", "azure-native:datafactory:ManagedPrivateEndpoint"],
@@ -502,7 +505,7 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:eventgrid:SystemTopicEventSubscription",
     ],
     parent: (r, records) =>
-      r.type === "azure-native:eventgrid:SystemTopicEventSubscription"
+      sdkTypeOf(r) === "azure-native:eventgrid:SystemTopicEventSubscription"
         ? topicSource(r, records, "microsoft.keyvault/vaults")
         : childOrEndpoint("microsoft.keyvault/vaults", "vaultName")(r),
     what: "keys, secrets, private endpoint connections and event subscriptions of one key vault (409 ConflictError)",
@@ -518,7 +521,7 @@ function childOrEndpoint(
   nameInput: string,
 ): (r: ResourceRecord) => readonly unknown[] | undefined {
   return (r) =>
-    r.type === "azure-native:network:PrivateEndpoint"
+    sdkTypeOf(r) === "azure-native:network:PrivateEndpoint"
       ? privateLinkTarget(r, providerType)
       : [at(r.inputs, "resourceGroupName"), at(r.inputs, nameInput)];
 }
@@ -543,7 +546,7 @@ function topicSource(
 ): readonly string[] | undefined {
   const topic = records.find(
     (t) =>
-      t.type === "azure-native:eventgrid:SystemTopic" &&
+      sdkTypeOf(t) === "azure-native:eventgrid:SystemTopic" &&
       String(at(t.inputs, "systemTopicName")).toLowerCase() === String(at(r.inputs, "systemTopicName")).toLowerCase() &&
       String(at(t.inputs, "resourceGroupName")).toLowerCase() ===
         String(at(r.inputs, "resourceGroupName")).toLowerCase(),
@@ -572,7 +575,7 @@ function primaryDatabase(r: ResourceRecord): { readonly several: readonly (reado
     return m ? { group: m[1], server: m[2], database: m[3] } : undefined;
   };
   const own = ["resourceGroupName", "serverName", "databaseName"].map((k) => at(r.inputs, k));
-  if (r.type === "azure-native:sql:FailoverGroup") {
+  if (sdkTypeOf(r) === "azure-native:sql:FailoverGroup") {
     const list = at(r.inputs, "databases");
     const databases = (Array.isArray(list) ? list : []).map(ofId).filter((d) => d?.database !== undefined);
     const partners = at(r.inputs, "partnerServers");
@@ -585,7 +588,7 @@ function primaryDatabase(r: ResourceRecord): { readonly several: readonly (reado
     };
   }
   const source = at(r.inputs, "sourceDatabaseId");
-  if (r.type === "azure-native:sql:Database" && source !== undefined) {
+  if (sdkTypeOf(r) === "azure-native:sql:Database" && source !== undefined) {
     const d = ofId(source);
     return { several: [...(d?.database !== undefined ? [[d.group, d.server, d.database]] : []), own] };
   }
@@ -627,7 +630,7 @@ function racingChildren(records: readonly ResourceRecord[], waits: WaitsFor = wa
   for (const spec of SERIALISED_CHILDREN) {
     const groups = new Map<string, ResourceRecord[]>();
     const types: readonly string[] = typeof spec.type === "string" ? [spec.type] : spec.type;
-    for (const r of records.filter((x) => types.includes(x.type))) {
+    for (const r of records.filter((x) => types.includes(sdkTypeOf(x)))) {
       const found =
         typeof spec.parent === "function" ? spec.parent(r, records) : spec.parent.map((k) => at(r.inputs, k));
       const keys = found === undefined ? [] : "several" in found ? found.several : [found];
@@ -640,7 +643,7 @@ function racingChildren(records: readonly ResourceRecord[], waits: WaitsFor = wa
       }
     }
     const mustOrder = (a: ResourceRecord, b: ResourceRecord) =>
-      !spec.exclusive || spec.exclusive.includes(a.type) || spec.exclusive.includes(b.type);
+      !spec.exclusive || spec.exclusive.includes(sdkTypeOf(a)) || spec.exclusive.includes(sdkTypeOf(b));
     for (const group of groups.values())
       for (let i = 0; i < group.length; i++)
         for (let j = i + 1; j < group.length; j++) {
@@ -664,7 +667,7 @@ const IMPLICIT_CHILD =
 
 /** An Azure resource of the program whose ARM id is known (the deployed view): Entra and local ones have none. */
 const withArmId = (r: ResourceRecord): r is ResourceRecord & { readonly id: string } =>
-  r.custom && r.type.startsWith("azure-native:") && r.id?.startsWith("/") === true && !r.id.includes(UNKNOWN);
+  r.custom && isAzureNative(r) && r.id?.startsWith("/") === true && !r.id.includes(UNKNOWN);
 
 /** The run's Azure resources with a known id, by id in lower case (Azure compares ids without case). */
 const byArmId = (records: readonly ResourceRecord[]) =>
@@ -728,7 +731,7 @@ export function referencesNotAwaited(
   // The path is kept as a stack of segments and written out only for a reference (inputs hold whole pipelines).
   const at: string[] = [];
   const pathOf = () => at.join("").replace(/^\./, "");
-  for (const r of records.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
+  for (const r of records.filter((x) => x.custom && isAzureNative(x))) {
     // What it lies under is the parent rule's to report.
     const own = r.id?.toLowerCase() ?? "";
     const walk = (v: unknown): void => {

@@ -12,6 +12,7 @@
 import { templateResources } from "../../policies/lib/templates";
 import { armIdentityFromId } from "./armSchema/identity";
 import type { ResourceRecord } from "./policyRunner";
+import { isAzureNative, sdkTypeOf } from "./sdkType";
 
 /** Providers a stack needs that none of its resource types names, each with the type that needs it and why. */
 export const INDIRECT_PROVIDERS: readonly {
@@ -72,13 +73,13 @@ export function requiredProviders(records: readonly ResourceRecord[]): RequiredP
     reasons.set(key, set);
   };
   for (const r of records) {
-    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id) continue;
+    if (!r.custom || !isAzureNative(r) || !r.id) continue;
     const identity = armIdentityFromId(r.id);
     if (identity) add(namespaceOf(identity.armType), identity.armType);
-    if (DEPLOYMENT_TYPES.has(r.type))
+    if (DEPLOYMENT_TYPES.has(sdkTypeOf(r)))
       for (const ns of templateNamespaces(r)) add(ns, `${r.name}'s template (${r.type.split(":").pop()})`);
   }
-  const types = new Set(records.map((r) => r.type));
+  const types = new Set(records.map(sdkTypeOf));
   for (const p of INDIRECT_PROVIDERS) if (types.has(p.when)) add(p.namespace, p.why);
   return [...reasons.entries()]
     .map(([key, set]) => ({ namespace: canonical.get(key) as string, reasons: [...set].sort() }))
@@ -113,7 +114,7 @@ export interface RegionNeed {
 export function regionNeeds(records: readonly ResourceRecord[]): RegionNeed[] {
   const needs = new Map<string, { armType: string; location: string; resources: string[] }>();
   for (const r of records) {
-    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id) continue;
+    if (!r.custom || !isAzureNative(r) || !r.id) continue;
     const location = r.inputs.location;
     if (typeof location !== "string" || regionKey(location) === "global") continue;
     const identity = armIdentityFromId(r.id);
@@ -168,7 +169,7 @@ export function flexProblems(
 ): string[] {
   const problems: string[] = [];
   for (const r of records) {
-    if (r.type !== "azure-native:web:AppServicePlan") continue;
+    if (sdkTypeOf(r) !== "azure-native:web:AppServicePlan") continue;
     const sku = r.inputs.sku as { tier?: unknown } | undefined;
     if (sku?.tier !== "FlexConsumption" || typeof r.inputs.location !== "string") continue;
     const location = regionKey(r.inputs.location);

@@ -11,6 +11,7 @@ import { apiVersionOf } from "./armSchema/identity";
 import { parseDay } from "./day";
 import { at } from "./hazards";
 import type { ResourceRecord } from "./policyRunner";
+import { sdkTypeOf } from "./sdkType";
 
 /** What happens on the date. */
 export type RetirementEffect =
@@ -68,7 +69,7 @@ export const NODE_END_OF_LIFE: Readonly<Record<string, string>> = {
 
 /** A function app's language runtime (Flex Consumption's `functionAppConfig.runtime`). */
 function nodeRuntime(r: ResourceRecord): string | undefined {
-  if (r.type !== "azure-native:web:WebApp") return undefined;
+  if (sdkTypeOf(r) !== "azure-native:web:WebApp") return undefined;
   const name = at(r.inputs, "functionAppConfig", "runtime", "name");
   const version = at(r.inputs, "functionAppConfig", "runtime", "version");
   return typeof name === "string" && name.toLowerCase() === "node" && typeof version === "string" ? version : undefined;
@@ -97,7 +98,7 @@ const G_SIZE = /^standard_g\d+$/i;
 /** The VM sizes a stack asks Azure for, each with where it is set: ML compute clusters, and the online deployment's
  * size the stack exports for the release pipeline (`fraudScoring.deployment.instanceType`). */
 function vmSizes(r: ResourceRecord): { size: string; where: string }[] {
-  if (r.type === "azure-native:machinelearningservices:Compute") {
+  if (sdkTypeOf(r) === "azure-native:machinelearningservices:Compute") {
     const size = at(r.inputs, "properties", "properties", "vmSize");
     return typeof size === "string" ? [{ size, where: "vmSize" }] : [];
   }
@@ -117,7 +118,7 @@ function vmSizes(r: ResourceRecord): { size: string; where: string }[] {
 
 /** A flow log's target when it is a network security group (an NSG flow log), else undefined. */
 function nsgFlowLogTarget(r: ResourceRecord): string | undefined {
-  if (r.type !== "azure-native:network:FlowLog") return undefined;
+  if (sdkTypeOf(r) !== "azure-native:network:FlowLog") return undefined;
   const target = at(r.inputs, "targetResourceId");
   return typeof target === "string" && /\/providers\/microsoft\.network\/networksecuritygroups\//i.test(target)
     ? target.split("/").pop()
@@ -168,7 +169,7 @@ export const RETIREMENTS: readonly Retirement[] = [
     },
     fix: "set `ml.compute.vmPriority: Dedicated` (the default); the change replaces the training cluster, so make it while no job runs, and request the family's dedicated cores first (docs/capacity.md)",
     matches: (r) =>
-      r.type === "azure-native:machinelearningservices:Compute" &&
+      sdkTypeOf(r) === "azure-native:machinelearningservices:Compute" &&
       at(r.inputs, "properties", "properties", "vmPriority") === "LowPriority"
         ? ["a low-priority training cluster"]
         : [],
@@ -183,12 +184,12 @@ export const RETIREMENTS: readonly Retirement[] = [
       quote:
         "All Key Vault control plane API versions before 2026-02-01 retire on February 27, 2027. After that date, your key vaults continue to exist, but you can manage them only with control plane API version 2026-02-01 or later. There's no exception or extension to this date.",
     },
-    fix: 'manage the vaults and keys with API 2026-02-01 or later: an azure-native release whose keyvault default is that version, or the local package `pulumi package add azure-native keyvault 2026-02-01` imported in components/platform/keyVaults.ts and components/shared/cmk.ts (its tokens, `azure-native_keyvault_v20260201:keyvault:*`, which the policy pack reads as the default class\'s; the offline type checks must learn them too), for the two reads too (`getVault` there, `getSecret` in components/ingestion/gateway.ts: on an older version they fail, with a warning, and check nothing; docs/operations.md, "Retirements ahead")',
+    fix: 'manage the vaults and keys with API 2026-02-01 or later: an azure-native release whose keyvault default is that version, or the local package `pulumi package add azure-native keyvault 2026-02-01` imported in components/platform/keyVaults.ts and components/shared/cmk.ts (its tokens, `azure-native_keyvault_v20260201:keyvault:*`, which the policy pack and the offline tools read as the default class\'s), for the two reads too (`getVault` there, `getSecret` in components/ingestion/gateway.ts: on an older version they fail, with a warning, and check nothing; docs/operations.md, "Retirements ahead")',
     matches: (r) => {
-      const [pkg, mod] = r.type.split(":");
+      const [pkg, mod] = sdkTypeOf(r).split(":");
       if (pkg !== "azure-native" || mod !== "keyvault") return [];
       const version = apiVersionOf(r.type, r.inputs);
-      return version && version < "2026-02-01" ? [`${short(r.type)}@${version}`] : [];
+      return version && version < "2026-02-01" ? [`${short(sdkTypeOf(r))}@${version}`] : [];
     },
   },
   ...Object.entries(NODE_END_OF_LIFE).map(([major, date]): Retirement => ({
@@ -216,9 +217,9 @@ export const RETIREMENTS: readonly Retirement[] = [
     },
     fix: 'onboard the workspace to the Defender portal before the date, connect Defender for Cloud through the tenant-based connector, then remove `operations-rule-defender-incidents` and `operations-sentinel-defender` from components/operations/sentinel.ts and check that Defender for Cloud alerts reach the Defender portal\'s incidents (docs/operations.md, "Sentinel in the Microsoft Defender portal")',
     matches: (r) =>
-      r.type === "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule"
+      sdkTypeOf(r) === "azure-native:securityinsights:MicrosoftSecurityIncidentCreationAlertRule"
         ? ["a Microsoft incident creation rule"]
-        : r.type === "azure-native:securityinsights:ASCDataConnector"
+        : sdkTypeOf(r) === "azure-native:securityinsights:ASCDataConnector"
           ? ["the subscription-based Defender for Cloud connector"]
           : [],
   },

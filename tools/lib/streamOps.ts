@@ -18,6 +18,7 @@ import { stackContext } from "../../components/shared/context";
 import type { Az } from "./etlOps";
 import { resourceIds } from "./etlOps";
 import { loadStackConfig } from "./stackConfig";
+import { defaultTypeToken } from "./sdkType";
 
 /** The REST API version the program deploys the job with (azure-native's typed StreamingJob). */
 export const ASA_API = "2020-03-01";
@@ -93,8 +94,10 @@ export function jobChanges(preview: unknown): PreviewStep[] {
     throw new PreviewFormatError("not the output of `pulumi preview --json`: expected {steps: [{op, urn}, ...]}");
   }
   return ((steps as PreviewStep[] | undefined) ?? []).filter((s) => {
-    const type = typeof s.urn === "string" ? s.urn.split("::")[2] : undefined;
-    if (!type) return false;
+    const qualified = typeof s.urn === "string" ? s.urn.split("::")[2] : undefined;
+    if (!qualified) return false;
+    // The resource's own type (the last of `Parent$Type`), as the default class's token (tools/lib/sdkType.ts).
+    const type = defaultTypeToken(qualified.split("$").pop() ?? qualified);
     if (type.endsWith(STREAMING_JOB_TYPE)) return !UNCHANGED_OPS.has(s.op);
     if (s.op === "update" && type.endsWith("azure-native:eventhub:EventHub"))
       return (s.diffReasons ?? []).includes("partitionCount");

@@ -9,6 +9,7 @@ import type { ResourceRecord } from "../policyRunner";
 import { BodyMapper } from "./body";
 import { apiVersionOf, armIdentityFromId, pathParameters, type ArmIdentity } from "./identity";
 import { SchemaStore, type Schema } from "./store";
+import { isAzureNative } from "../sdkType";
 
 /** Input values the engine does not know during a preview (outputs of resources not created yet). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -80,7 +81,7 @@ interface Target extends ArmIdentity {
 function targets(records: readonly ResourceRecord[]): Target[] {
   const out: Target[] = [];
   for (const r of records) {
-    if (!r.custom || !r.type.startsWith("azure-native:") || !r.id) continue;
+    if (!r.custom || !isAzureNative(r) || !r.id) continue;
     const identity = armIdentityFromId(r.id);
     const version = apiVersionOf(r.type, r.inputs);
     if (!identity || !version) throw new Error(`no ARM type or API version for ${r.type} (id ${r.id})`);

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ARM_TYPES } from "../azureMocks";
+import { defaultTypeToken, tokenApiVersion } from "../sdkType";
 
 /** Where the resource is deployed; picks the schema file's section (`resourceDefinitions`, ...). */
 export type ArmScope = "tenant" | "managementGroup" | "subscription" | "resourceGroup" | "extension";
@@ -50,9 +51,14 @@ const versions = new Map<string, string | undefined>();
 /**
  * The REST API version an azure-native class calls. azure-native v3 records it in each class's generated doc
  * comment ("Uses Azure REST API version 2024-11-01.") and computes the `azureApiVersion` output from the same
- * metadata; the generic `resources:Resource` sends its own `apiVersion` input.
+ * metadata; the generic `resources:Resource` sends its own `apiVersion` input; a versioned token (tools/lib/sdkType.ts)
+ * names its own.
  */
-export function apiVersionOf(sdkType: string, inputs: Readonly<Record<string, unknown>>): string | undefined {
+export function apiVersionOf(declaredType: string, inputs: Readonly<Record<string, unknown>>): string | undefined {
+  // A versioned token (an alias, or a v3 local package's) names its version itself.
+  const own = tokenApiVersion(declaredType);
+  if (own !== undefined) return own;
+  const sdkType = defaultTypeToken(declaredType);
   const [pkg, mod, cls] = sdkType.split(":");
   if (pkg !== "azure-native" || !mod || !cls) return undefined;
   if (mod === "resources" && cls === "Resource")
@@ -80,7 +86,7 @@ function readSdkApiVersion(mod: string, cls: string): string | undefined {
  * the mock engine's ARM path template for the type (named after the REST path parameters), plus the root.
  */
 export function pathParameters(sdkType: string): ReadonlySet<string> {
-  const spec = ARM_TYPES[sdkType];
+  const spec = ARM_TYPES[defaultTypeToken(sdkType)];
   const names = new Set<string>();
   for (const m of spec?.path.matchAll(/\{(\w+)\}/g) ?? []) names.add(m[1]);
   const root = spec?.root ?? "resourceGroup";

@@ -18,6 +18,7 @@ import {
   str,
   tierOf,
 } from "./model";
+import { sdkTypeOf } from "../sdkType";
 
 export interface CapacityRow {
   readonly tier: string;
@@ -165,7 +166,7 @@ const row = (r: Omit<CapacityRow, "headroom">): CapacityRow => ({
 /** The capacity table of a stack against the target load. */
 export function capacity(resources: readonly ResourceRecord[], load: LoadConfig = DEFAULT_LOAD): CapacityRow[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const of = (t: string) => resources.filter((r) => r.custom && r.type === `${AN}:${t}`);
+  const of = (t: string) => resources.filter((r) => r.custom && sdkTypeOf(r) === `${AN}:${t}`);
   const tps = load.transactionsPerSecond;
   const rows: CapacityRow[] = [];
 
@@ -543,7 +544,7 @@ export function atSeedCosmosSizing(
   seed: Readonly<Record<string, number>> = SEED_COSMOS_MAX_RU,
 ): ResourceRecord[] {
   return resources.map((r) => {
-    if (r.type !== `${AN}:cosmosdb:SqlResourceSqlContainer`) return r;
+    if (sdkTypeOf(r) !== `${AN}:cosmosdb:SqlResourceSqlContainer`) return r;
     const max = seed[str(r.inputs, "resource.id") ?? ""];
     if (max === undefined || num(r.inputs, "options.autoscaleSettings.maxThroughput") === undefined) return r;
     const options = at(r.inputs, "options") as Record<string, unknown>;
@@ -589,12 +590,12 @@ export function withSqlTriggerAlwaysReady(
 ): ResourceRecord[] {
   const triggered = new Set(
     resources
-      .filter((r) => r.type === `${AN}:web:WebAppApplicationSettings` && isSqlTriggerSettings(r))
+      .filter((r) => sdkTypeOf(r) === `${AN}:web:WebAppApplicationSettings` && isSqlTriggerSettings(r))
       .map((r) => `${str(r.inputs, "resourceGroupName")}/${str(r.inputs, "name")}`),
   );
   return resources.map((r) => {
     if (
-      r.type !== `${AN}:web:WebApp` ||
+      sdkTypeOf(r) !== `${AN}:web:WebApp` ||
       !triggered.has(`${str(r.inputs, "resourceGroupName")}/${str(r.inputs, "name")}`)
     )
       return r;

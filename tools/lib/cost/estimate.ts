@@ -9,6 +9,7 @@ import { HOURS_PER_MONTH, price, type PriceRow } from "./prices";
 import { offHoursSchedule, tierOf, type RuleContext, type RuleResult } from "./model";
 import { FREE, NOT_ESTIMATED } from "./freeTypes";
 import { RULES } from "./rules";
+import { sdkTypeOf } from "../sdkType";
 
 export interface CostLine {
   readonly urn: string;
@@ -110,7 +111,7 @@ export function estimate(
     offHours: offHoursSchedule(resources),
     ofType(type) {
       let list = memo.get(type);
-      if (!list) memo.set(type, (list = resources.filter((r) => r.custom && r.type === type)));
+      if (!list) memo.set(type, (list = resources.filter((r) => r.custom && sdkTypeOf(r) === type)));
       return list;
     },
   };
@@ -122,7 +123,7 @@ export function estimate(
     const tier = tierOf(r, byUrn);
     const base = { urn: r.urn, name: r.name, type: r.type, tier };
     const location = typeof r.inputs.location === "string" ? r.inputs.location.replace(/\s+/g, "").toLowerCase() : "";
-    const result = ruleFor(r.type, r, ctx);
+    const result = ruleFor(sdkTypeOf(r), r, ctx);
     if (result.kind === "free") freeList.push({ ...base, reason: result.reason });
     else if (result.kind === "not-estimated") notEstimated.push({ ...base, reason: result.reason });
     else {

@@ -5,6 +5,7 @@ import type { ResourceRecord } from "../policyRunner";
 import type { LoadConfig, UsageConfig } from "../../../lib/usage";
 import { OFF_HOURS_PARAMETER, TRIGGERS as OFF_HOURS_TRIGGERS } from "../../../pipelines/etl/names";
 import { HOURS_PER_MONTH } from "./prices";
+import { sdkTypeOf } from "../sdkType";
 
 /** One priced component of a resource, as a rule states it: a price row and a monthly quantity in its unit. */
 export interface LineSpec {
@@ -171,7 +172,7 @@ export function scheduledHours(
   stopTrigger: string,
 ): { runningHoursPerMonth: number; stopsPerMonth: number; label: string } | undefined {
   const trigger = (name: string) =>
-    resources.find((r) => r.type === "azure-native:datafactory:Trigger" && str(r.inputs, "triggerName") === name);
+    resources.find((r) => sdkTypeOf(r) === "azure-native:datafactory:Trigger" && str(r.inputs, "triggerName") === name);
   const start = trigger(startTrigger);
   const stop = trigger(stopTrigger);
   const from = start && triggerTime(start);
@@ -196,7 +197,7 @@ export function offHoursSchedule(resources: readonly ResourceRecord[]): OffHours
   const hours = scheduledHours(resources, OFF_HOURS_TRIGGERS.offHoursStart, OFF_HOURS_TRIGGERS.offHoursStop);
   if (!hours) return undefined;
   const stoppedIds = new Set<string>();
-  for (const f of resources.filter((r) => r.type === "azure-native:datafactory:Factory")) {
+  for (const f of resources.filter((r) => sdkTypeOf(r) === "azure-native:datafactory:Factory")) {
     for (const p of Object.values(OFF_HOURS_PARAMETER)) {
       const v = str(f.inputs, `globalParameters.${p}.value`);
       if (v) stoppedIds.add(v);

@@ -14,6 +14,7 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { num, scoringDeploymentOf, str } from "./model";
+import { sdkTypeOf } from "../sdkType";
 
 const AN = "azure-native";
 
@@ -62,7 +63,7 @@ export const onlineDeploymentCores = (instances: number, cores: number) => Math.
 
 /** The Azure ML quota rows of a stack: its scoring deployments (declared, or released at the size it states) and clusters. */
 export function mlQuotas(resources: readonly ResourceRecord[]): QuotaRow[] {
-  const of = (t: string) => resources.filter((r) => r.type === `${AN}:machinelearningservices:${t}`);
+  const of = (t: string) => resources.filter((r) => sdkTypeOf(r) === `${AN}:machinelearningservices:${t}`);
   const regionOf = (r: ResourceRecord) => str(r.inputs, "location") ?? "the workspace's region";
   const rows: QuotaRow[] = [];
   const deployments = [

@@ -38,6 +38,7 @@ import {
   kRu,
   pollingInterval,
 } from "./scenarios";
+import { sdkTypeOf } from "../sdkType";
 
 /**
  * Whether a line is the SQL audit of the Azure SQL trigger's polls: priced on the server's audit policy (the
@@ -217,7 +218,8 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
   // the clock (what dev was before the schedule stopped them).
   const devAlwaysOn = estimate(
     dev.resources.filter(
-      (r) => !(r.type === "azure-native:datafactory:Trigger" && /^tr_offhours_/.test(String(r.inputs.triggerName))),
+      (r) =>
+        !(sdkTypeOf(r) === "azure-native:datafactory:Trigger" && /^tr_offhours_/.test(String(r.inputs.triggerName))),
     ),
     { stack: "dev", usage: dev.usage },
   ).total.list;
@@ -251,7 +253,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
       .filter((l) => isTriggerAudit(l) && l.priceId === "log-analytics-ingestion")
       .reduce((n, l) => n + l.quantity, 0);
   const scorerSettings = prod.resources.find(
-    (r) => r.type === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r),
+    (r) => sdkTypeOf(r) === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r),
   );
   const scorerProps = (scorerSettings?.inputs.properties ?? {}) as Record<string, unknown>;
   const batch = Number(scorerProps.Sql_Trigger_MaxBatchSize ?? 100);
@@ -277,7 +279,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
     estimate(withSqlTriggerAlwaysReady(e.resources, n), { stack: e.estimate.stack, usage: e.usage });
   const archivedPredicate =
     prodArchived.resources.find(
-      (r) => r.type === "azure-native:sql:ExtendedServerBlobAuditingPolicy" && r.inputs.predicateExpression,
+      (r) => sdkTypeOf(r) === "azure-native:sql:ExtendedServerBlobAuditingPolicy" && r.inputs.predicateExpression,
     )?.inputs.predicateExpression ?? "(none)";
   const changes = (n: number) => `${Math.round(n).toLocaleString("en-US")} changes/s`;
   const A = (name: string, d: Estimate, p: Estimate, capacityText: string, why: string) =>
@@ -312,7 +314,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
       dev.estimate,
       prodArchived.estimate,
       "unchanged",
-      `every record is still audited: the server audit leaves the scorer's trigger batches out (\`${archivedPredicate}\`) and a database audit with the complementary predicate writes exactly those to an immutable, cool, zone-redundant storage account for the audit's retention (steady state; the archive's append operations are not priced and its record sizes are taken equal to the workspace's, both unmeasured; components/oltp/auditArchive.ts; the pack's \`azure-native-sql-extendedserverblobauditingpolicy-require-archived-exclusions\` fails a predicate no such audit complements). The workspace keeps each poll's begin and commit. Those batches (the scorer's reads of changed \`dbo.Payment\` rows and its lease bookkeeping: tokens and amounts, never a PAN) then reach no Sentinel rule or log alert, and anyone holding the scorer's identity could move a statement there by naming \`az_func\` in it: PCI DSS 10.4.1 (daily review of the CDE's logs) makes it the PCI assessor's call${prod.resources.some((r) => r.type === "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy") ? " (prod has it on)" : ", so prod leaves it off (dev has it on, to prove the path first: docs/operations.md)"}`,
+      `every record is still audited: the server audit leaves the scorer's trigger batches out (\`${archivedPredicate}\`) and a database audit with the complementary predicate writes exactly those to an immutable, cool, zone-redundant storage account for the audit's retention (steady state; the archive's append operations are not priced and its record sizes are taken equal to the workspace's, both unmeasured; components/oltp/auditArchive.ts; the pack's \`azure-native-sql-extendedserverblobauditingpolicy-require-archived-exclusions\` fails a predicate no such audit complements). The workspace keeps each poll's begin and commit. Those batches (the scorer's reads of changed \`dbo.Payment\` rows and its lease bookkeeping: tokens and amounts, never a PAN) then reach no Sentinel rule or log alert, and anyone holding the scorer's identity could move a statement there by naming \`az_func\` in it: PCI DSS 10.4.1 (daily review of the CDE's logs) makes it the PCI assessor's call${prod.resources.some((r) => sdkTypeOf(r) === "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy") ? " (prod has it on)" : ", so prod leaves it off (dev has it on, to prove the path first: docs/operations.md)"}`,
     ),
   ];
   const baselineLines = prod.estimate.lines.filter((l) => l.priceId === "functions-flex-ar-baseline");
@@ -501,7 +503,7 @@ stack's names filled in, plus ${SQL_AUDIT_RECORD_OVERHEAD_BYTES.toLocaleString("
 begin and commit of the poll's transaction, which BATCH_COMPLETED_GROUP records as transaction management operations), for the hours the app runs, as Log
 Analytics ingestion, Sentinel analysis where the workspace has it, and retention beyond the included days. prod:
 ${Math.round(auditGb(prod.estimate)).toLocaleString("en-US")} GB a month (${Math.round(auditGb(prod.estimate) / (730 / 24))} GB a day, on top of \`usage.logIngestionGbPerDay\`'s ${prod.usage.logIngestionGbPerDay}), ${usd(auditProd.list)} list and ${usd(auditProd.committed)} committed;
-dev: ${Math.round(auditGb(dev.estimate))} GB a month, ${usd(auditDev)}${dev.resources.some((r) => r.type === "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy") ? ` (dev sends the batches to the audit archive, \`sql.archiveTriggerAudit\`: the workspace keeps each poll's begin and commit, ${dev.usage.sqlTriggerAuditTransactionBytesPerPoll.toLocaleString("en-US")} bytes, \`usage.sqlTriggerAuditTransactionBytesPerPoll\`)` : ""}.
+dev: ${Math.round(auditGb(dev.estimate))} GB a month, ${usd(auditDev)}${dev.resources.some((r) => sdkTypeOf(r) === "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy") ? ` (dev sends the batches to the audit archive, \`sql.archiveTriggerAudit\`: the workspace keeps each poll's begin and commit, ${dev.usage.sqlTriggerAuditTransactionBytesPerPoll.toLocaleString("en-US")} bytes, \`usage.sqlTriggerAuditTransactionBytesPerPoll\`)` : ""}.
 
 Neither figure is measured. The poll rate is the free-running one (every instance polls every interval): each loop
 also spends its transaction's time, and every transaction of every instance takes the database-wide exclusive app

@@ -6,6 +6,7 @@ import { estimate, type Estimate } from "../cost/estimate";
 import { alwaysReadyInstances, isSqlTriggerSettings, sqlTriggerInstances } from "../cost/model";
 import { SEED_COSMOS_MAX_RU, type UsageConfig } from "../../../lib/usage";
 import { SEED, StackCost, planned } from "./seed";
+import { sdkTypeOf } from "../sdkType";
 
 export type Edit = (r: ResourceRecord) => ResourceRecord | undefined;
 export function scenario(
@@ -102,10 +103,10 @@ export function notEstimatedText(stacks: Readonly<Record<string, StackCost>>): s
 }
 /** Always-ready instances of a stack, and those of its Azure SQL trigger app (the scorer). */
 export function alwaysReadyOf(resources: readonly ResourceRecord[]): { all: number; scorer: number } {
-  const apps = resources.filter((r) => r.type === "azure-native:web:WebApp");
+  const apps = resources.filter((r) => sdkTypeOf(r) === "azure-native:web:WebApp");
   const scorerNames = new Set(
     resources
-      .filter((r) => r.type === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r))
+      .filter((r) => sdkTypeOf(r) === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r))
       .map((r) => String(r.inputs.name)),
   );
   const count = (xs: readonly ResourceRecord[]) => xs.reduce((n, a) => n + alwaysReadyInstances(a), 0);
@@ -164,7 +165,7 @@ export const kRu = (ru: number) => `${Math.round(ru / 1000).toLocaleString("en-U
 export const pollingInterval =
   (ms: number): Edit =>
   (r) =>
-    r.type === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r)
+    sdkTypeOf(r) === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r)
       ? {
           ...r,
           inputs: {

@@ -17,6 +17,7 @@ import {
 } from "../model";
 import { AN } from "./common";
 import { account, cosmosRegions } from "./data";
+import { sdkTypeOf } from "../../sdkType";
 
 // ---- Monitoring and keys --------------------------------------------------------------------------------------------
 
@@ -110,7 +111,7 @@ export const keyVaultKey: Rule = (r, ctx) => {
       quantity: DAYS_PER_MONTH / days,
     });
   if (hsm || size >= 3072) {
-    const keys = ctx.ofType(r.type).length;
+    const keys = ctx.ofType(sdkTypeOf(r)).length;
     lines.push({
       meter: `Cryptographic operations (share of ${ctx.usage.keyVaultTenThousandOpsPerMonth}×10K over ${keys} keys)`,
       priceId: "kv-advanced-ops",

@@ -2,6 +2,7 @@
 import { HOURS_PER_MONTH as H } from "../prices";
 import { armIdOf, at, notEstimated, num, priced, str, type LineSpec, type Rule } from "../model";
 import { AN, stoppingSchedule } from "./common";
+import { sdkTypeOf } from "../../sdkType";
 
 export const firewall: Rule = (r, ctx) => {
   const tier = str(r.inputs, "sku.tier") ?? "Standard";
@@ -32,7 +33,7 @@ export const ddosPlan: Rule = () =>
   priced({ meter: "DDoS Network Protection plan", priceId: "ddos-plan", quantity: 1 });
 
 export const privateEndpoint: Rule = (r, ctx) => {
-  const count = ctx.ofType(r.type).length;
+  const count = ctx.ofType(sdkTypeOf(r)).length;
   return priced(
     { meter: "Private endpoint", priceId: "private-endpoint", quantity: H },
     {
