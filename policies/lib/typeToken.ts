@@ -22,15 +22,23 @@ const VERSIONED = /^(azure-native:[^:/]+)\/v(\d{8})([a-z]*)(:[^:]+)$/;
 /** `azure-native_<module>_v<YYYYMMDD>[preview|privatepreview]:<module>:<Class>`: a v3 local package's token. */
 const LOCAL_PACKAGE = /^azure-native_[A-Za-z0-9]+_v(\d{8})([a-z]*):([^:/]+):([^:]+)$/;
 
+/** The default tokens already parsed, by declared token. */
+const DEFAULT_TOKENS = new Map<string, string>();
+
 /**
  * The type token without an API version (`…storage/v20230501:StorageAccount` and
  * `azure-native_storage_v20230501:storage:StorageAccount` → `azure-native:storage:StorageAccount`).
  */
 export function defaultTypeToken(type: string): string {
-  const m = VERSIONED.exec(type);
-  if (m) return `${m[1]}${m[4]}`;
-  const l = LOCAL_PACKAGE.exec(type);
-  return l ? `azure-native:${l[3]}:${l[4]}` : type;
+  // Every rule asks it of every resource (ofType): a stack has a few dozen tokens, parsed once each.
+  let token = DEFAULT_TOKENS.get(type);
+  if (token === undefined) {
+    const m = VERSIONED.exec(type);
+    const l = m ? undefined : LOCAL_PACKAGE.exec(type);
+    token = m ? `${m[1]}${m[4]}` : l ? `azure-native:${l[3]}:${l[4]}` : type;
+    DEFAULT_TOKENS.set(type, token);
+  }
+  return token;
 }
 
 /** The API version a versioned token names (`2023-05-01`, `2021-06-01-preview`), or undefined for a default token. */
