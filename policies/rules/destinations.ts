@@ -1,7 +1,9 @@
 /**
  * Where data and logs go: the ids a resource sends its data or records to (a Synapse workspace's default lake, a Data
  * Factory or ML managed private endpoint's target, Event Hubs capture storage, a diagnostic setting's destinations,
- * a SQL failover group's partner server, a flow log's account and traffic analytics workspace) name the stack's own resources, or ones listed with a reason. A destination
+ * a SQL failover group's partner server, a flow log's account and traffic analytics workspace, a Log Analytics data
+ * export's target, an Event Grid subscription's delivery and dead-letter destinations) name the stack's own resources,
+ * or ones listed with a reason. A destination
  * in another subscription is outside every rule of the pack: its region, network, keys and retention are unchecked,
  * and a copy of cardholder or personal data (or the audit trail) goes there. PCI DSS 1.3.2, 1.4.4 (outbound CDE
  * traffic restricted), 10.3.2; GDPR Art. 32(1)(b) and 44 (transfers). The inbound counterpart is networkRules.ts;
@@ -38,6 +40,17 @@ export const DESTINATIONS: readonly { type: string; path: readonly string[] }[] 
     type: "azure-native:network:FlowLog",
     path: ["flowAnalyticsConfiguration", "networkWatcherFlowAnalyticsConfiguration", "workspaceResourceId"],
   },
+  // A workspace's continuous export of its tables (the audit trail) to a storage account or an event hub.
+  { type: "azure-native:operationalinsights:DataExport", path: ["resourceId"] },
+  // Event Grid deliveries and dead letters (an event's payload: a key vault's, a storage account's events).
+  ...["azure-native:eventgrid:SystemTopicEventSubscription", "azure-native:eventgrid:EventSubscription"].flatMap(
+    (type) => [
+      { type, path: ["destination", "resourceId"] },
+      { type, path: ["deadLetterDestination", "resourceId"] },
+      { type, path: ["deliveryWithResourceIdentity", "destination", "resourceId"] },
+      { type, path: ["deadLetterWithResourceIdentity", "deadLetterDestination", "resourceId"] },
+    ],
+  ),
 ];
 
 /** One destination id of a resource, with its property path (`partnerServers[0].id`). */
@@ -114,7 +127,7 @@ export const foreignDestinations = stackPolicy(
   {
     name: "azure-native-general-stack-disallow-foreign-data-destinations",
     description:
-      "The resources data and records are sent to (a Synapse workspace's default lake, a Data Factory or Azure ML managed private endpoint's target, Event Hubs capture storage, a diagnostic setting's workspace, storage account, event hub or partner, a SQL failover group's partner server, a flow log's account and traffic analytics workspace) are the stack's own, or listed with a reason: a destination in another subscription is outside every rule of the pack, and a copy of the data or the audit trail goes there.",
+      "The resources data and records are sent to (a Synapse workspace's default lake, a Data Factory or Azure ML managed private endpoint's target, Event Hubs capture storage, a diagnostic setting's workspace, storage account, event hub or partner, a SQL failover group's partner server, a flow log's account and traffic analytics workspace, a Log Analytics data export's target, an Event Grid subscription's delivery and dead-letter destinations) are the stack's own, or listed with a reason: a destination in another subscription is outside every rule of the pack, and a copy of the data or the audit trail goes there.",
     severity: "high",
     pci: ["1.3.2", "1.4.4", "10.3.2"],
     gdpr: ["32(1)(b)", "44"],

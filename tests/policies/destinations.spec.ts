@@ -99,6 +99,37 @@ describe("policies/destinations", () => {
           /platform-flowlog .* \(flowAnalyticsConfiguration\.networkWatcherFlowAnalyticsConfiguration\.workspaceResourceId\)/,
         ],
         [
+          resourceRecord("azure-native:operationalinsights:DataExport", "operations-export", {
+            workspaceName: "log-pay-prod-weu",
+            tableNames: ["AzureDiagnostics"],
+            resourceId: `${FOREIGN}/Microsoft.Storage/storageAccounts/evil`,
+          }),
+          /operations-export .* \(resourceId\)/,
+        ],
+        [
+          resourceRecord("azure-native:eventgrid:SystemTopicEventSubscription", "platform-kv-events-archive", {
+            destination: { endpointType: "MonitorAlert", actionGroups: ["ag"] },
+            deadLetterDestination: {
+              endpointType: "StorageBlob",
+              resourceId: `${FOREIGN}/Microsoft.Storage/storageAccounts/evil`,
+              blobContainerName: "dl",
+            },
+          }),
+          /platform-kv-events-archive .* \(deadLetterDestination\.resourceId\)/,
+        ],
+        [
+          resourceRecord("azure-native:eventgrid:EventSubscription", "lake-events", {
+            deliveryWithResourceIdentity: {
+              identity: { type: "SystemAssigned" },
+              destination: {
+                endpointType: "EventHub",
+                resourceId: `${FOREIGN}/Microsoft.EventHub/namespaces/evil/eventhubs/e`,
+              },
+            },
+          }),
+          /lake-events .* \(deliveryWithResourceIdentity\.destination\.resourceId\)/,
+        ],
+        [
           resourceRecord("azure-native:sql:FailoverGroup", "oltp-fog", {
             partnerServers: [{ id: `${FOREIGN}/Microsoft.Sql/servers/evil` }],
           }),
