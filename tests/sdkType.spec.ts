@@ -88,6 +88,24 @@ describe("versioned type tokens in the offline tools (tools/lib/sdkType.ts)", ()
       ["Microsoft.KeyVault"],
     );
 
+    // A public IP's SKU is a replacement whatever token declares it (the review's finding 7).
+    const ip = (type: string, sku: string) =>
+      record(
+        type,
+        { sku: { name: sku } },
+        "ingestion-agw-pip",
+        `${RG}/providers/Microsoft.Network/publicIPAddresses/pip`,
+      );
+    for (const type of [
+      ALIAS("network", "20240501", "PublicIPAddress"),
+      LOCAL("network", "20240501", "PublicIPAddress"),
+    ])
+      assert.deepEqual(
+        plannedChanges([ip(type, "Standard")], [ip(type, "Basic")]).map((c) => [c.kind, c.because]),
+        [["replace", ["sku"]]],
+        type,
+      );
+
     const gone = plannedChanges([vault(LOCAL("keyvault", "20260201", "Vault"))], []);
     assert.equal(gone.length, 1);
     assert.equal(gone[0].stateful, true, "a vault deleted takes its keys with it, whatever token declared it");

@@ -21,6 +21,20 @@ function planProtected(vnet: PolicyResource): boolean {
   );
 }
 
+/**
+ * A virtual network's Azure name: its `virtualNetworkName` input, or once deployed (its outputs carry no path input)
+ * the name in its id or its `name` output; the logical name last.
+ */
+function vnetName(vnet: PolicyResource): string {
+  const own = valueAt(vnet.props, "virtualNetworkName");
+  const id = valueAt(vnet.props, "id");
+  const fromId = typeof id === "string" ? /\/virtualNetworks\/([^/]+)$/i.exec(id)?.[1] : undefined;
+  const name = valueAt(vnet.props, "name");
+  return String(
+    typeof own === "string" ? own : (fromId ?? (typeof name === "string" ? name : vnet.name)),
+  ).toLowerCase();
+}
+
 /** The names of the virtual networks whose subnets `resource`'s known properties name. */
 function subnetNetworks(resource: PolicyResource): string[] {
   let text: string;
@@ -69,9 +83,7 @@ export const publicIpDdos = stackPolicy(
     if (!inStacks(ips[0].urn, args.getConfig<{ prodStacks: string[] }>().prodStacks))
       args.notApplicable("not a production stack");
     const vnets = ofType(args.resources, VNET);
-    const protectedNames = new Set(
-      vnets.filter(planProtected).map((v) => String(valueAt(v.props, "virtualNetworkName") ?? v.name).toLowerCase()),
-    );
+    const protectedNames = new Set(vnets.filter(planProtected).map(vnetName));
     for (const ip of ips) {
       requireKnown(ip.props, "ddosSettings", "protectionMode");
       const mode = valueAt(ip.props, "ddosSettings", "protectionMode");

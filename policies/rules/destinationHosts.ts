@@ -12,7 +12,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import type { Exemption } from "../lib/exemptions";
 import { exemptionSchema } from "../lib/exemptions";
 import { ofType, stackPolicy } from "../lib/policy";
-import { globMatch, presence, requireKnown, valueAt, who } from "../lib/values";
+import { globMatch, presence, requireKnown, sameText, valueAt, who } from "../lib/values";
 
 /** Which of the stack's resources answer on an Azure data-plane host suffix, and the input holding their name. */
 const HOST_OWNERS: readonly { suffixes: readonly string[]; owners: readonly (readonly [string, string])[] }[] = [
@@ -41,6 +41,11 @@ const HOST_OWNERS: readonly { suffixes: readonly string[]; owners: readonly (rea
   { suffixes: [".servicebus.windows.net"], owners: [["azure-native:eventhub:Namespace", "namespaceName"]] },
   { suffixes: [".vault.azure.net"], owners: [["azure-native:keyvault:Vault", "vaultName"]] },
   { suffixes: [".azurewebsites.net"], owners: [["azure-native:web:WebApp", "name"]] },
+  // `<endpoint>.<region>.inference.ml.azure.com`: the endpoint is the first label.
+  {
+    suffixes: [".inference.ml.azure.com"],
+    owners: [["azure-native:machinelearningservices:OnlineEndpoint", "endpointName"]],
+  },
 ];
 
 /** A Stream Analytics datasource's type → the owners its name property names (`serviceBusNamespace`, `server`, …). */
@@ -58,7 +63,11 @@ const ASA_OWNERS: Readonly<Record<string, readonly (readonly [string, string])[]
     ["azure-native:synapse:Workspace", "workspaceName"],
   ],
   "microsoft.documentdb": [["azure-native:cosmosdb:DatabaseAccount", "accountName"]],
+  // The 3.28 SDK's DocumentDbOutputDataSourceArgs type.
+  "microsoft.storage/documentdb": [["azure-native:cosmosdb:DatabaseAccount", "accountName"]],
   "microsoft.azurefunction": [["azure-native:web:WebApp", "name"]],
+  "microsoft.servicebus/queue": [["azure-native:servicebus:Namespace", "namespaceName"]],
+  "microsoft.servicebus/topic": [["azure-native:servicebus:Namespace", "namespaceName"]],
 };
 
 /** Where each Stream Analytics datasource type keeps the name of its destination (a list for blob storage). */
@@ -70,11 +79,31 @@ const ASA_NAME_PATHS: Readonly<Record<string, readonly string[]>> = {
   "microsoft.sql/server/database": ["server"],
   "microsoft.sql/server/datawarehouse": ["server"],
   "microsoft.documentdb": ["accountId"],
+  "microsoft.storage/documentdb": ["accountId"],
   "microsoft.azurefunction": ["functionAppName"],
+  "microsoft.servicebus/queue": ["serviceBusNamespace"],
+  "microsoft.servicebus/topic": ["serviceBusNamespace"],
 };
 
-/** The linked service inputs (under `properties`) that name a host: a URL, a server, an endpoint, a connection string. */
+/**
+ * The linked service inputs that name the host it connects to (the 3.28 SDK's `*LinkedServiceArgs`): where an
+ * expression or a Key Vault secret stands instead, the pack cannot see the host.
+ */
 const LINKED_SERVICE_HOST_KEYS = [
+  "serviceUrl",
+  "functionAppUrl",
+  "containerUri",
+  "domain",
+  "environmentUrl",
+  "accountIdentifier",
+  "clusterUri",
+  "mlEndpoint",
+  "dataLakeStoreUri",
+  "batchUri",
+  "hostName",
+  "serviceUri",
+  "siteUrl",
+  "messageServer",
   "url",
   "server",
   "accountEndpoint",
@@ -127,19 +156,74 @@ function unknownOk(owner: PolicyResource, top: string, node: unknown, key: strin
   if ((owner.propertyDependencies[top] ?? []).length === 0) requireKnown(node, key);
 }
 
-function linkedServiceHosts(ls: PolicyResource, out: Named[]): void {
-  const props = valueAt(ls.props, "properties");
+/**
+ * Inputs of a linked service that name no destination: free text, the factory's own objects, identities, settings.
+ * Every other string under `properties` (its `typeProperties`, a parameter's `defaultValue` included) is read for hosts.
+ */
+const NOT_DESTINATIONS = new Set([
+  "description",
+  "annotations",
+  "type",
+  "referenceName",
+  "connectVia",
+  "credential",
+  "userName",
+  "username",
+  "tenant",
+  "servicePrincipalId",
+  "azureCloudType",
+  "encryptedCredential",
+  "authenticationType",
+  "version",
+]);
+
+/** Where an expression (`@{linkedService().server}`) or a Key Vault secret hides the host from the pack. */
+const hidesHost = (key: string, value: unknown): boolean =>
+  LINKED_SERVICE_HOST_KEYS.includes(key) &&
+  ((typeof value === "string" && value.trim().startsWith("@")) ||
+    sameText(valueAt(value, "type"), "AzureKeyVaultSecret") ||
+    sameText(valueAt(value, "type"), "Expression"));
+
+/**
+ * The hosts in a string: its URLs and host names (`hostsIn`), and a storage connection string's account as Azure
+ * resolves it (`AccountName=` on `EndpointSuffix`, `core.windows.net` by default), the suffix itself being no host.
+ */
+export function connectionHosts(text: string): string[] {
+  const account = /(?:^|;)\s*AccountName\s*=\s*([^;]+)/i.exec(text)?.[1]?.trim().toLowerCase();
+  const suffix = /(?:^|;)\s*EndpointSuffix\s*=\s*([^;]+)/i.exec(text)?.[1]?.trim().toLowerCase() ?? "core.windows.net";
+  const rest = text.replace(/(?:^|;)\s*EndpointSuffix\s*=\s*[^;]*/gi, ";");
+  return [...new Set([...(account ? [`${account}.blob.${suffix}`] : []), ...hostsIn(rest)])];
+}
+
+function linkedServiceHosts(ls: PolicyResource, out: Named[], hidden: { owner: PolicyResource; path: string }[]): void {
   if (presence(ls.props, "properties") === "unknown") return unknownOk(ls, "properties", ls.props, "properties");
-  for (const key of LINKED_SERVICE_HOST_KEYS) {
-    if (presence(props, key) === "unknown") {
-      unknownOk(ls, "properties", props, key);
-      continue;
+  const walk = (node: unknown, key: string, path: string): void => {
+    if (hidesHost(key, node)) {
+      hidden.push({ owner: ls, path });
+      return;
     }
-    const v = valueAt(props, key);
-    // A SecureString or Key Vault reference ({ type, value }) carries its text in `value`.
-    const text = typeof v === "string" ? v : typeof valueAt(v, "value") === "string" ? String(valueAt(v, "value")) : "";
-    for (const host of hostsIn(text)) out.push({ owner: ls, path: `properties.${key}`, value: host });
-  }
+    // A SecureString ({ type, value }) carries its text in `value`, under its own key.
+    const text =
+      typeof node === "string"
+        ? node
+        : sameText(valueAt(node, "type"), "SecureString")
+          ? valueAt(node, "value")
+          : undefined;
+    if (typeof text === "string") {
+      for (const host of connectionHosts(text)) out.push({ owner: ls, path, value: host });
+      return;
+    }
+    if (node === null || typeof node !== "object") return;
+    // By key or index: reading the elements themselves would trip the engine's unknown-checking proxy.
+    const keys = Array.isArray(node) ? node.map((_, i) => String(i)) : Object.keys(node);
+    for (const k of keys) {
+      if (!Array.isArray(node) && NOT_DESTINATIONS.has(k)) continue;
+      const at = Array.isArray(node) ? `${path}[${k}]` : `${path}.${k}`;
+      if (presence(node, k) === "unknown") unknownOk(ls, "properties", node, k);
+      else walk(valueAt(node, k), Array.isArray(node) ? key : k, at);
+    }
+  };
+  walk(valueAt(ls.props, "properties"), "properties", "properties");
 }
 
 function datasourceNames(job: PolicyResource, datasource: unknown, top: string, shown: string, out: Named[]): void {
@@ -170,6 +254,17 @@ function datasourceNames(job: PolicyResource, datasource: unknown, top: string, 
   walk(datasource, path, shown === "" ? "datasource" : `${shown}.datasource`);
 }
 
+/** The hosts of a Stream Analytics function's binding endpoint (an Azure ML web service or online endpoint). */
+function bindingHosts(owner: PolicyResource, fn: unknown, top: string, shown: string, out: Named[]): void {
+  const path = ["properties", "binding", "endpoint"];
+  if (presence(fn, ...path) === "unknown")
+    return unknownOk(owner, top, valueAt(fn, "properties", "binding"), "endpoint");
+  const endpoint = valueAt(fn, ...path);
+  if (typeof endpoint !== "string") return;
+  const at = shown === "" ? path.join(".") : `${shown}.${path.join(".")}`;
+  for (const host of hostsIn(endpoint)) out.push({ owner, path: at, value: host });
+}
+
 function streamingNames(resources: readonly PolicyResource[], out: Named[]): void {
   for (const job of ofType(resources, "azure-native:streamanalytics:StreamingJob")) {
     const outputs = valueAt(job.props, "outputs");
@@ -179,6 +274,10 @@ function streamingNames(resources: readonly PolicyResource[], out: Named[]): voi
         unknownOk(job, "outputs", valueAt(outputs, String(i)), "datasource");
       else datasourceNames(job, valueAt(outputs, String(i), "datasource"), "outputs", `outputs[${i}]`, out);
     }
+    // An Azure ML function sends each event's columns to its scoring endpoint.
+    const functions = valueAt(job.props, "functions");
+    for (let i = 0; i < (Array.isArray(functions) ? functions.length : 0); i++)
+      bindingHosts(job, valueAt(functions, String(i)), "functions", `functions[${i}]`, out);
     if (presence(job.props, "jobStorageAccount", "accountName") === "unknown")
       unknownOk(job, "jobStorageAccount", valueAt(job.props, "jobStorageAccount"), "accountName");
     const account = valueAt(job.props, "jobStorageAccount", "accountName");
@@ -190,6 +289,8 @@ function streamingNames(resources: readonly PolicyResource[], out: Named[]): voi
         owners: [["azure-native:storage:StorageAccount", "accountName"]],
       });
   }
+  for (const fn of ofType(resources, "azure-native:streamanalytics:Function"))
+    bindingHosts(fn, fn.props, "properties", "", out);
   for (const output of ofType(resources, "azure-native:streamanalytics:Output")) {
     if (presence(output.props, "datasource") === "unknown") unknownOk(output, "datasource", output.props, "datasource");
     else datasourceNames(output, valueAt(output.props, "datasource"), "datasource", "", out);
@@ -224,6 +325,7 @@ function hostOwners(host: string): { owners: readonly (readonly [string, string]
     let name = host.slice(0, -suffix.length);
     // A private link zone's name (`x.privatelink.database.windows.net`) is the same server's.
     name = name.replace(/\.privatelink$/, "");
+    if (suffix === ".inference.ml.azure.com") name = name.split(".")[0];
     if (name.includes(".")) return { owners, name: "" };
     if (suffix.includes("azuresynapse")) name = name.replace(/-ondemand$/, "");
     return { owners, name };
@@ -255,7 +357,14 @@ export const foreignDataHosts = stackPolicy(
   (args, report) => {
     const { allowedHosts = [] } = args.getConfig<{ allowedHosts?: Exemption[] }>();
     const named: Named[] = [];
-    for (const ls of ofType(args.resources, "azure-native:datafactory:LinkedService")) linkedServiceHosts(ls, named);
+    const hidden: { owner: PolicyResource; path: string }[] = [];
+    for (const ls of ofType(args.resources, "azure-native:datafactory:LinkedService"))
+      linkedServiceHosts(ls, named, hidden);
+    for (const h of hidden)
+      report(
+        `${who(h.owner)} names its host through an expression or a Key Vault secret (${h.path}): the pack cannot check that it is one of the stack's services; write the host, or exempt the linked service (exemptions) with the reason.`,
+        h.owner.urn,
+      );
     streamingNames(args.resources, named);
     if (
       named.length === 0 &&
@@ -264,6 +373,7 @@ export const foreignDataHosts = stackPolicy(
         "azure-native:datafactory:LinkedService",
         "azure-native:streamanalytics:StreamingJob",
         "azure-native:streamanalytics:Output",
+        "azure-native:streamanalytics:Function",
       ).length === 0
     )
       args.notApplicable("the stack has no Data Factory linked service or Stream Analytics job");

@@ -10,7 +10,17 @@ import type { Exemption } from "../lib/exemptions";
 import { exemptionSchema } from "../lib/exemptions";
 import { ipv4, ipv4Range } from "../lib/network";
 import { ofType, stackPolicy } from "../lib/policy";
-import { globMatch, presence, requireKnown, requireKnownElements, sameText, show, valueAt, who } from "../lib/values";
+import {
+  globMatch,
+  presence,
+  requireKnown,
+  requireKnownElements,
+  sameText,
+  show,
+  stringsAt,
+  valueAt,
+  who,
+} from "../lib/values";
 import { EXEMPT_SUBNETS } from "./network";
 
 const VNET = "azure-native:network:VirtualNetwork";
@@ -34,6 +44,30 @@ export function coversEveryAddress(prefixes: readonly string[]): boolean {
     if (next >= 2 ** 32) return true;
   }
   return false;
+}
+
+/**
+ * A resource's Azure name and resource group, from its inputs or, once deployed (outputs carry no path input), from
+ * its id: `/resourceGroups/<group>/…/<segment>/<name>…`, `segment` the id segment naming it (`virtualNetworks`,
+ * `routeTables`); undefined parts are unknown.
+ */
+export function placeOf(props: unknown, nameKey: string, segment: string): { name?: string; group?: string } {
+  const id = valueAt(props, "id");
+  const text = typeof id === "string" ? id : "";
+  const fromId = new RegExp(`/${segment}/([^/]+)`, "i").exec(text)?.[1];
+  const groupFromId = /\/resourceGroups\/([^/]+)/i.exec(text)?.[1];
+  const own = valueAt(props, nameKey);
+  const group = valueAt(props, "resourceGroupName");
+  return {
+    name: typeof own === "string" ? own : fromId,
+    group: typeof group === "string" ? group : groupFromId,
+  };
+}
+
+/** Whether two places may be the same: names equal, and groups equal where both are known. */
+function samePlace(a: { name?: string; group?: string }, b: { name?: string; group?: string }): boolean {
+  if (a.name === undefined || !sameText(a.name, b.name ?? "")) return false;
+  return a.group === undefined || b.group === undefined || sameText(a.group, b.group);
 }
 
 /** A subnet of the firewall's virtual network, inline in the VNet or standalone. */
@@ -61,10 +95,11 @@ function firewallNetworks(resources: readonly PolicyResource[]): NetworkSubnet[]
           subnets.push({ name, props: valueAt(inline, String(i)), owner: vnet, dependencyKey: "subnets" });
       }
     }
-    const vnetName = valueAt(vnet.props, "virtualNetworkName") ?? vnet.name;
+    const place = placeOf(vnet.props, "virtualNetworkName", "virtualNetworks");
+    const vnetPlace = { name: place.name ?? String(valueAt(vnet.props, "name") ?? vnet.name), group: place.group };
     for (const subnet of standalone) {
-      if (!sameText(valueAt(subnet.props, "virtualNetworkName"), String(vnetName))) continue;
-      const name = valueAt(subnet.props, "subnetName") ?? subnet.name;
+      if (!samePlace(placeOf(subnet.props, "virtualNetworkName", "virtualNetworks"), vnetPlace)) continue;
+      const name = placeOf(subnet.props, "subnetName", "subnets").name ?? valueAt(subnet.props, "name") ?? subnet.name;
       subnets.push({ name: String(name), props: subnet.props, owner: subnet, dependencyKey: "routeTable" });
     }
     if (subnets.some((s) => sameText(s.name, FIREWALL_SUBNET))) out.push(subnets);
@@ -91,9 +126,10 @@ function prefixesTo(
   requireKnownElements(table.props, "routes");
   const inline = valueAt(table.props, "routes");
   if (Array.isArray(inline)) for (let i = 0; i < inline.length; i++) take(valueAt(inline, String(i)));
-  const tableName = valueAt(table.props, "routeTableName") ?? table.name;
+  const place = placeOf(table.props, "routeTableName", "routeTables");
+  const tablePlace = { name: place.name ?? String(valueAt(table.props, "name") ?? table.name), group: place.group };
   for (const route of routes)
-    if (sameText(valueAt(route.props, "routeTableName"), String(tableName))) take(route.props);
+    if (samePlace(placeOf(route.props, "routeTableName", "routeTables"), tablePlace)) take(route.props);
   return out;
 }
 
@@ -145,11 +181,20 @@ export const subnetEgressRoute = stackPolicy(
     const routes = ofType(args.resources, ROUTE);
     let checked = 0;
     for (const subnets of networks) {
-      const firewallSubnet = subnets.find((s) => sameText(s.name, FIREWALL_SUBNET));
-      requireKnown(firewallSubnet?.props, "addressPrefix");
-      const prefix = valueAt(firewallSubnet?.props, "addressPrefix");
+      const firewallSubnet = subnets.find((s) => sameText(s.name, FIREWALL_SUBNET)) as NetworkSubnet;
+      // Its `addressPrefix`, or the first of `addressPrefixes` (what Azure returns for a subnet with several).
+      requireKnown(firewallSubnet.props, "addressPrefix");
+      requireKnownElements(firewallSubnet.props, "addressPrefixes");
+      const prefix =
+        valueAt(firewallSubnet.props, "addressPrefix") ?? stringsAt(firewallSubnet.props, "addressPrefixes")[0];
       const range = typeof prefix === "string" ? ipv4Range(prefix) : undefined;
-      if (!range) continue;
+      if (!range) {
+        report(
+          `${who(firewallSubnet.owner)} subnet '${FIREWALL_SUBNET}' has no IPv4 range the pack can read (${show(prefix)}): the rule cannot tell which routes reach the firewall; give it an addressPrefix.`,
+          firewallSubnet.owner.urn,
+        );
+        continue;
+      }
       for (const subnet of subnets) {
         if (EXEMPT_SUBNETS.some((n) => sameText(subnet.name, n))) continue;
         if (exempt.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, subnet.name))) continue;

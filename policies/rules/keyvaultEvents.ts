@@ -52,22 +52,21 @@ export function deliversToStack(
     const groups = ofType(others, ACTION_GROUP);
     const listed = valueAt(destination, "actionGroups");
     const length = Array.isArray(listed) ? listed.length : 0;
+    // Every group it notifies is the stack's: one outside it would tell its owner which keys are about to lapse.
+    if (length === 0) return false;
     for (let i = 0; i < length; i++) {
       const id = valueAt(listed, String(i));
       if (presence(listed, String(i)) === "unknown") {
-        if (groups.some((g) => recordedDependency(sub, g, "destination"))) return true;
+        if (groups.some((g) => recordedDependency(sub, g, "destination"))) continue;
         requireKnown(listed, String(i));
       }
-      if (typeof id !== "string") continue;
-      if (
-        groups.some(
-          (g) =>
-            typeof valueAt(g.props, "id") === "string" && normalId(String(valueAt(g.props, "id"))) === normalId(id),
-        )
-      )
-        return true;
+      if (typeof id !== "string") return false;
+      const own = groups.some(
+        (g) => typeof valueAt(g.props, "id") === "string" && normalId(String(valueAt(g.props, "id"))) === normalId(id),
+      );
+      if (!own) return false;
     }
-    return false;
+    return true;
   }
   // A resource destination: the stack's resource itself or one below it (a function app's function).
   if (presence(destination, "resourceId") === "unknown") {
@@ -77,10 +76,13 @@ export function deliversToStack(
   const target = valueAt(destination, "resourceId");
   if (typeof target !== "string") return false;
   const t = normalId(target);
-  return others.some((r) => {
-    const id = valueAt(r.props, "id");
-    return typeof id === "string" && (t === normalId(id) || t.startsWith(`${normalId(id)}/`));
-  });
+  // Below a resource, not a resource group: a group of the stack holds resources the stack does not own.
+  return others
+    .filter((r) => r.type !== "azure-native:resources:ResourceGroup")
+    .some((r) => {
+      const id = valueAt(r.props, "id");
+      return typeof id === "string" && (t === normalId(id) || t.startsWith(`${normalId(id)}/`));
+    });
 }
 
 export const vaultExpiryAlerts = stackPolicy(
@@ -122,11 +124,22 @@ export const vaultExpiryAlerts = stackPolicy(
         );
         continue;
       }
-      const routed = subscriptions
-        .filter((sub) =>
-          refersTo(sub, topic, { properties: ["systemTopicName"], byName: { nameKeys: ["systemTopicName"] } }),
-        )
-        .filter((sub) => deliversToStack(sub, args.resources, allowedWebhookHosts))
+      const onTopic = subscriptions.filter((sub) =>
+        refersTo(sub, topic, { properties: ["systemTopicName"], byName: { nameKeys: ["systemTopicName"] } }),
+      );
+      const delivering = new Set(onTopic.filter((sub) => deliversToStack(sub, args.resources, allowedWebhookHosts)));
+      // A subscription taking expiry events (every event when it lists none) to a destination outside the stack.
+      for (const sub of onTopic) {
+        const types = stringsAt(sub.props, "filter", "includedEventTypes");
+        const takesExpiry = types.length === 0 || KEY_EXPIRY_EVENTS.some((e) => types.some((t) => sameText(t, e)));
+        if (takesExpiry && !delivering.has(sub) && valueAt(sub.props, "destination", "endpointType") !== undefined)
+          report(
+            `${who(sub)} sends ${who(vault)}'s key expiry events to a destination outside the stack: deliver them only to the stack's action groups or resources (a webhook counts once its host is in allowedWebhookHosts).`,
+            sub.urn,
+          );
+      }
+      const routed = onTopic
+        .filter((sub) => delivering.has(sub))
         .flatMap((sub) => stringsAt(sub.props, "filter", "includedEventTypes"));
       const missing = KEY_EXPIRY_EVENTS.filter((e) => !routed.some((r) => sameText(r, e)));
       if (missing.length > 0) {

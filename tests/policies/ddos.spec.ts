@@ -75,6 +75,38 @@ describe("policies/ddos", () => {
         vnet("vnet-pay-prod-sandbox", false),
         gateway("vnet-pay-prod-weu"),
       ]));
+    it("passes an inheriting address once deployed: the network's outputs carry its name and id, not virtualNetworkName", () => {
+      const deployed = (plan: boolean) => {
+        const v = vnet("vnet-pay-prod-weu", plan);
+        const { virtualNetworkName: _n, ...outputs } = v.outputs;
+        return {
+          ...v,
+          outputs: { ...outputs, name: "vnet-pay-prod-weu", id: `${NET}/virtualNetworks/vnet-pay-prod-weu` },
+        };
+      };
+      const sandbox = vnet("vnet-pay-prod-sandbox", false);
+      return Promise.all([
+        expectPass(publicIpDdos, [
+          pip({ protectionMode: "VirtualNetworkInherited" }),
+          deployed(true),
+          sandbox,
+          gateway("vnet-pay-prod-weu"),
+        ]),
+        expectFail(
+          publicIpDdos,
+          [
+            pip({ protectionMode: "VirtualNetworkInherited" }),
+            deployed(false),
+            {
+              ...sandbox,
+              outputs: { ...sandbox.outputs, enableDdosProtection: true, ddosProtectionPlan: { id: PLAN_ID } },
+            },
+            gateway("vnet-pay-prod-weu"),
+          ],
+          /inherits DDoS protection from its virtual network \(vnet-pay-prod-weu\), which has no DDoS Network Protection plan/,
+        ),
+      ]);
+    });
     it("passes an inheriting address in a first preview when every network of the stack has a plan", () =>
       expectPass(publicIpDdos, [pip(undefined, UNKNOWN), vnet("vnet-pay-prod-weu", true), gateway(UNKNOWN, UNKNOWN)]));
     it("fails protection turned off (the review's mutation #98)", () =>

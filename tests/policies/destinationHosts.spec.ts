@@ -110,6 +110,96 @@ describe("policies/destinationHosts", () => {
         /connects to the host db\.example\.org, .*\(properties\.connectionString\)/,
       );
     });
+    it("reads every string of a linked service: typeProperties, other host keys, parameter defaults (the review's H4b to H13)", async () => {
+      const cases: readonly [Record<string, unknown>, RegExp][] = [
+        [
+          { type: "Web", typeProperties: { url: "https://exfil.example.com/in", authenticationType: "Anonymous" } },
+          /exfil\.example\.com, .*\(properties\.typeProperties\.url\)/,
+        ],
+        [
+          { type: "AmazonS3", serviceUrl: "https://s3.eu-west-1.amazonaws.com" },
+          /s3\.eu-west-1\.amazonaws\.com, .*\(properties\.serviceUrl\)/,
+        ],
+        [
+          { type: "AzureFunction", functionAppUrl: "https://func-evil.azurewebsites.net" },
+          /func-evil\.azurewebsites\.net, .*\(properties\.functionAppUrl\)/,
+        ],
+        [
+          { type: "AzureBlobStorage", containerUri: "https://stexfil.blob.core.windows.net/drop" },
+          /stexfil\.blob\.core\.windows\.net, .*\(properties\.containerUri\)/,
+        ],
+        [
+          {
+            type: "AzureSqlDatabase",
+            server: "fog-pay-prod-weu-10b5.database.windows.net",
+            parameters: { srv: { type: "String", defaultValue: "sql-attacker.database.windows.net" } },
+          },
+          /sql-attacker\.database\.windows\.net, .*\(properties\.parameters\.srv\.defaultValue\)/,
+        ],
+        [
+          { type: "AzureBlobStorage", connectionString: "DefaultEndpointsProtocol=https;AccountName=stexfil;" },
+          /the host stexfil\.blob\.core\.windows\.net/,
+        ],
+      ];
+      for (const [properties, pattern] of cases)
+        await expectFail(foreignDataHosts, [...SERVICES, linked("etl-ls-x", properties)], pattern);
+    });
+    it("cannot check a host behind an expression or a Key Vault secret: reported, unless the linked service is exempt", async () => {
+      const expression = linked("etl-ls-param", { type: "AzureSqlDatabase", server: "@{linkedService().srv}" });
+      await expectFail(
+        foreignDataHosts,
+        [...SERVICES, expression],
+        /etl-ls-param .* names its host through an expression or a Key Vault secret \(properties\.server\)/,
+      );
+      const secret = linked("etl-ls-kvcs", {
+        type: "AzureSqlDatabase",
+        connectionString: {
+          type: "AzureKeyVaultSecret",
+          store: { referenceName: "ls-kv", type: "LinkedServiceReference" },
+          secretName: "sql-cs",
+        },
+      });
+      await expectFail(foreignDataHosts, [...SERVICES, secret], /etl-ls-kvcs .* \(properties\.connectionString\)/);
+      await expectPass(foreignDataHosts, [...SERVICES, secret], {
+        exemptions: [{ pattern: "etl-ls-kvcs", reason: "the partner's server, reviewed in SEC-31" }],
+      });
+    });
+    it("resolves a storage connection string's account on its endpoint suffix, not the suffix itself (H3)", () =>
+      expectPass(foreignDataHosts, [
+        ...SERVICES,
+        linked("etl-ls-lake-cs", {
+          type: "AzureBlobStorage",
+          connectionString:
+            "DefaultEndpointsProtocol=https;AccountName=stpayprodweulake10b5;EndpointSuffix=core.windows.net",
+        }),
+      ]));
+    it("reads Cosmos DB outputs as the 3.28 SDK types them, and an Azure ML function's endpoint (H10, H11)", async () => {
+      await expectPass(foreignDataHosts, [
+        ...SERVICES,
+        job([
+          output({ type: "Microsoft.Storage/DocumentDB", accountId: "cosmos-pay-prod-weu-10b5", database: "payments" }),
+        ]),
+      ]);
+      const scoring = {
+        name: "score",
+        properties: {
+          type: "Scalar",
+          binding: { type: "Microsoft.MachineLearning/WebService", endpoint: "https://scoring.evil.example.com/score" },
+        },
+      };
+      await expectFail(
+        foreignDataHosts,
+        [
+          ...SERVICES,
+          {
+            ...job([EH_OUTPUT]),
+            inputs: { ...job([EH_OUTPUT]).inputs, functions: [scoring] },
+            outputs: { ...job([EH_OUTPUT]).outputs, functions: [scoring] },
+          },
+        ],
+        /streaming-job .* writes to the host scoring\.evil\.example\.com, .*\(functions\[0\]\.properties\.binding\.endpoint\)/,
+      );
+    });
     it("fails a lake URL of a storage account that is not the stack's", () =>
       expectFail(
         foreignDataHosts,

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { coversEveryAddress, egressRoutePolicies, subnetEgressRoute } from "../../policies/rules/egressRoutes";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { RG_NAME } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, UNKNOWN } from "./helpers";
 
@@ -59,7 +59,7 @@ const EXEMPT = {
     { pattern: "snet-app-gateway", reason: "App Gateway v2 does not support a default route to an appliance" },
   ],
 };
-const stack = (subnets = PLATFORM_SUBNETS(), routes: unknown[] = [TO_FIREWALL]) => [
+const stack = (subnets: unknown[] = PLATFORM_SUBNETS(), routes: unknown[] = [TO_FIREWALL]) => [
   vnet(subnets),
   firewall(),
   routeTable(routes),
@@ -230,6 +230,103 @@ describe("policies/egressRoutes", () => {
         subnetEgressRoute,
         [...stack([...PLATFORM_SUBNETS(), bastion]), batch()],
         /platform-snet-batch \(azure-native:network:Subnet\) subnet 'snet-batch' has no route table/,
+        EXEMPT,
+      );
+    });
+
+    describe("once deployed (outputs carry ids and names, no path inputs)", () => {
+      /** A record as the deployed view holds it: `drop` path inputs left out of its outputs, `add` set. */
+      const deployed = (r: ResourceRecord, drop: string[], add: Record<string, unknown>): ResourceRecord => ({
+        ...r,
+        outputs: { ...Object.fromEntries(Object.entries(r.outputs).filter(([k]) => !drop.includes(k))), ...add },
+      });
+      const standaloneSubnet = (routeTableId?: string) =>
+        deployed(
+          resourceRecord(
+            "azure-native:network:Subnet",
+            "platform-snet-batch",
+            {
+              resourceGroupName: RG_NAME,
+              virtualNetworkName: "vnet-pay-prod-weu",
+              subnetName: "snet-batch",
+              addressPrefix: "10.30.7.0/24",
+              ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
+            },
+            { stack: "prod" },
+          ),
+          ["virtualNetworkName", "subnetName", "resourceGroupName"],
+          { id: `${VNET_ID}/subnets/snet-batch`, name: "snet-batch" },
+        );
+      const half = (name: string, table: string, group = RG_NAME) =>
+        deployed(
+          resourceRecord(
+            "azure-native:network:Route",
+            name,
+            {
+              resourceGroupName: group,
+              routeTableName: table,
+              addressPrefix: "128.0.0.0/1",
+              nextHopType: "VirtualAppliance",
+              nextHopIpAddress: "10.30.4.68",
+            },
+            { stack: "prod" },
+          ),
+          ["routeTableName", "resourceGroupName"],
+          {
+            id: `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/${group}/providers/Microsoft.Network/routeTables/${table}/routes/upper-half`,
+          },
+        );
+      const lowerHalf = () =>
+        deployed(
+          routeTable([{ ...TO_FIREWALL, addressPrefix: "0.0.0.0/1" }]),
+          ["routeTableName", "resourceGroupName"],
+          {
+            name: "rt-pay-prod-weu-egress",
+          },
+        );
+      const deployedVnet = (subnets = PLATFORM_SUBNETS()) =>
+        deployed(vnet(subnets), ["virtualNetworkName", "resourceGroupName"], { name: "vnet-pay-prod-weu" });
+
+      it("checks a standalone subnet found by its id (the review's E4)", async () => {
+        await expectPass(
+          subnetEgressRoute,
+          [deployedVnet(), firewall(), routeTable([TO_FIREWALL]), standaloneSubnet(TABLE_ID)],
+          EXEMPT,
+        );
+        await expectFail(
+          subnetEgressRoute,
+          [deployedVnet(), firewall(), routeTable([TO_FIREWALL]), standaloneSubnet()],
+          /platform-snet-batch \(azure-native:network:Subnet\) subnet 'snet-batch' has no route table/,
+          EXEMPT,
+        );
+      });
+      it("adds a standalone route found by its id to its table's, not one on a same-named table in another group (E5b, E6)", async () => {
+        await expectPass(
+          subnetEgressRoute,
+          [deployedVnet(), firewall(), lowerHalf(), half("platform-rt-upper", "rt-pay-prod-weu-egress")],
+          EXEMPT,
+        );
+        const r = await evaluatePolicy(
+          subnetEgressRoute,
+          [deployedVnet(), firewall(), lowerHalf(), half("other-rt-upper", "rt-pay-prod-weu-egress", "rg-other")],
+          EXEMPT,
+        );
+        assert.equal(r.messages.length, 3, JSON.stringify(r.messages));
+        assert.ok(r.messages.every((m) => /cover 0\.0\.0\.0\/1, not every address/.test(m)));
+      });
+    });
+
+    it("reads a firewall subnet's addressPrefixes, and reports one whose range it cannot read (E7)", async () => {
+      const withPrefixes = PLATFORM_SUBNETS().map((s) =>
+        s.name === "AzureFirewallSubnet" ? { name: s.name, addressPrefixes: ["10.30.4.64/26"] } : s,
+      );
+      withPrefixes[1] = subnet("snet-functions", "10.30.1.0/24");
+      await expectFail(subnetEgressRoute, stack(withPrefixes), /subnet 'snet-functions' has no route table/, EXEMPT);
+      const noRange = PLATFORM_SUBNETS().map((s) => (s.name === "AzureFirewallSubnet" ? { name: s.name } : s));
+      await expectFail(
+        subnetEgressRoute,
+        stack(noRange),
+        /subnet 'AzureFirewallSubnet' has no IPv4 range the pack can read \(unset\)/,
         EXEMPT,
       );
     });

@@ -15,7 +15,7 @@ import {
   vaultExpiryAlerts,
   vaultRecoverability,
 } from "../../policies/rules/keyvault";
-import { resourceRecord } from "../../tools/lib/policyRunner";
+import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy } from "../../tools/lib/policyRunner";
 import { key, secret, vault } from "./fixtures/keyvault";
@@ -403,38 +403,54 @@ describe("policies/keyvault", () => {
 
     it("passes a vault whose near-expiry and expiry events reach one of the stack's action groups", () =>
       expectPass(vaultExpiryAlerts, [v, group, topic(), near, expired]));
-    it("fails expiry events sent to another subscription's action group (the review's mutation #114)", () =>
-      expectFail(
-        vaultExpiryAlerts,
-        [
-          v,
-          group,
-          topic(),
-          near,
-          sub("expired", ["Microsoft.KeyVault.KeyExpired"], {
-            endpointType: "MonitorAlert",
-            actionGroups: [AG_ID.replace("/s/", "/other/")],
-          }),
-        ],
-        /kv-pay-dev-weu .*routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/,
-      ));
+    /** The expiry subscription leaks (reported on it) and, with no other route, the vault routes nothing (on it). */
+    const leaks = async (resources: ResourceRecord[], routed = false) => {
+      const r = await evaluatePolicy(vaultExpiryAlerts, resources);
+      assert.equal(r.messages.length, routed ? 1 : 2, JSON.stringify(r.messages));
+      assert.match(
+        r.messages[0],
+        /platform-kv-events-(expired|leak) .* sends kv-pay-dev-weu \(azure-native:keyvault:Vault\)'s key expiry events to a destination outside the stack/,
+      );
+      if (!routed)
+        assert.match(r.messages[1], /routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/);
+    };
+    const FOREIGN_AG = AG_ID.replace("/s/", "/other/");
+    it("fails expiry events sent to another subscription's action group, also beside the stack's (#114, the review's K5)", async () => {
+      const to = (actionGroups: string[]) =>
+        sub("expired", ["Microsoft.KeyVault.KeyExpired"], { endpointType: "MonitorAlert", actionGroups });
+      await leaks([v, group, topic(), near, to([FOREIGN_AG])]);
+      await leaks([v, group, topic(), near, to([AG_ID, FOREIGN_AG])]);
+    });
+    it("fails a second subscription leaking the events beside a good one (the review's K1), and one taking every event", async () => {
+      const hook = (events: string[]) =>
+        sub("leak", events, { endpointType: "WebHook", endpointUrl: "https://hooks.evil.example.com/kv" });
+      await leaks([v, group, topic(), near, expired, hook(["Microsoft.KeyVault.KeyNearExpiry"])], true);
+      await leaks([v, group, topic(), near, expired, hook([])], true);
+      await expectPass(vaultExpiryAlerts, [
+        v,
+        group,
+        topic(),
+        near,
+        expired,
+        hook(["Microsoft.KeyVault.SecretNewVersionCreated"]),
+      ]);
+    });
     it("fails expiry events sent to any webhook, passes one whose host is listed with a reason", async () => {
       const hook = sub("expired", ["Microsoft.KeyVault.KeyExpired"], {
         endpointType: "WebHook",
         endpointUrl: "https://hooks.example.net/kv",
       });
-      await expectFail(
-        vaultExpiryAlerts,
-        [v, group, topic(), near, hook],
-        /routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/,
-      );
+      await leaks([v, group, topic(), near, hook]);
       await expectPass(vaultExpiryAlerts, [v, group, topic(), near, hook], {
         allowedWebhookHosts: [{ pattern: "*.example.net", reason: "the incident tool's intake (ticket OPS-12)" }],
       });
     });
-    it("passes a resource destination inside the stack (a function of its app), fails one outside it", async () => {
+    it("passes a resource destination inside the stack (a function of its app), fails one outside it or only in its group (K4)", async () => {
       const app = resourceRecord("azure-native:web:WebApp", "ops-func", {
         id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops",
+      });
+      const rg = resourceRecord("azure-native:resources:ResourceGroup", "rg", {
+        id: "/subscriptions/s/resourceGroups/rg",
       });
       const toFunction = (resourceId: string) =>
         sub("expired", ["Microsoft.KeyVault.KeyExpired"], { endpointType: "AzureFunction", resourceId });
@@ -442,24 +458,20 @@ describe("policies/keyvault", () => {
         v,
         group,
         app,
+        rg,
         topic(),
         near,
         toFunction("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops/functions/keyExpired"),
       ]);
-      await expectFail(
-        vaultExpiryAlerts,
-        [
-          v,
-          group,
-          app,
-          topic(),
-          near,
-          toFunction(
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops-x/functions/keyExpired",
-          ),
-        ],
-        /routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack/,
-      );
+      await leaks([
+        v,
+        group,
+        app,
+        rg,
+        topic(),
+        near,
+        toFunction("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops-x/functions/keyExpired"),
+      ]);
     });
     it("passes a first preview whose action group id is unknown but recorded, cannot decide one not recorded", async () => {
       const pending = (deps: string[]) => ({

@@ -351,7 +351,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
     const paths = new Set([
       ...(h.replaceOnChanges ?? []),
       ...(PROVIDER_FORCE_NEW["*"] ?? []),
-      ...(PROVIDER_FORCE_NEW[h.type] ?? []),
+      ...(PROVIDER_FORCE_NEW[sdkTypeOf(h)] ?? []),
     ]);
     for (const p of paths) {
       const [was, is] = [valueAt(before, p), valueAt(after, p)];
@@ -363,7 +363,7 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       const checked = checkedAtDeploy(sdkTypeOf(h), h.name).filter(
         (p) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)),
       );
-      const disrupts = Object.entries(DISRUPTIVE_UPDATES[h.type] ?? {})
+      const disrupts = Object.entries(DISRUPTIVE_UPDATES[sdkTypeOf(h)] ?? {})
         .filter(([p]) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)))
         .map(([path, what]) => ({ path, what }));
       out.push({

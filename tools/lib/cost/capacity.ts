@@ -557,7 +557,7 @@ function onZoneRedundantPlan(app: ResourceRecord, resources: readonly ResourceRe
   const farm = /\/serverfarms\/([^/]+)$/i.exec(str(app.inputs, "serverFarmId") ?? "")?.[1]?.toLowerCase();
   return resources.some(
     (p) =>
-      p.type === `${AN}:web:AppServicePlan` &&
+      sdkTypeOf(p) === `${AN}:web:AppServicePlan` &&
       farm !== undefined &&
       str(p.inputs, "name")?.toLowerCase() === farm &&
       at(p.inputs, "zoneRedundant") === true,
