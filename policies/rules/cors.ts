@@ -11,10 +11,12 @@ import type { Policies } from "@pulumi/policy";
 import { resourcePolicy } from "../lib/policy";
 import { requireKnownElements, stringsAt, valueAt, who } from "../lib/values";
 
-/** What is wrong with one allowed origin, or undefined: a wildcard, or plain HTTP. */
+/** What is wrong with one allowed origin, or undefined: a wildcard, `null`, or plain HTTP. */
 export function originProblem(origin: string): string | undefined {
   const o = origin.trim();
   if (o.includes("*")) return `allows any origin ('${o}')`;
+  // Sent by sandboxed iframes and `file:` pages: any such page is let in.
+  if (o.toLowerCase() === "null") return "allows the origin 'null' (any sandboxed or local page)";
   if (/^http:\/\//i.test(o)) return `allows the plain-HTTP origin '${o}'`;
   return undefined;
 }

@@ -52,9 +52,10 @@ function uses(user: PolicyResource, ip: PolicyResource): boolean {
   const id = valueAt(ip.props, "id");
   if (typeof id !== "string") return false;
   try {
+    // The id as a whole string value (quoted), not a prefix of another address's (`…/pip-a` in `…/pip-ab`).
     return JSON.stringify(user.props ?? null)
       .toLowerCase()
-      .includes(id.toLowerCase());
+      .includes(JSON.stringify(id.toLowerCase()));
   } catch {
     return false;
   }

@@ -325,6 +325,10 @@ function hostOwners(host: string): { owners: readonly (readonly [string, string]
     let name = host.slice(0, -suffix.length);
     // A private link zone's name (`x.privatelink.database.windows.net`) is the same server's.
     name = name.replace(/\.privatelink$/, "");
+    // A failover group's read-only listener (`<group>.secondary.database.windows.net`) and a geo-redundant account's
+    // secondary endpoint (`<account>-secondary.blob.core.windows.net`) are the same resource's.
+    name = name.replace(/\.secondary$/, "");
+    if (suffix.endsWith(".core.windows.net")) name = name.replace(/-secondary$/, "");
     if (suffix === ".inference.ml.azure.com") name = name.split(".")[0];
     if (name.includes(".")) return { owners, name: "" };
     if (suffix.includes("azuresynapse")) name = name.replace(/-ondemand$/, "");

@@ -37,8 +37,11 @@ export function deliversToStack(
   resources: readonly PolicyResource[],
   allowedWebhookHosts: readonly Exemption[],
 ): boolean {
-  const destination = valueAt(sub.props, "destination");
-  if (presence(sub.props, "destination", "endpointType") === "unknown") requireKnown(destination, "endpointType");
+  // Its `destination`, or the one it delivers to with a managed identity (`deliveryWithResourceIdentity`).
+  const at =
+    presence(sub.props, "destination") !== "absent" ? ["destination"] : ["deliveryWithResourceIdentity", "destination"];
+  const destination = valueAt(sub.props, ...at);
+  if (presence(sub.props, ...at, "endpointType") === "unknown") requireKnown(destination, "endpointType");
   const type = valueAt(destination, "endpointType");
   if (type === undefined) return false;
   if (sameText(type, "WebHook")) {
@@ -57,7 +60,7 @@ export function deliversToStack(
     for (let i = 0; i < length; i++) {
       const id = valueAt(listed, String(i));
       if (presence(listed, String(i)) === "unknown") {
-        if (groups.some((g) => recordedDependency(sub, g, "destination"))) continue;
+        if (groups.some((g) => recordedDependency(sub, g, at[0]))) continue;
         requireKnown(listed, String(i));
       }
       if (typeof id !== "string") return false;
@@ -70,7 +73,7 @@ export function deliversToStack(
   }
   // A resource destination: the stack's resource itself or one below it (a function app's function).
   if (presence(destination, "resourceId") === "unknown") {
-    if (others.some((r) => recordedDependency(sub, r, "destination"))) return true;
+    if (others.some((r) => recordedDependency(sub, r, at[0]))) return true;
     requireKnown(destination, "resourceId");
   }
   const target = valueAt(destination, "resourceId");
@@ -132,7 +135,10 @@ export const vaultExpiryAlerts = stackPolicy(
       for (const sub of onTopic) {
         const types = stringsAt(sub.props, "filter", "includedEventTypes");
         const takesExpiry = types.length === 0 || KEY_EXPIRY_EVENTS.some((e) => types.some((t) => sameText(t, e)));
-        if (takesExpiry && !delivering.has(sub) && valueAt(sub.props, "destination", "endpointType") !== undefined)
+        const hasDestination =
+          valueAt(sub.props, "destination", "endpointType") !== undefined ||
+          valueAt(sub.props, "deliveryWithResourceIdentity", "destination", "endpointType") !== undefined;
+        if (takesExpiry && !delivering.has(sub) && hasDestination)
           report(
             `${who(sub)} sends ${who(vault)}'s key expiry events to a destination outside the stack: deliver them only to the stack's action groups or resources (a webhook counts once its host is in allowedWebhookHosts).`,
             sub.urn,

@@ -695,6 +695,9 @@ export const webSettingsNoSecrets = resourcePolicy<Record<string, unknown>>(
   (props, args, report) => {
     // An Azure Files or Blob mount carries the account key itself (AzureStorageInfoValue.accessKey), and App Service
     // mounts take nothing else: in effect, no mounts (whether in the site's config or its own resource).
+    // A map unknown during preview (built from listKeys with `apply`) is not "no mounts".
+    if (STORAGE_MOUNTS.includes(args.type) && presence(props, "properties") === "unknown")
+      requireKnown(props, "properties");
     const mountsAt = STORAGE_MOUNTS.includes(args.type) ? "properties" : "siteConfig.azureStorageAccounts";
     const mounts = STORAGE_MOUNTS.includes(args.type)
       ? safeGet(props, "properties")

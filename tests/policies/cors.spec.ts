@@ -37,6 +37,7 @@ describe("policies/cors", () => {
     assert.match(originProblem(" * ") ?? "", /any origin \('\*'\)/);
     assert.match(originProblem("https://*.example.com") ?? "", /any origin/);
     assert.match(originProblem("HTTP://ops.example.com") ?? "", /plain-HTTP origin 'HTTP:\/\/ops\.example\.com'/);
+    assert.match(originProblem("null") ?? "", /the origin 'null' \(any sandboxed or local page\)/);
   });
 
   describe(cosmosCors.name, () => {

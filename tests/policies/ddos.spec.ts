@@ -133,6 +133,24 @@ describe("policies/ddos", () => {
         vnet("vnet-pay-prod-sandbox", false),
         gateway(UNKNOWN, UNKNOWN),
       ]));
+    it("needs the network's plan, not only enableDdosProtection, and matches the address's id exactly", async () => {
+      const flagOnly = {
+        ...vnet("vnet-pay-prod-weu", false),
+        outputs: { virtualNetworkName: "vnet-pay-prod-weu", enableDdosProtection: true },
+      };
+      await expectFail(
+        publicIpDdos,
+        [pip(undefined), flagOnly, gateway("vnet-pay-prod-weu")],
+        /which has no DDoS Network Protection plan/,
+      );
+      // A gateway naming `…-agw2` does not use `…-agw`: the address inherits with no user, so every network decides.
+      const other = { ...gateway("vnet-pay-prod-weu", `${PIP_ID}2`), propertyDependencies: {} };
+      await expectFail(
+        publicIpDdos,
+        [pip(undefined), vnet("vnet-pay-prod-weu", false), vnet("vnet-pay-prod-sandbox", true), other],
+        /no resource using it names a subnet/,
+      );
+    });
     it("cannot decide while the mode is unknown in a first preview", () =>
       expectUndecided(publicIpDdos, [pip({ protectionMode: UNKNOWN }), vnet("vnet-pay-prod-weu", true)]));
     it("is not applicable outside production or without public addresses", async () => {

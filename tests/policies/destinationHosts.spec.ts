@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { destinationHostPolicies, foreignDataHosts, hostsIn } from "../../policies/rules/destinationHosts";
 import { POLICY_NAME } from "../../policies/lib/policy";
-import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
+import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { RG_NAME } from "./fixtures/protection";
 import { expectFail, expectNotApplicable, expectPass, expectUndecided, otherResource, UNKNOWN } from "./helpers";
 
@@ -163,6 +163,47 @@ describe("policies/destinationHosts", () => {
       await expectPass(foreignDataHosts, [...SERVICES, secret], {
         exemptions: [{ pattern: "etl-ls-kvcs", reason: "the partner's server, reviewed in SEC-31" }],
       });
+    });
+    it("refuses, as config, an allowedHosts entry whose reason is shorter than 10 characters", () =>
+      assert.rejects(
+        evaluatePolicy(foreignDataHosts, [...SERVICES], {
+          allowedHosts: [{ pattern: "*.partner.example.com", reason: "ok" }],
+        }),
+        /allowedHosts\[0\]\.reason must have at least 10 characters/,
+      ));
+    it("takes a failover group's read-only listener and an account's secondary endpoint as theirs", () =>
+      expectPass(foreignDataHosts, [
+        ...SERVICES,
+        linked("etl-ls-ro", {
+          type: "AzureSqlDatabase",
+          server: "fog-pay-prod-weu-10b5.secondary.database.windows.net",
+        }),
+        linked("etl-ls-lake-ro", {
+          type: "AzureBlobFS",
+          url: "https://stpayprodweulake10b5-secondary.dfs.core.windows.net/",
+        }),
+      ]));
+    it("names a deployed service by its name output (no path inputs once deployed)", async () => {
+      const deployedLake = (() => {
+        const lake = r("storage:StorageAccount", "olap-lake", { accountName: "stpayprodweulake10b5" });
+        return {
+          ...lake,
+          outputs: {
+            name: "stpayprodweulake10b5",
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stpayprodweulake10b5",
+          },
+        };
+      })();
+      const ls = linked("etl-ls-lake", {
+        type: "AzureBlobFS",
+        url: "https://stpayprodweulake10b5.dfs.core.windows.net/",
+      });
+      await expectPass(foreignDataHosts, [deployedLake, ls]);
+      await expectFail(
+        foreignDataHosts,
+        [{ ...deployedLake, outputs: { ...deployedLake.outputs, name: "stother" } }, ls],
+        /the host stpayprodweulake10b5\.dfs\.core\.windows\.net, which is not one of the stack's services/,
+      );
     });
     it("resolves a storage connection string's account on its endpoint suffix, not the suffix itself (H3)", () =>
       expectPass(foreignDataHosts, [

@@ -139,6 +139,13 @@ describe("policies/egressRoutes", () => {
       );
     });
 
+    it("refuses, as config, a listing whose reason is shorter than 10 characters", () =>
+      assert.rejects(
+        evaluatePolicy(subnetEgressRoute, stack(), {
+          exemptSubnets: [EXEMPT.exemptSubnets[0], { pattern: "snet-app-gateway", reason: "agw v2" }],
+        }),
+        /exemptSubnets\[1\]\.reason must have at least 10 characters/,
+      ));
     it("fails the gateway subnet when the config does not list it", async () => {
       await expectFail(subnetEgressRoute, stack(), /subnet 'snet-app-gateway' has no route table/, {
         exemptSubnets: [EXEMPT.exemptSubnets[0]],

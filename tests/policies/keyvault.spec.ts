@@ -444,7 +444,39 @@ describe("policies/keyvault", () => {
       await expectPass(vaultExpiryAlerts, [v, group, topic(), near, hook], {
         allowedWebhookHosts: [{ pattern: "*.example.net", reason: "the incident tool's intake (ticket OPS-12)" }],
       });
+      await assert.rejects(
+        evaluatePolicy(vaultExpiryAlerts, [v, group, topic(), near, hook], {
+          allowedWebhookHosts: [{ pattern: "*.example.net", reason: "ok" }],
+        }),
+        /allowedWebhookHosts\[0\]\.reason must have at least 10 characters/,
+      );
     });
+    it("reads a destination delivered with a managed identity (deliveryWithResourceIdentity)", () =>
+      expectPass(vaultExpiryAlerts, [
+        v,
+        group,
+        topic(),
+        near,
+        {
+          ...sub("expired", ["Microsoft.KeyVault.KeyExpired"], undefined),
+          inputs: {
+            systemTopicName: "egst-pay-dev-weu-kv",
+            filter: { includedEventTypes: ["Microsoft.KeyVault.KeyExpired"] },
+            deliveryWithResourceIdentity: {
+              identity: { type: "SystemAssigned" },
+              destination: { endpointType: "MonitorAlert", actionGroups: [AG_ID] },
+            },
+          },
+          outputs: {
+            systemTopicName: "egst-pay-dev-weu-kv",
+            filter: { includedEventTypes: ["Microsoft.KeyVault.KeyExpired"] },
+            deliveryWithResourceIdentity: {
+              identity: { type: "SystemAssigned" },
+              destination: { endpointType: "MonitorAlert", actionGroups: [AG_ID] },
+            },
+          },
+        },
+      ]));
     it("passes a resource destination inside the stack (a function of its app), fails one outside it or only in its group (K4)", async () => {
       const app = resourceRecord("azure-native:web:WebApp", "ops-func", {
         id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/func-ops",
