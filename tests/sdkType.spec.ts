@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { armPairs } from "../tools/lib/armSchema/check";
 import { apiVersionOf } from "../tools/lib/armSchema/identity";
 import { mockResource } from "../tools/lib/azureMocks";
 import { plannedChanges } from "../tools/lib/changes";
@@ -105,6 +106,41 @@ describe("versioned type tokens in the offline tools (tools/lib/sdkType.ts)", ()
         [["replace", ["sku"]]],
         type,
       );
+
+    // A versioned lock over the vault still blocks its deletion; a versioned Flex plan still needs Microsoft.App.
+    const vaultId = `${RG}/providers/Microsoft.KeyVault/vaults/kv`;
+    const lock = record(
+      LOCAL("authorization", "20200501", "ManagementLockByScope"),
+      { scope: vaultId, level: "CanNotDelete" },
+      "platform-kv-lock",
+    );
+    const setting = record(
+      "azure-native:monitor:DiagnosticSetting",
+      { name: "to-law" },
+      "platform-kv-diag",
+      `${vaultId}/providers/microsoft.insights/diagnosticSettings/to-law`,
+    );
+    const locked = plannedChanges([setting, lock], [lock]);
+    assert.equal(locked.length, 1);
+    assert.deepEqual(
+      locked[0].locked?.map((l) => l.name),
+      ["platform-kv-lock"],
+      "a versioned lock still blocks",
+    );
+    const plan = record(
+      LOCAL("web", "20240401", "AppServicePlan"),
+      { sku: { name: "FC1" } },
+      "ingestion-plan",
+      `${RG}/providers/Microsoft.Web/serverfarms/asp`,
+    );
+    assert.ok(
+      requiredProviders([plan]).some((p) => p.namespace === "Microsoft.App"),
+      "Flex needs Microsoft.App",
+    );
+    // The ARM schema check takes a local package's resource, at the token's version (not skipped).
+    assert.deepEqual(armPairs([vault(LOCAL("keyvault", "20260201", "Vault"))]), [
+      { armType: "Microsoft.KeyVault/vaults", version: "2026-02-01" },
+    ]);
 
     const gone = plannedChanges([vault(LOCAL("keyvault", "20260201", "Vault"))], []);
     assert.equal(gone.length, 1);
