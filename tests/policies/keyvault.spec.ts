@@ -451,6 +451,21 @@ describe("policies/keyvault", () => {
         /allowedWebhookHosts\[0\]\.reason must have at least 10 characters/,
       );
     });
+    it("does not count a route narrowed by a subject or advanced filter (it may skip keys: the review's K3)", async () => {
+      const narrowed = (filter: Record<string, unknown>) =>
+        mutate(expired, "filter", { includedEventTypes: ["Microsoft.KeyVault.KeyExpired"], ...filter });
+      for (const filter of [
+        { subjectBeginsWith: "does-not-exist" },
+        { subjectEndsWith: "/cmk-sql" },
+        { advancedFilters: [{ operatorType: "StringIn", key: "data.ObjectName", values: ["cmk-sql"] }] },
+      ])
+        await expectFail(
+          vaultExpiryAlerts,
+          [v, group, topic(), near, narrowed(filter)],
+          /routes no Microsoft\.KeyVault\.KeyExpired event to a destination of the stack: .*with no subject or advanced filter/,
+        );
+      await expectPass(vaultExpiryAlerts, [v, group, topic(), near, narrowed({ isSubjectCaseSensitive: false })]);
+    });
     it("reads a destination delivered with a managed identity (deliveryWithResourceIdentity)", () =>
       expectPass(vaultExpiryAlerts, [
         v,
