@@ -9,7 +9,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { checkExemption, exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
 import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
-import { globMatch, oneOf, presence, requireKnown, sameText, show, valueAt, who } from "../lib/values";
+import { globMatch, oneOf, presence, requireKnown, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 import { destinationPorts, OPEN_SOURCES, openSourcesOf, portRanges, securityRulesOf } from "./network";
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
@@ -265,4 +265,87 @@ export const openInboundPlacement = stackPolicy(
   },
 );
 
-export const nsgPortPolicies: Policies = [nsgAllPortsInbound, privateEndpointSubnetPolicies, openInboundPlacement];
+/**
+ * Destinations that mean the whole internet: `*`, `Internet`, the default route and ranges as wide (no ASG either),
+ * read without tripping the unknown-checking proxy; `unknown` when a destination is another resource's output.
+ */
+function openDestinations(rule: unknown): { open: string[]; unknown: boolean } {
+  const values: string[] = [];
+  let unknown = presence(rule, "destinationAddressPrefix") === "unknown";
+  const one = valueAt(rule, "destinationAddressPrefix");
+  if (typeof one === "string") values.push(one);
+  const list = valueAt(rule, "destinationAddressPrefixes");
+  for (let i = 0; i < (Array.isArray(list) ? list.length : 0); i++) {
+    if (presence(list, String(i)) === "unknown") unknown = true;
+    const v = valueAt(list, String(i));
+    if (typeof v === "string") values.push(v);
+  }
+  const groups = presence(rule, "destinationApplicationSecurityGroups") !== "absent";
+  if (values.length === 0 && !groups && !unknown) return { open: ["*"], unknown };
+  return { open: values.filter((d) => anyAddress(d) || oneOf(d, ["Internet"])), unknown };
+}
+
+/**
+ * An NSG's outbound allow-list ends with a deny of the internet (the ML compute subnet's: lib/mlEgress.ts); an allow to
+ * the whole internet at a higher priority (a lower number) empties it for its ports, silently, since Azure applies the
+ * first rule that matches (virtual-network/network-security-group-how-it-works). The firewall route still filters the
+ * traffic; the subnet's own allow-list, its first line, no longer does (PCI DSS 1.3.2, 1.4.1: defence in depth).
+ */
+export const shadowedOutboundDeny = stackPolicy(
+  {
+    name: "azure-native-network-networksecuritygroup-disallow-shadowed-outbound-deny",
+    description:
+      "A network security group that denies outbound traffic to the internet has no outbound allow to the whole internet (`Internet`, `*`, 0.0.0.0/0) at a higher priority: Azure applies the first matching rule, so such an allow empties the deny, and the subnet's outbound allow-list with it, for its ports.",
+    ...SEGMENTATION,
+    pci: ["1.3.2", "1.4.1"],
+    remediationSteps:
+      "Remove the outbound allow to the internet, or narrow it to the service tags or addresses the subnet needs (as the allow-list above the deny does); a rule below the deny (a higher number) changes nothing.",
+    url: "https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works",
+  },
+  (args, report) => {
+    const nsgs = ofType(args.resources, NSG);
+    const standalone = ofType(args.resources, SECURITY_RULE);
+    let checked = 0;
+    for (const nsg of nsgs) {
+      const names = [valueAt(nsg.props, "name"), valueAt(nsg.props, "networkSecurityGroupName"), nsg.name];
+      const inline = valueAt(nsg.props, "securityRules");
+      const rules: { props: unknown; name: string }[] = [];
+      for (let i = 0; i < (Array.isArray(inline) ? inline.length : 0); i++)
+        rules.push({ props: valueAt(inline, String(i)), name: String(valueAt(inline, String(i), "name") ?? i) });
+      for (const r of standalone)
+        if (names.some((n) => sameText(valueAt(r.props, "networkSecurityGroupName"), String(n))))
+          rules.push({ props: r.props, name: String(valueAt(r.props, "securityRuleName") ?? r.name) });
+      const outbound = rules.filter((r) => sameText(valueAt(r.props, "direction"), "Outbound"));
+      const denies = outbound.filter(
+        (r) => sameText(valueAt(r.props, "access"), "Deny") && openDestinations(r.props).open.length > 0,
+      );
+      if (denies.length === 0) continue;
+      checked++;
+      const priority = (r: { props: unknown }) => Number(valueAt(r.props, "priority"));
+      const first = denies.reduce((x, y) => (priority(y) < priority(x) ? y : x));
+      for (const rule of outbound) {
+        if (!sameText(valueAt(rule.props, "access"), "Allow") || !(priority(rule) < priority(first))) continue;
+        const { open, unknown } = openDestinations(rule.props);
+        // An allow above the deny whose destination is another resource's output: the deployed view decides.
+        if (open.length === 0 && unknown) requireKnown(rule.props, "destinationAddressPrefix");
+        if (open.length === 0) continue;
+        const ports = [valueAt(rule.props, "destinationPortRange"), ...stringsAt(rule.props, "destinationPortRanges")]
+          .filter((x) => typeof x === "string")
+          .join(", ");
+        report(
+          `${who(nsg)} outbound rule '${rule.name}' (priority ${priority(rule)}) allows ${open.join(", ")} on port(s) ${ports || "*"} above its deny-to-internet rule '${first.name}' (priority ${priority(first)}): the deny no longer holds for those ports; allow the service tags or addresses needed instead.`,
+          nsg.urn,
+        );
+      }
+    }
+    if (checked === 0)
+      args.notApplicable("no network security group of the stack denies outbound traffic to the internet");
+  },
+);
+
+export const nsgPortPolicies: Policies = [
+  nsgAllPortsInbound,
+  privateEndpointSubnetPolicies,
+  openInboundPlacement,
+  shadowedOutboundDeny,
+];

@@ -5,6 +5,7 @@ import {
   openInboundPlacement,
   portsLeftOut,
   privateEndpointSubnetPolicies,
+  shadowedOutboundDeny,
 } from "../../policies/rules/nsgPorts";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
@@ -42,7 +43,7 @@ const nsg = (...rules: Rule[]): ResourceRecord =>
 
 describe("policies/nsgPorts", () => {
   it("exports well-named policies with metadata", () => {
-    assert.equal(nsgPortPolicies.length, 3);
+    assert.equal(nsgPortPolicies.length, 4);
     for (const p of nsgPortPolicies) {
       assert.match(p.name, POLICY_NAME);
       assert.ok(p.description && p.remediationSteps && p.url && p.severity, p.name);
@@ -316,5 +317,55 @@ describe("policies/nsgPorts", () => {
         mutate(vnet({ "snet-data": "nsg-agw" }), "subnets.0.networkSecurityGroup.id", UNKNOWN),
       ]);
     });
+  });
+
+  describe(shadowedOutboundDeny.name, () => {
+    const out = (name: string, priority: number, access: string, destination: unknown, ports = "443"): Rule => ({
+      name,
+      priority,
+      direction: "Outbound",
+      access,
+      protocol: "Tcp",
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: destination,
+      destinationPortRange: ports,
+    });
+    /** The ML compute subnet's NSG: service tags allowed, then the internet denied (components/platform/subnets.ts). */
+    const mlNsg = (...extra: Rule[]) =>
+      resourceRecord("azure-native:network:NetworkSecurityGroup", "platform-nsg-mlCompute", {
+        networkSecurityGroupName: "nsg-pay-prod-weu-ml",
+        securityRules: [
+          out("allow-azure-monitor", 190, "Allow", "AzureMonitor"),
+          out("deny-internet-outbound", 4096, "Deny", "Internet", "*"),
+          ...extra,
+        ],
+      });
+    it("passes an allow-list of service tags above the deny, and an internet allow below it", () =>
+      expectPass(shadowedOutboundDeny, mlNsg(out("late", 4097, "Allow", "Internet", "*"))));
+    it("fails an allow to the whole internet above the deny (the mutation review's #91), inline or standalone", async () => {
+      await expectFail(
+        shadowedOutboundDeny,
+        mlNsg(out("allow-all-out", 150, "Allow", "0.0.0.0/0", "*")),
+        /platform-nsg-mlCompute .* outbound rule 'allow-all-out' \(priority 150\) allows 0\.0\.0\.0\/0 on port\(s\) \* above its deny-to-internet rule 'deny-internet-outbound' \(priority 4096\)/,
+      );
+      const standalone = resourceRecord("azure-native:network:SecurityRule", "platform-ml-out", {
+        networkSecurityGroupName: "nsg-pay-prod-weu-ml",
+        securityRuleName: "allow-https-out",
+        ...out("x", 300, "Allow", "Internet"),
+      });
+      await expectFail(
+        shadowedOutboundDeny,
+        [mlNsg(), standalone],
+        /outbound rule 'allow-https-out' \(priority 300\) allows Internet on port\(s\) 443/,
+      );
+    });
+    it("cannot decide an allow above the deny whose destination is not known yet", () =>
+      expectUndecided(shadowedOutboundDeny, mlNsg(out("allow-pending", 150, "Allow", UNKNOWN))));
+    it("is not applicable to NSGs that deny nothing to the internet outbound", () =>
+      expectNotApplicable(shadowedOutboundDeny, [
+        nsg(inbound("allow-https", "VirtualNetwork", "443")),
+        otherResource(),
+      ]));
   });
 });
