@@ -27,9 +27,9 @@ function hostOf(url: string): string {
 }
 
 /**
- * Whether an event subscription delivers to the stack: a `MonitorAlert` destination naming one of the stack's action
+ * Whether an event subscription delivers to the stack: a `MonitorAlert` destination naming only the stack's action
  * groups, a resource destination (`resourceId`: a function, hub, queue) inside one of the stack's resources, or a
- * `WebHook` whose host is listed. A value unknown during preview counts when the engine recorded the destination's
+ * `WebHook` to one of the stack's apps (`<app>.azurewebsites.net`) or whose host is listed. A value unknown during preview counts when the engine recorded the destination's
  * dependency on a resource of the stack; otherwise the rule cannot decide (the deployed view can).
  */
 export function deliversToStack(
@@ -48,7 +48,18 @@ export function deliversToStack(
     requireKnown(destination, "endpointUrl");
     const url = valueAt(destination, "endpointUrl");
     const host = typeof url === "string" ? hostOf(url) : "";
-    return host !== "" && allowedWebhookHosts.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, host));
+    if (host === "") return false;
+    // One of the stack's own function or web apps (`<app>.azurewebsites.net`), by its name input or output.
+    const app = /^([^.]+)\.azurewebsites\.net$/.exec(host)?.[1];
+    if (
+      app !== undefined &&
+      ofType(resources, "azure-native:web:WebApp").some((w) => {
+        const name = valueAt(w.props, "name");
+        return typeof name === "string" && sameText(name, app);
+      })
+    )
+      return true;
+    return allowedWebhookHosts.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, host));
   }
   const others = resources.filter((r) => r.urn !== sub.urn);
   if (sameText(type, "MonitorAlert")) {

@@ -466,6 +466,23 @@ describe("policies/keyvault", () => {
         );
       await expectPass(vaultExpiryAlerts, [v, group, topic(), near, narrowed({ isSubjectCaseSensitive: false })]);
     });
+    it("takes a webhook to one of the stack's own apps, not to an app of the same suffix outside it", async () => {
+      const app = resourceRecord("azure-native:web:WebApp", "ops-func", { name: "func-pay-dev-weu-ops" });
+      const hook = (host: string) =>
+        sub("expired", ["Microsoft.KeyVault.KeyExpired"], {
+          endpointType: "WebHook",
+          endpointUrl: `https://${host}/api/kv`,
+        });
+      await expectPass(vaultExpiryAlerts, [
+        v,
+        group,
+        app,
+        topic(),
+        near,
+        hook("func-pay-dev-weu-ops.azurewebsites.net"),
+      ]);
+      await leaks([v, group, app, topic(), near, hook("func-evil.azurewebsites.net")]);
+    });
     it("reads a destination delivered with a managed identity (deliveryWithResourceIdentity)", () =>
       expectPass(vaultExpiryAlerts, [
         v,
