@@ -99,6 +99,17 @@ export const normalId = (id: string): string => id.trim().replace(/\/+$/, "").to
  */
 export const idAllowListKnob = (description: string): PolicyConfigJSONSchema => ({ ...exemptionSchema, description });
 
+/**
+ * The entry of a list of name patterns with reasons that admits `name` (a subnet, a host), case-insensitively as Azure
+ * compares such names: `checkExemption` on both lower-cased.
+ */
+export function listedName(list: readonly Exemption[], name: string): Exemption | undefined {
+  return checkExemption(
+    list.map((a) => ({ ...a, pattern: a.pattern.toLowerCase() })),
+    name.toLowerCase(),
+  );
+}
+
 /** The entry of an `idAllowListKnob` list that admits `id`, compared as Azure compares ids (`normalId`). */
 export function listedId(list: readonly Exemption[], id: string): Exemption | undefined {
   return checkExemption(

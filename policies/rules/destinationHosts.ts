@@ -9,10 +9,9 @@
  * restricted); GDPR Art. 32(1)(b) and 44.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import type { Exemption } from "../lib/exemptions";
-import { exemptionSchema } from "../lib/exemptions";
+import { exemptionSchema, listedName, type Exemption } from "../lib/exemptions";
 import { ofType, stackPolicy } from "../lib/policy";
-import { globMatch, presence, requireKnown, sameText, valueAt, who } from "../lib/values";
+import { presence, requireKnown, sameText, valueAt, who } from "../lib/values";
 
 /** Which of the stack's resources answer on an Azure data-plane host suffix, and the input holding their name. */
 const HOST_OWNERS: readonly { suffixes: readonly string[]; owners: readonly (readonly [string, string])[] }[] = [
@@ -381,8 +380,7 @@ export const foreignDataHosts = stackPolicy(
       ).length === 0
     )
       args.notApplicable("the stack has no Data Factory linked service or Stream Analytics job");
-    const listed = (value: string) =>
-      allowedHosts.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, value));
+    const listed = (value: string) => listedName(allowedHosts, value) !== undefined;
     for (const n of named) {
       if (listed(n.value)) continue;
       let owned: ReturnType<typeof ownedBy>;

@@ -6,21 +6,10 @@
  * the CDE restricted, controls between trusted and untrusted networks); GDPR Art. 32(1)(b) and 44.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import type { Exemption } from "../lib/exemptions";
-import { exemptionSchema } from "../lib/exemptions";
+import { exemptionSchema, listedName, type Exemption } from "../lib/exemptions";
 import { ipv4, ipv4Range } from "../lib/network";
-import { ofType, stackPolicy } from "../lib/policy";
-import {
-  globMatch,
-  presence,
-  requireKnown,
-  requireKnownElements,
-  sameText,
-  show,
-  stringsAt,
-  valueAt,
-  who,
-} from "../lib/values";
+import { ofType, refersTo, stackPolicy } from "../lib/policy";
+import { presence, requireKnown, requireKnownElements, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 import { EXEMPT_SUBNETS } from "./network";
 
 const VNET = "azure-native:network:VirtualNetwork";
@@ -47,28 +36,14 @@ export function coversEveryAddress(prefixes: readonly string[]): boolean {
 }
 
 /**
- * A resource's Azure name and resource group, from its inputs or, once deployed (outputs carry no path input), from
- * its id: `/resourceGroups/<group>/…/<segment>/<name>…`, `segment` the id segment naming it (`virtualNetworks`,
- * `routeTables`); undefined parts are unknown.
+ * A standalone child (a Subnet of a VNet, a Route of a route table) names its parent by its path input, recorded
+ * dependency, or once deployed its id (`refersTo`'s `childById`); a parent of the same name in another group is not it.
  */
-export function placeOf(props: unknown, nameKey: string, segment: string): { name?: string; group?: string } {
-  const id = valueAt(props, "id");
-  const text = typeof id === "string" ? id : "";
-  const fromId = new RegExp(`/${segment}/([^/]+)`, "i").exec(text)?.[1];
-  const groupFromId = /\/resourceGroups\/([^/]+)/i.exec(text)?.[1];
-  const own = valueAt(props, nameKey);
-  const group = valueAt(props, "resourceGroupName");
-  return {
-    name: typeof own === "string" ? own : fromId,
-    group: typeof group === "string" ? group : groupFromId,
-  };
-}
-
-/** Whether two places may be the same: names equal, and groups equal where both are known. */
-function samePlace(a: { name?: string; group?: string }, b: { name?: string; group?: string }): boolean {
-  if (a.name === undefined || !sameText(a.name, b.name ?? "")) return false;
-  return a.group === undefined || b.group === undefined || sameText(a.group, b.group);
-}
+const childOf = (child: PolicyResource, parent: PolicyResource, nameKey: string): boolean =>
+  refersTo(child, parent, {
+    properties: [nameKey],
+    byName: { nameKeys: [nameKey], siblingKeys: ["resourceGroupName"] },
+  });
 
 /** A subnet of the firewall's virtual network, inline in the VNet or standalone. */
 interface NetworkSubnet {
@@ -95,11 +70,9 @@ function firewallNetworks(resources: readonly PolicyResource[]): NetworkSubnet[]
           subnets.push({ name, props: valueAt(inline, String(i)), owner: vnet, dependencyKey: "subnets" });
       }
     }
-    const place = placeOf(vnet.props, "virtualNetworkName", "virtualNetworks");
-    const vnetPlace = { name: place.name ?? String(valueAt(vnet.props, "name") ?? vnet.name), group: place.group };
     for (const subnet of standalone) {
-      if (!samePlace(placeOf(subnet.props, "virtualNetworkName", "virtualNetworks"), vnetPlace)) continue;
-      const name = placeOf(subnet.props, "subnetName", "subnets").name ?? valueAt(subnet.props, "name") ?? subnet.name;
+      if (!childOf(subnet, vnet, "virtualNetworkName")) continue;
+      const name = valueAt(subnet.props, "subnetName") ?? valueAt(subnet.props, "name") ?? subnet.name;
       subnets.push({ name: String(name), props: subnet.props, owner: subnet, dependencyKey: "routeTable" });
     }
     if (subnets.some((s) => sameText(s.name, FIREWALL_SUBNET))) out.push(subnets);
@@ -126,10 +99,7 @@ function prefixesTo(
   requireKnownElements(table.props, "routes");
   const inline = valueAt(table.props, "routes");
   if (Array.isArray(inline)) for (let i = 0; i < inline.length; i++) take(valueAt(inline, String(i)));
-  const place = placeOf(table.props, "routeTableName", "routeTables");
-  const tablePlace = { name: place.name ?? String(valueAt(table.props, "name") ?? table.name), group: place.group };
-  for (const route of routes)
-    if (samePlace(placeOf(route.props, "routeTableName", "routeTables"), tablePlace)) take(route.props);
+  for (const route of routes) if (childOf(route, table, "routeTableName")) take(route.props);
   return out;
 }
 
@@ -182,11 +152,14 @@ export const subnetEgressRoute = stackPolicy(
     let checked = 0;
     for (const subnets of networks) {
       const firewallSubnet = subnets.find((s) => sameText(s.name, FIREWALL_SUBNET)) as NetworkSubnet;
-      // Its `addressPrefix`, or the first of `addressPrefixes` (what Azure returns for a subnet with several).
+      // Its `addressPrefix`, or without one the first of `addressPrefixes` (what Azure returns for a subnet with
+      // several; read only then: in a preview the output the program does not set is unknown).
       requireKnown(firewallSubnet.props, "addressPrefix");
-      requireKnownElements(firewallSubnet.props, "addressPrefixes");
-      const prefix =
-        valueAt(firewallSubnet.props, "addressPrefix") ?? stringsAt(firewallSubnet.props, "addressPrefixes")[0];
+      let prefix = valueAt(firewallSubnet.props, "addressPrefix");
+      if (typeof prefix !== "string") {
+        requireKnownElements(firewallSubnet.props, "addressPrefixes");
+        prefix = stringsAt(firewallSubnet.props, "addressPrefixes")[0];
+      }
       const range = typeof prefix === "string" ? ipv4Range(prefix) : undefined;
       if (!range) {
         report(
@@ -197,7 +170,7 @@ export const subnetEgressRoute = stackPolicy(
       }
       for (const subnet of subnets) {
         if (EXEMPT_SUBNETS.some((n) => sameText(subnet.name, n))) continue;
-        if (exempt.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, subnet.name))) continue;
+        if (listedName(exempt, subnet.name) !== undefined) continue;
         checked++;
         const where = `${who(subnet.owner)} subnet '${subnet.name}'`;
         if (presence(subnet.props, "routeTable") === "absent") {

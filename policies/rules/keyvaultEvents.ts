@@ -6,9 +6,9 @@
  * it. PCI DSS 3.6.1, 3.7.4 (key management procedures, cryptoperiod ends acted on); GDPR Art. 32(1)(b).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { exemptionSchema, normalId, type Exemption } from "../lib/exemptions";
+import { exemptionSchema, listedName, normalId, type Exemption } from "../lib/exemptions";
 import { ofType, pointsAt, recordedDependency, refersTo, stackPolicy } from "../lib/policy";
-import { globMatch, presence, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
+import { presence, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
 
 const VAULT = "azure-native:keyvault:Vault";
 const SYSTEM_TOPIC = "azure-native:eventgrid:SystemTopic";
@@ -59,7 +59,7 @@ export function deliversToStack(
       })
     )
       return true;
-    return allowedWebhookHosts.some((e) => e.reason?.trim().length >= 10 && globMatch(e.pattern, host));
+    return listedName(allowedWebhookHosts, host) !== undefined;
   }
   const others = resources.filter((r) => r.urn !== sub.urn);
   if (sameText(type, "MonitorAlert")) {

@@ -329,6 +329,11 @@ describe("policies/egressRoutes", () => {
       );
       withPrefixes[1] = subnet("snet-functions", "10.30.1.0/24");
       await expectFail(subnetEgressRoute, stack(withPrefixes), /subnet 'snet-functions' has no route table/, EXEMPT);
+      // In a first preview Azure's `addressPrefixes` output is unknown beside the prefix the program sets: decided.
+      const withUnknownList = PLATFORM_SUBNETS().map((s) =>
+        s.name === "AzureFirewallSubnet" ? { ...s, addressPrefixes: UNKNOWN } : s,
+      );
+      await expectPass(subnetEgressRoute, stack(withUnknownList), EXEMPT);
       const noRange = PLATFORM_SUBNETS().map((s) => (s.name === "AzureFirewallSubnet" ? { name: s.name } : s));
       await expectFail(
         subnetEgressRoute,
