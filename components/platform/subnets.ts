@@ -128,7 +128,8 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
   // Reserved for a VNet-injected job; none is injected (ARM cannot declare it: components/streaming/streamAnalytics.ts),
   // so no route to the firewall: with default outbound access off nothing in it reaches the internet. Microsoft
   // requires a NAT gateway on an injected job's subnet (stream-analytics/run-job-in-virtual-network), so its egress is
-  // decided when a job joins it; the policy config lists it under the egress-route rule's `exemptSubnets`.
+  // decided when a job joins it: the policy config lists it under the egress-route rule's `exemptSubnets` with
+  // `whileEmpty`, a listing that lapses once Azure lists anything in the subnet (policies/rules/egressRoutes.ts).
   streamAnalytics: {
     name: "snet-stream-analytics",
     nsgQualifier: "asa",

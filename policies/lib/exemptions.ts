@@ -21,18 +21,26 @@ export interface Exemption {
   readonly type?: string;
 }
 
-export const exemptionSchema: PolicyConfigJSONSchema = {
-  type: "array",
-  description: "Resources exempt from this rule, by name pattern (`*` wildcard), each with a reason.",
-  items: {
+/** The schema of one listing: a name pattern and its reason (at least 10 characters), plus `extra` properties. */
+export function exemptionItemSchema(
+  extra: Readonly<Record<string, PolicyConfigJSONSchema>> = {},
+): PolicyConfigJSONSchema {
+  return {
     type: "object",
     properties: {
       pattern: { type: "string", minLength: 1 },
       reason: { type: "string", minLength: 10 },
+      ...extra,
     },
     required: ["pattern", "reason"],
     additionalProperties: false,
-  },
+  };
+}
+
+export const exemptionSchema: PolicyConfigJSONSchema = {
+  type: "array",
+  description: "Resources exempt from this rule, by name pattern (`*` wildcard), each with a reason.",
+  items: exemptionItemSchema(),
   default: [],
 };
 
@@ -43,16 +51,9 @@ export const ruleExemptionSchema: PolicyConfigJSONSchema = {
   ...exemptionSchema,
   description:
     "Resources exempt from this rule, by name pattern (`*` wildcard) and, optionally, type token (`type`), each with a reason.",
-  items: {
-    type: "object",
-    properties: {
-      pattern: { type: "string", minLength: 1 },
-      reason: { type: "string", minLength: 10 },
-      type: { type: "string", pattern: "^[A-Za-z0-9_.-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+$" },
-    },
-    required: ["pattern", "reason"],
-    additionalProperties: false,
-  },
+  items: exemptionItemSchema({
+    type: { type: "string", pattern: "^[A-Za-z0-9_.-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_]+$" },
+  }),
 };
 
 /**

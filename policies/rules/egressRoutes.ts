@@ -6,7 +6,7 @@
  * the CDE restricted, controls between trusted and untrusted networks); GDPR Art. 32(1)(b) and 44.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
-import { exemptionSchema, listedName, type Exemption } from "../lib/exemptions";
+import { exemptionItemSchema, exemptionSchema, listedName, type Exemption } from "../lib/exemptions";
 import { ipv4, ipv4Range } from "../lib/network";
 import { ofType, refersTo, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, requireKnownElements, sameText, show, stringsAt, valueAt, who } from "../lib/values";
@@ -18,6 +18,41 @@ const ROUTE_TABLE = "azure-native:network:RouteTable";
 const ROUTE = "azure-native:network:Route";
 const AZURE_FIREWALL = "azure-native:network:AzureFirewall";
 const FIREWALL_SUBNET = "AzureFirewallSubnet";
+
+/** An `exemptSubnets` entry: a name pattern with its reason, optionally only while nothing is in the subnet. */
+interface SubnetExemption extends Exemption {
+  readonly whileEmpty?: boolean;
+}
+
+/**
+ * The subnet's read-only properties Azure fills with what joins it (network.SubnetResponse): the IP configurations of
+ * network interfaces, load balancers and gateways; container network profiles; private endpoints; the service
+ * association links a delegated service adds when it injects into the subnet (an App Service or Flex Consumption
+ * integration, a VNet-injected Stream Analytics job); resource navigation links; an Application Gateway's IP
+ * configurations. A program never sets them, so they are known only once deployed (refreshed: `pulumi preview
+ * --refresh`, or the state of the last `up`).
+ */
+const OCCUPANT_KEYS = [
+  "ipConfigurations",
+  "ipConfigurationProfiles",
+  "privateEndpoints",
+  "serviceAssociationLinks",
+  "resourceNavigationLinks",
+  "applicationGatewayIPConfigurations",
+] as const;
+
+/**
+ * What Azure lists in a subnet (`OCCUPANT_KEYS` holding a known, non-empty list), as `key (count)`: empty when nothing
+ * is, or when the lists are unknown (a first preview, where the subnet does not exist yet and so holds nothing).
+ */
+export function subnetOccupants(props: unknown): string[] {
+  const out: string[] = [];
+  for (const key of OCCUPANT_KEYS) {
+    const list = valueAt(props, key);
+    if (Array.isArray(list) && list.length > 0) out.push(`${key} (${list.length})`);
+  }
+  return out;
+}
 
 /** Whether IPv4 prefixes together cover every address (`0.0.0.0/0`, or `0.0.0.0/1` with `128.0.0.0/1`, ...). */
 export function coversEveryAddress(prefixes: readonly string[]): boolean {
@@ -138,7 +173,14 @@ export const subnetEgressRoute = stackPolicy(
       exemptSubnets: {
         ...exemptionSchema,
         description:
-          "Subnets of the firewall's network that need no route to it, by name pattern (`*` wildcard, case-insensitive), each with a reason: private endpoint subnets, Application Gateway v2 subnets (which do not support a 0.0.0.0/0 route to a virtual appliance), a reserved subnet nothing runs in. Azure's GatewaySubnet, AzureFirewallSubnet, AzureFirewallManagementSubnet, AzureBastionSubnet and RouteServerSubnet are always skipped.",
+          "Subnets of the firewall's network that need no route to it, by name pattern (`*` wildcard, case-insensitive), each with a reason: private endpoint subnets, Application Gateway v2 subnets (which do not support a 0.0.0.0/0 route to a virtual appliance), a reserved subnet nothing runs in (with `whileEmpty: true`: the listing lapses once Azure lists anything in the subnet, so a service that joins it later is checked). Azure's GatewaySubnet, AzureFirewallSubnet, AzureFirewallManagementSubnet, AzureBastionSubnet and RouteServerSubnet are always skipped.",
+        items: exemptionItemSchema({
+          whileEmpty: {
+            type: "boolean",
+            description:
+              "The listing holds only while the deployed subnet is empty: once its IP configurations, private endpoints, service association or resource navigation links list anything, the subnet is checked like the others.",
+          },
+        }),
       },
     },
   },
@@ -146,7 +188,7 @@ export const subnetEgressRoute = stackPolicy(
     if (ofType(args.resources, AZURE_FIREWALL).length === 0) args.notApplicable("the stack has no Azure Firewall");
     const networks = firewallNetworks(args.resources);
     if (networks.length === 0) args.notApplicable("no virtual network of the stack holds an AzureFirewallSubnet");
-    const exempt = args.getConfig<{ exemptSubnets?: Exemption[] }>().exemptSubnets ?? [];
+    const exempt = args.getConfig<{ exemptSubnets?: SubnetExemption[] }>().exemptSubnets ?? [];
     const tables = ofType(args.resources, ROUTE_TABLE);
     const routes = ofType(args.resources, ROUTE);
     let checked = 0;
@@ -170,12 +212,19 @@ export const subnetEgressRoute = stackPolicy(
       }
       for (const subnet of subnets) {
         if (EXEMPT_SUBNETS.some((n) => sameText(subnet.name, n))) continue;
-        if (listedName(exempt, subnet.name) !== undefined) continue;
+        const listed = listedName(exempt, subnet.name) as SubnetExemption | undefined;
+        const joined = listed?.whileEmpty === true ? subnetOccupants(subnet.props) : [];
+        if (listed !== undefined && joined.length === 0) continue;
         checked++;
+        // A listing that held while the subnet was empty: say why it no longer does.
+        const lapsed =
+          listed === undefined
+            ? ""
+            : ` Its exemptSubnets entry ${show(listed.pattern)} holds only while the subnet is empty (whileEmpty), and Azure now lists ${joined.join(", ")} in it: route it to the firewall, or list it without whileEmpty, with the reason its traffic may leave past the firewall.`;
         const where = `${who(subnet.owner)} subnet '${subnet.name}'`;
         if (presence(subnet.props, "routeTable") === "absent") {
           report(
-            `${where} has no route table, so its internet-bound traffic goes past the Azure Firewall in the network's AzureFirewallSubnet (${prefix}); set routeTable to the egress route table, or list the subnet in exemptSubnets with the reason nothing in it needs one.`,
+            `${where} has no route table, so its internet-bound traffic goes past the Azure Firewall in the network's AzureFirewallSubnet (${prefix}); set routeTable to the egress route table, or list the subnet in exemptSubnets with the reason nothing in it needs one.${lapsed}`,
             subnet.owner.urn,
           );
           continue;
@@ -183,7 +232,7 @@ export const subnetEgressRoute = stackPolicy(
         const table = tableOf(subnet, tables);
         if (table === "outside") {
           report(
-            `${where} uses route table ${show(valueAt(subnet.props, "routeTable", "id"))}, which is not one of the stack's: the pack cannot check that it sends 0.0.0.0/0 to the firewall (${prefix}); use the stack's egress route table, or list the subnet in exemptSubnets with the reason.`,
+            `${where} uses route table ${show(valueAt(subnet.props, "routeTable", "id"))}, which is not one of the stack's: the pack cannot check that it sends 0.0.0.0/0 to the firewall (${prefix}); use the stack's egress route table, or list the subnet in exemptSubnets with the reason.${lapsed}`,
             subnet.owner.urn,
           );
           continue;
@@ -191,7 +240,7 @@ export const subnetEgressRoute = stackPolicy(
         const covered = prefixesTo(table, routes, range);
         if (!coversEveryAddress(covered)) {
           report(
-            `${where} uses ${who(table)}, whose routes to the firewall's subnet (${prefix}) cover ${covered.length > 0 ? covered.join(", ") : "nothing"}, not every address: the rest of its internet-bound traffic goes past the firewall; add a 0.0.0.0/0 route with nextHopType VirtualAppliance to the firewall's private IP.`,
+            `${where} uses ${who(table)}, whose routes to the firewall's subnet (${prefix}) cover ${covered.length > 0 ? covered.join(", ") : "nothing"}, not every address: the rest of its internet-bound traffic goes past the firewall; add a 0.0.0.0/0 route with nextHopType VirtualAppliance to the firewall's private IP.${lapsed}`,
             subnet.owner.urn,
           );
         }

@@ -1,5 +1,10 @@
 import { strict as assert } from "node:assert";
-import { coversEveryAddress, egressRoutePolicies, subnetEgressRoute } from "../../policies/rules/egressRoutes";
+import {
+  coversEveryAddress,
+  egressRoutePolicies,
+  subnetEgressRoute,
+  subnetOccupants,
+} from "../../policies/rules/egressRoutes";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { evaluatePolicy, resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { RG_NAME } from "./fixtures/protection";
@@ -320,6 +325,73 @@ describe("policies/egressRoutes", () => {
         );
         assert.equal(r.messages.length, 3, JSON.stringify(r.messages));
         assert.ok(r.messages.every((m) => /cover 0\.0\.0\.0\/1, not every address/.test(m)));
+      });
+    });
+
+    describe("a listing that holds only while the subnet is empty (whileEmpty: the reserved stream subnet)", () => {
+      const STREAM = {
+        pattern: "snet-stream-analytics",
+        reason: "reserved for a VNet-injected job, none injected",
+        whileEmpty: true,
+      };
+      const withStream = (extra: Record<string, unknown> = {}, table?: string) => [
+        ...PLATFORM_SUBNETS(),
+        { ...subnet("snet-stream-analytics", "10.30.8.0/24", table), ...extra },
+      ];
+      const CONFIG = { exemptSubnets: [...EXEMPT.exemptSubnets, STREAM] };
+      const LINK = {
+        id: `${VNET_ID}/subnets/snet-stream-analytics/serviceAssociationLinks/asa-link`,
+        linkedResourceType: "Microsoft.StreamAnalytics/streamingJobs",
+      };
+
+      it("subnetOccupants: known, non-empty lists of what joined, nothing for empty or unknown lists", () => {
+        assert.deepEqual(subnetOccupants({ ipConfigurations: [], privateEndpoints: UNKNOWN }), []);
+        assert.deepEqual(subnetOccupants({ serviceAssociationLinks: [LINK], ipConfigurations: [{ id: "a" }, {}] }), [
+          "ipConfigurations (2)",
+          "serviceAssociationLinks (1)",
+        ]);
+      });
+
+      it("passes while nothing is in it: empty lists once deployed, unknown ones in a first preview", async () => {
+        await expectPass(subnetEgressRoute, stack(withStream({ serviceAssociationLinks: [] })), CONFIG);
+        await expectPass(
+          subnetEgressRoute,
+          stack(withStream({ serviceAssociationLinks: UNKNOWN, ipConfigurations: UNKNOWN })),
+          CONFIG,
+        );
+      });
+
+      it("fails once Azure lists an injected job in it, saying the listing lapsed", () =>
+        expectFail(
+          subnetEgressRoute,
+          stack(withStream({ serviceAssociationLinks: [LINK] })),
+          /subnet 'snet-stream-analytics' has no route table, .* Its exemptSubnets entry "snet-stream-analytics" holds only while the subnet is empty \(whileEmpty\), and Azure now lists serviceAssociationLinks \(1\) in it: route it to the firewall, or list it without whileEmpty/,
+          CONFIG,
+        ));
+
+      it("passes an occupied subnet that routes to the firewall, and a listing without whileEmpty whatever is in it", async () => {
+        await expectPass(subnetEgressRoute, stack(withStream({ serviceAssociationLinks: [LINK] }, TABLE_ID)), CONFIG);
+        // The private endpoint subnet is full of endpoints: its listing has no whileEmpty and holds.
+        const subnets: Record<string, unknown>[] = withStream({ serviceAssociationLinks: [LINK] });
+        subnets[0] = { ...subnets[0], privateEndpoints: [{ id: "pe-1" }] };
+        await expectPass(subnetEgressRoute, stack(subnets), {
+          exemptSubnets: [...EXEMPT.exemptSubnets, { ...STREAM, whileEmpty: false }],
+        });
+      });
+
+      it("refuses, as config, a whileEmpty that is not a boolean or a key the listing does not take", async () => {
+        await assert.rejects(
+          evaluatePolicy(subnetEgressRoute, stack(withStream()), {
+            exemptSubnets: [...EXEMPT.exemptSubnets, { ...STREAM, whileEmpty: "yes" }],
+          }),
+          /exemptSubnets\[2\]\.whileEmpty must be boolean/,
+        );
+        await assert.rejects(
+          evaluatePolicy(subnetEgressRoute, stack(withStream()), {
+            exemptSubnets: [...EXEMPT.exemptSubnets, { ...STREAM, whileEmtpy: true }],
+          }),
+          /exemptSubnets\[2\].*whileEmtpy/,
+        );
       });
     });
 
