@@ -42,6 +42,13 @@ export interface LogWriter {
   readonly containers: readonly string[];
   /** Days the writer itself keeps its records, or undefined for ever (no retention, or 0 days). */
   readonly days?: number;
+  /**
+   * The blob type its records are, where Microsoft documents it (lower case, as compared): Network Watcher's flow
+   * logs are block blobs ("Flow logs are stored in a storage account in block blobs", network-watcher/flow-logs-read),
+   * Azure SQL's audit records append blobs ("Audit logs are written to Append Blobs", azure-sql/database/
+   * auditing-overview); undefined (either) for diagnostic settings, whose type the pack does not rely on.
+   */
+  readonly blobType?: "blockblob" | "appendblob";
 }
 
 /** The days a writer's retention setting keeps records: undefined (for ever) when off or 0. */
@@ -56,7 +63,12 @@ export function logWriters(resources: readonly PolicyResource[], account: Policy
   for (const f of ofType(resources, FLOW_LOG)) {
     if (valueAt(f.props, "enabled") === false || !pointsAt(f, account, "storageId")) continue;
     const days = keptDays(valueAt(f.props, "retentionPolicy", "enabled"), valueAt(f.props, "retentionPolicy", "days"));
-    out.push({ writer: f, containers: ["insights-logs-*"], ...(days === undefined ? {} : { days }) });
+    out.push({
+      writer: f,
+      containers: ["insights-logs-*"],
+      blobType: "blockblob",
+      ...(days === undefined ? {} : { days }),
+    });
   }
   // A diagnostic setting writes resource logs, or the activity log when its resource is a subscription.
   for (const d of ofType(resources, DIAGNOSTIC_SETTING)) {
@@ -69,7 +81,12 @@ export function logWriters(resources: readonly PolicyResource[], account: Policy
   for (const a of ofType(resources, ...STORAGE_AUDIT_TYPES)) {
     if (!sameText(valueAt(a.props, "state"), "Enabled") || auditAccountOf(a, accounts) === undefined) continue;
     const days = keptDays(true, valueAt(a.props, "retentionDays"));
-    out.push({ writer: a, containers: ["sqldbauditlogs"], ...(days === undefined ? {} : { days }) });
+    out.push({
+      writer: a,
+      containers: ["sqldbauditlogs"],
+      blobType: "appendblob",
+      ...(days === undefined ? {} : { days }),
+    });
   }
   return out;
 }
@@ -78,9 +95,8 @@ export function logWriters(resources: readonly PolicyResource[], account: Policy
  * Whether a lifecycle rule's `prefixMatch` entries reach a writer's container (`sqldbauditlogs`, or `insights-logs-*`
  * for every container whose name starts so). No prefix is the whole account. A prefix with a `/` is one container
  * and a blob name prefix in it; one without is the start of container names (lifecycle-management-policy-structure,
- * "prefixMatch"). Compared case-insensitively, and a rule's `blobTypes` and `blobIndexMatch` filters are not read
- * (Azure Monitor writes append blobs, flow logs block blobs): both can only make a rule count that would not delete
- * log records, never the reverse.
+ * "prefixMatch"). Compared case-insensitively. A rule's `blobIndexMatch` filter is not read here: it can only make a
+ * rule count that would not delete log records, never the reverse (its `blobTypes`: `reachesBlobType`).
  */
 export function reachesContainer(prefixes: readonly string[], container: string): boolean {
   if (prefixes.length === 0) return true;
@@ -93,12 +109,24 @@ export function reachesContainer(prefixes: readonly string[], container: string)
   });
 }
 
-/** One enabled rule of a lifecycle policy: its index, a reader of its properties, and its `prefixMatch` entries. */
+/**
+ * Whether a lifecycle rule acting on `blobTypes` (its `filters.blobTypes`, lower-cased; undefined or empty: the rule
+ * names none, so every type) acts on blobs of `blobType` (undefined: a writer whose type is not documented, either).
+ */
+export function reachesBlobType(blobTypes: readonly string[] | undefined, blobType: string | undefined): boolean {
+  return blobType === undefined || blobTypes === undefined || blobTypes.length === 0 || blobTypes.includes(blobType);
+}
+
+/**
+ * One enabled rule of a lifecycle policy: its index, a reader of its properties, its `prefixMatch` entries and its
+ * `blobTypes` (lower-cased; undefined when it names none).
+ */
 interface LifecycleRule {
   readonly index: number;
   /** The value at a path of the rule; a value unknown during preview makes the rule undecided (`requireKnown`). */
   readonly at: (...path: string[]) => unknown;
   readonly prefixes: readonly string[];
+  readonly blobTypes?: readonly string[];
 }
 
 /** The enabled rules of a lifecycle management policy (`policy.rules`, by index: the elements may be unknown). */
@@ -113,10 +141,14 @@ function enabledRules(policy: PolicyResource): LifecycleRule[] {
     };
     if (at("enabled") === false) continue;
     const prefixes = at("definition", "filters", "prefixMatch");
+    const types = at("definition", "filters", "blobTypes");
     out.push({
       index: i,
       at,
       prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === "string") : [],
+      ...(Array.isArray(types)
+        ? { blobTypes: types.filter((t): t is string => typeof t === "string").map((t) => t.toLowerCase()) }
+        : {}),
     });
   }
   return out;
@@ -167,8 +199,9 @@ export const lifecycleDeleteBeforeRetention = stackPolicy(
       const floor = inStacks(account.urn, cfg.prodStacks)
         ? Math.max(cfg.minRetentionDays, cfg.prodMinRetentionDays)
         : cfg.minRetentionDays;
-      for (const { index: i, at, prefixes } of enabledRules(policy)) {
+      for (const { index: i, at, prefixes, blobTypes } of enabledRules(policy)) {
         const reached = writers
+          .filter((w) => reachesBlobType(blobTypes, w.blobType))
           .map((w) => ({ ...w, containers: w.containers.filter((c) => reachesContainer(prefixes, c)) }))
           .filter((w) => w.containers.length > 0);
         if (reached.length === 0) continue;
@@ -196,9 +229,13 @@ const CONTAINER = "azure-native:storage:BlobContainer";
 /** The days after which an enabled lifecycle rule reaching `prefix` deletes base blobs, the shortest, if one does. */
 function deleteDaysFor(policy: PolicyResource, prefix: string): number | undefined {
   let days: number | undefined;
-  for (const { at, prefixes } of enabledRules(policy)) {
+  for (const { at, prefixes, blobTypes } of enabledRules(policy)) {
     // The rule must cover the whole prefix: no filter, or a prefix the wanted one starts with.
     if (prefixes.length > 0 && !prefixes.some((p) => prefix.toLowerCase().startsWith(p.toLowerCase()))) continue;
+    // And the extracts' blob type: Data Factory's copy writes block blobs (its Blob sink's `blockSizeInMB`, "used to
+    // write data to block blobs": data-factory/connector-azure-blob-storage), the type the lake's own rules name
+    // (components/olap/settings.ts); a rule on append blobs only deletes none of them.
+    if (!reachesBlobType(blobTypes, "blockblob")) continue;
     for (const condition of ["daysAfterModificationGreaterThan", "daysAfterCreationGreaterThan"]) {
       const d = at("definition", "actions", "baseBlob", "delete", condition);
       if (typeof d === "number") days = days === undefined ? d : Math.min(days, d);

@@ -3,6 +3,7 @@ import { POLICY_NAME } from "../../policies/lib/policy";
 import {
   lakeRawRetention,
   lifecycleDeleteBeforeRetention,
+  reachesBlobType,
   reachesContainer,
   storageLifecyclePolicies,
 } from "../../policies/rules/storageLifecycle";
@@ -140,16 +141,61 @@ describe("policies/storageLifecycle", () => {
         { state: "Enabled", storageEndpoint: `https://${ACCOUNT_NAME}.blob.core.windows.net/`, retentionDays: 0 },
         { stack: "prod" },
       );
+      // Audit records are append blobs: a rule on both types (on block blobs only it passes: see below).
+      const both = mutate(lifecycle(180, ["sqldbauditlogs/"]), "policy.rules.0.definition.filters.blobTypes", [
+        "blockBlob",
+        "appendBlob",
+      ]);
       await expectFail(
         lifecycleDeleteBeforeRetention,
-        [account(), audit, lifecycle(180, ["sqldbauditlogs/"])],
+        [account(), audit, both],
         /oltp-sql-audit .* keeps its records \(sqldbauditlogs\) with no limit of its own: they must be kept at least 365 days/,
       );
-      await expectNotApplicable(lifecycleDeleteBeforeRetention, [
-        account(),
-        mutate(audit, "state", "Disabled"),
-        lifecycle(180, ["sqldbauditlogs/"]),
-      ]);
+      await expectNotApplicable(lifecycleDeleteBeforeRetention, [account(), mutate(audit, "state", "Disabled"), both]);
+    });
+
+    it("reads a rule's blobTypes against the writer's documented blob type: flow logs block, SQL audits append", async () => {
+      assert.equal(reachesBlobType(["blockblob"], "appendblob"), false);
+      assert.equal(reachesBlobType(["blockblob", "appendblob"], "appendblob"), true);
+      assert.equal(reachesBlobType(undefined, "blockblob"), true);
+      assert.equal(reachesBlobType([], "blockblob"), true);
+      assert.equal(reachesBlobType(["blockblob"], undefined), true);
+      const onTypes = (policy: ResourceRecord, types: string[]) =>
+        mutate(policy, "policy.rules.0.definition.filters.blobTypes", types);
+      // Flow logs are block blobs: a 30-day delete of append blobs only leaves them alone, one naming block blobs
+      // (in any case) does not.
+      await expectPass(lifecycleDeleteBeforeRetention, [account(), flowLog(), onTypes(lifecycle(30), ["appendBlob"])]);
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account(), flowLog(), onTypes(lifecycle(30), ["appendBlob", "BlockBlob"])],
+        /30 days after modification/,
+      );
+      // SQL audit records are append blobs: the other way round.
+      const audit = resourceRecord(
+        "azure-native:sql:ExtendedServerBlobAuditingPolicy",
+        "oltp-sql-audit",
+        { state: "Enabled", storageEndpoint: `https://${ACCOUNT_NAME}.blob.core.windows.net/`, retentionDays: 0 },
+        { stack: "prod" },
+      );
+      await expectPass(lifecycleDeleteBeforeRetention, [account(), audit, lifecycle(30, ["sqldbauditlogs/"])]);
+      await expectFail(
+        lifecycleDeleteBeforeRetention,
+        [account(), audit, onTypes(lifecycle(30, ["sqldbauditlogs/"]), ["appendBlob"])],
+        /oltp-sql-audit .* keeps its records \(sqldbauditlogs\)/,
+      );
+      // A diagnostic setting's blob type is not relied on: a rule on either type reaches its containers.
+      const setting = resourceRecord(
+        "azure-native:monitor:DiagnosticSetting",
+        "platform-kv-diag",
+        { resourceUri: armId("Microsoft.KeyVault", "vaults/kv"), storageAccountId: ACCOUNT_ID },
+        { stack: "prod" },
+      );
+      for (const types of [["blockBlob"], ["appendBlob"]])
+        await expectFail(
+          lifecycleDeleteBeforeRetention,
+          [account(), setting, onTypes(lifecycle(30, ["insights-logs-auditevent"]), types)],
+          /platform-kv-diag/,
+        );
     });
 
     it("fails a delete reaching a diagnostic setting's containers", async () => {
@@ -280,6 +326,14 @@ describe("policies/storageLifecycle", () => {
         ]),
       ]);
       await expectFail(lakeRawRetention, [lake(), raw(), zones([rule("staging/", 7)])], /for ever/);
+    });
+    it("does not count a rule on append blobs only: the extracts are block blobs", async () => {
+      const onTypes = (types: string[]) => ({
+        ...rule("raw/", 100),
+        definition: { ...rule("raw/", 100).definition, filters: { blobTypes: types, prefixMatch: ["raw/"] } },
+      });
+      await expectFail(lakeRawRetention, [lake(), raw(), zones([onTypes(["appendBlob"])])], /for ever/);
+      await expectPass(lakeRawRetention, [lake(), raw(), zones([onTypes(["appendBlob", "blockBlob"])])]);
     });
     it("is undecided while the rules are unknown; not applicable outside prodStacks or without a raw container", async () => {
       await expectUndecided(lakeRawRetention, [lake(), raw(), mutate(zones([]), "policy.rules", UNKNOWN)]);
