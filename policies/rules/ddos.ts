@@ -8,6 +8,7 @@
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ofType, stackPolicy } from "../lib/policy";
 import { inStacks, prodStacksKnob } from "../lib/scope";
+import { normalId } from "../lib/exemptions";
 import { presence, requireKnown, sameText, valueAt, who } from "../lib/values";
 
 const PUBLIC_IP = "azure-native:network:PublicIPAddress";
@@ -22,20 +23,25 @@ function planProtected(vnet: PolicyResource): boolean {
 }
 
 /**
- * A virtual network's Azure name: its `virtualNetworkName` input, or once deployed (its outputs carry no path input)
- * the name in its id or its `name` output; the logical name last.
+ * Whether the network a subnet id names (`networkId`, the id up to `/subnets/`) is `vnet`: its id when known (once
+ * deployed, or given); else its `resourceGroupName` and `virtualNetworkName` inputs, so a network of the same name in
+ * another group is not it.
  */
-function vnetName(vnet: PolicyResource): string {
-  const own = valueAt(vnet.props, "virtualNetworkName");
+function isNetwork(vnet: PolicyResource, networkId: string): boolean {
   const id = valueAt(vnet.props, "id");
-  const fromId = typeof id === "string" ? /\/virtualNetworks\/([^/]+)$/i.exec(id)?.[1] : undefined;
-  const name = valueAt(vnet.props, "name");
-  return String(
-    typeof own === "string" ? own : (fromId ?? (typeof name === "string" ? name : vnet.name)),
-  ).toLowerCase();
+  if (typeof id === "string") return normalId(id) === normalId(networkId);
+  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i.exec(networkId);
+  const name = valueAt(vnet.props, "virtualNetworkName");
+  const group = valueAt(vnet.props, "resourceGroupName");
+  return (
+    m !== null &&
+    typeof name === "string" &&
+    sameText(m[2], name) &&
+    (typeof group !== "string" || sameText(m[1], group))
+  );
 }
 
-/** The names of the virtual networks whose subnets `resource`'s known properties name. */
+/** The ids of the virtual networks whose subnets `resource`'s known properties name (each once). */
 function subnetNetworks(resource: PolicyResource): string[] {
   let text: string;
   try {
@@ -43,7 +49,8 @@ function subnetNetworks(resource: PolicyResource): string[] {
   } catch {
     return []; // a value unknown during preview: nothing to read
   }
-  return [...text.matchAll(/\/virtualNetworks\/([^/"]+)\/subnets\//gi)].map((m) => m[1].toLowerCase());
+  const ids = [...text.matchAll(/"(\/subscriptions\/[^"]*?\/virtualNetworks\/[^/"]+)\/subnets\/[^"]*"/gi)];
+  return [...new Set(ids.map((m) => normalId(m[1])))];
 }
 
 /** Whether `user`'s properties name `ip` (its known id, or a recorded dependency on it). */
@@ -84,7 +91,7 @@ export const publicIpDdos = stackPolicy(
     if (!inStacks(ips[0].urn, args.getConfig<{ prodStacks: string[] }>().prodStacks))
       args.notApplicable("not a production stack");
     const vnets = ofType(args.resources, VNET);
-    const protectedNames = new Set(vnets.filter(planProtected).map(vnetName));
+    const withPlan = vnets.filter(planProtected);
     for (const ip of ips) {
       requireKnown(ip.props, "ddosSettings", "protectionMode");
       const mode = valueAt(ip.props, "ddosSettings", "protectionMode");
@@ -99,7 +106,11 @@ export const publicIpDdos = stackPolicy(
       // Absent or VirtualNetworkInherited (Azure's default): the plan of the network its user's subnet belongs to.
       const users = args.resources.filter((r) => r.urn !== ip.urn && uses(r, ip));
       const named = [...new Set(users.flatMap(subnetNetworks))];
-      if (named.length > 0 ? named.every((n) => protectedNames.has(n)) : vnets.length > 0 && vnets.every(planProtected))
+      if (
+        named.length > 0
+          ? named.every((n) => withPlan.some((v) => isNetwork(v, n)))
+          : vnets.length > 0 && vnets.every(planProtected)
+      )
         continue;
       if (named.length === 0 && vnets.some(planProtected)) {
         // Some networks with a plan, some without, and no subnet of the address's user known: a first preview reads
@@ -113,8 +124,9 @@ export const publicIpDdos = stackPolicy(
         );
         continue;
       }
+      const unprotected = named.filter((n) => !withPlan.some((v) => isNetwork(v, n))).map((n) => n.split("/").pop());
       report(
-        `${who(ip)} inherits DDoS protection from its virtual network${named.length > 0 ? ` (${named.join(", ")})` : ""}, which has no DDoS Network Protection plan: set ddosSettings.protectionMode to "Enabled" (DDoS IP Protection), or give the network enableDdosProtection and a ddosProtectionPlan.`,
+        `${who(ip)} inherits DDoS protection from its virtual network${unprotected.length > 0 ? ` (${unprotected.join(", ")})` : ""}, which has no DDoS Network Protection plan: set ddosSettings.protectionMode to "Enabled" (DDoS IP Protection), or give the network enableDdosProtection and a ddosProtectionPlan.`,
         ip.urn,
       );
     }

@@ -151,6 +151,31 @@ describe("policies/ddos", () => {
         /no resource using it names a subnet/,
       );
     });
+    it("matches the gateway's network by id or by group and name: a same-named network with a plan elsewhere is not it", async () => {
+      const elsewhere = (plan: boolean, id?: string) => {
+        const v = vnet("vnet-pay-prod-weu", plan);
+        return {
+          ...v,
+          name: "hub-vnet",
+          outputs: { ...v.outputs, resourceGroupName: "rg-hub", ...(id ? { id } : {}) },
+        };
+      };
+      const HUB_ID = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-pay-prod-weu`;
+      for (const other of [elsewhere(true), elsewhere(true, HUB_ID)])
+        await expectFail(
+          publicIpDdos,
+          [pip(undefined), vnet("vnet-pay-prod-weu", false), other, gateway("vnet-pay-prod-weu")],
+          /inherits DDoS protection from its virtual network \(vnet-pay-prod-weu\), which has no DDoS Network Protection plan/,
+        );
+      // The stack's own network by its known id (a group spelt in another case) passes.
+      const own = vnet("vnet-pay-prod-weu", true);
+      await expectPass(publicIpDdos, [
+        pip(undefined),
+        { ...own, outputs: { ...own.outputs, id: `${NET.toUpperCase()}/virtualNetworks/vnet-pay-prod-weu` } },
+        elsewhere(false, HUB_ID),
+        gateway("vnet-pay-prod-weu"),
+      ]);
+    });
     it("cannot decide while the mode is unknown in a first preview", () =>
       expectUndecided(publicIpDdos, [pip({ protectionMode: UNKNOWN }), vnet("vnet-pay-prod-weu", true)]));
     it("is not applicable outside production or without public addresses", async () => {
