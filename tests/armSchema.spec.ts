@@ -16,6 +16,7 @@ import { CACHE_SALT, externalFiles, SchemaStore, stripExpression, VENDOR_DIR } f
 import { sourceAt, vendorSchemas } from "../tools/lib/armSchema/vendor";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack } from "../tools/lib/preview";
+import { RETIREMENTS } from "../tools/lib/retirements";
 import type { verdictJson } from "../tools/lib/report";
 import { byName, previewOf } from "./helpers/stacks";
 import { tempDir } from "./helpers/tmp";
@@ -125,6 +126,13 @@ describe("ARM schema check", function () {
         used.add(def.file);
       }
     }
+    // And the pairs a retirement's fix moves resources to, vendored ahead of it.
+    for (const { armType, version } of RETIREMENTS.flatMap((r) => r.fixedBy ?? [])) {
+      const def = store.definition(armType, version, "resourceGroup");
+      assert.ok(def, `no vendored schema for ${armType}@${version}, a retirement's fix: npm run schemas:vendor`);
+      assert.equal(def.version, version, `${armType}@${version}: its own schema, not an older stand-in`);
+      used.add(def.file);
+    }
     for (const file of [...used])
       for (const other of externalFiles(fs.readFileSync(path.join(VENDOR_DIR, "schemas", file), "utf8"), file))
         used.add(other);
@@ -133,6 +141,46 @@ describe("ARM schema check", function () {
       .flatMap((d) => fs.readdirSync(path.join(VENDOR_DIR, "schemas", d)).map((f) => `${d}/${f}`));
     assert.deepEqual(vendored.sort(), [...used].sort(), "vendor exactly the files in use (schemas:vendor --prune)");
     assert.match(fs.readFileSync(path.join(VENDOR_DIR, "LICENSE"), "utf8"), /MIT License/);
+  });
+
+  it("the Key Vault retirement's fix: prod's vaults and keys, declared with the 2026-02-01 local package, validate against that version's schema", async () => {
+    const { run } = await previewOf("prod");
+    const current = run.resources.filter((r) => r.custom && r.type.startsWith("azure-native:keyvault:"));
+    assert.deepEqual([...new Set(current.map((r) => r.type))].sort(), [
+      "azure-native:keyvault:Key",
+      "azure-native:keyvault:Vault",
+    ]);
+    // The tokens `pulumi package add azure-native keyvault 2026-02-01` registers (docs/operations.md), same inputs.
+    const fixed = current.map((r) => ({
+      ...r,
+      type: r.type.replace("azure-native:keyvault:", "azure-native_keyvault_v20260201:keyvault:"),
+    }));
+    const store = new SchemaStore();
+    const check = checkSchemas(fixed, store, false);
+    assert.deepEqual(
+      check.errors.map((e) => `${e.resource} ${e.armType} ${e.path}: ${e.message}`),
+      [],
+    );
+    assert.equal(check.resources.length, current.length);
+    for (const c of check.resources) {
+      assert.equal(c.apiVersion, "2026-02-01", c.urn);
+      assert.equal(c.file, "2026-02-01/Microsoft.KeyVault.json", c.urn);
+      assert.equal(c.schemaVersion, undefined, `${c.urn}: no stand-in schema`);
+    }
+    // Not vacuous: a value the 2026-02-01 schema refuses is reported against it.
+    const vault = fixed.find((r) => r.type.endsWith(":Vault")) as ResourceRecord;
+    const bad = {
+      ...vault,
+      inputs: {
+        ...vault.inputs,
+        properties: { ...(vault.inputs.properties as object), sku: { family: "A", name: "gold" } },
+      },
+    };
+    const refused = checkSchemas([bad], store, false);
+    assert.ok(
+      refused.errors.some((e) => e.armType === "Microsoft.KeyVault/vaults@2026-02-01" && /sku\.name/.test(e.path)),
+      JSON.stringify(refused.errors),
+    );
   });
 
   it("reports the same on a resource of every prod type and the insecure fixture with validators compiled, loaded from the cache, or recorded results", async () => {

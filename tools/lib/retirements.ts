@@ -39,6 +39,12 @@ export interface Retirement {
   readonly fix: string;
   /** What of `r` retires (e.g. `Microsoft.KeyVault/vaults@2024-11-01`), or undefined when `r` is not affected. */
   readonly matches: (r: ResourceRecord) => readonly string[];
+  /**
+   * The (ARM type, API version) pairs the fix moves the affected resources to: `npm run schemas:vendor` vendors their
+   * schemas ahead of the fix, so the offline preview validates the fixed resources' bodies the day the fix lands
+   * instead of failing on a missing schema (tests/armSchema.spec.ts checks today's inputs against them).
+   */
+  readonly fixedBy?: readonly { readonly armType: string; readonly version: string }[];
 }
 
 export interface RetirementFinding {
@@ -191,6 +197,10 @@ export const RETIREMENTS: readonly Retirement[] = [
       const version = apiVersionOf(r.type, r.inputs);
       return version && version < "2026-02-01" ? [`${short(sdkTypeOf(r))}@${version}`] : [];
     },
+    fixedBy: [
+      { armType: "Microsoft.KeyVault/vaults", version: "2026-02-01" },
+      { armType: "Microsoft.KeyVault/vaults/keys", version: "2026-02-01" },
+    ],
   },
   ...Object.entries(NODE_END_OF_LIFE).map(([major, date]): Retirement => ({
     id: `nodejs-${major}-end-of-life`,
