@@ -33,12 +33,10 @@ function isNetwork(vnet: PolicyResource, networkId: string): boolean {
   const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i.exec(networkId);
   const name = valueAt(vnet.props, "virtualNetworkName");
   const group = valueAt(vnet.props, "resourceGroupName");
-  return (
-    m !== null &&
-    typeof name === "string" &&
-    sameText(m[2], name) &&
-    (typeof group !== "string" || sameText(m[1], group))
-  );
+  if (m === null || typeof name !== "string" || !sameText(m[2], name)) return false;
+  // The same name with the group unknown during preview: it may be this network or one elsewhere (undecided).
+  if (typeof group !== "string") requireKnown(vnet.props, "resourceGroupName");
+  return typeof group !== "string" || sameText(m[1], group);
 }
 
 /** The ids of the virtual networks whose subnets `resource`'s known properties name (each once). */

@@ -25,12 +25,15 @@ interface SubnetExemption extends Exemption {
 }
 
 /**
- * The subnet's read-only properties Azure fills with what joins it (network.SubnetResponse): the IP configurations of
- * network interfaces, load balancers and gateways; container network profiles; private endpoints; the service
- * association links a delegated service adds when it injects into the subnet (an App Service or Flex Consumption
- * integration, a VNet-injected Stream Analytics job); resource navigation links; an Application Gateway's IP
- * configurations. A program never sets them, so they are known only once deployed (refreshed: `pulumi preview
- * --refresh`, or the state of the last `up`).
+ * The subnet's lists Azure fills with what joins it (network.SubnetResponse): the IP configurations of network
+ * interfaces, load balancers and gateways; container network profiles; private endpoints; the service association
+ * links a delegated service adds when it integrates (App Service's `AppServiceLink`, Flex Consumption's
+ * `legionservicelink`, Container Instances' `acisal`); resource navigation links; an Application Gateway's IP
+ * configurations. Microsoft does not document which of them a VNet-injected Stream Analytics job ("a containerized
+ * instance … inside your virtual network", stream-analytics/run-job-in-virtual-network) fills, so `subnetOccupants`
+ * counts every list but the ones a program configures (`CONFIGURED_LISTS`). A program never sets these, so they are
+ * known only in the stack's state: refreshed by `pulumi preview --refresh` (the deploy and drift runs), as of the last
+ * `up` otherwise.
  */
 const OCCUPANT_KEYS = [
   "ipConfigurations",
@@ -41,17 +44,30 @@ const OCCUPANT_KEYS = [
   "applicationGatewayIPConfigurations",
 ] as const;
 
+/** The subnet's list properties a program configures (network.Subnet's inputs): not what joined it. */
+const CONFIGURED_LISTS: ReadonlySet<string> = new Set([
+  "addressPrefixes",
+  "delegations",
+  "serviceEndpoints",
+  "serviceEndpointPolicies",
+  "ipAllocations",
+  "ipamPoolPrefixAllocations",
+]);
+
 /**
- * What Azure lists in a subnet (`OCCUPANT_KEYS` holding a known, non-empty list), as `key (count)`: empty when nothing
- * is, or when the lists are unknown (a first preview, where the subnet does not exist yet and so holds nothing).
+ * What Azure lists in a subnet, as `key (count)`, sorted: every known, non-empty list but `CONFIGURED_LISTS` (deny by
+ * default: a back-reference list Azure adds later counts too). Empty when nothing is, or when the lists are unknown
+ * (a first preview: the subnet does not exist yet; the caller makes a subnet that exists read them whole).
  */
 export function subnetOccupants(props: unknown): string[] {
+  if (props === null || typeof props !== "object") return [];
   const out: string[] = [];
-  for (const key of OCCUPANT_KEYS) {
+  for (const key of Object.keys(props)) {
+    if (CONFIGURED_LISTS.has(key)) continue;
     const list = valueAt(props, key);
     if (Array.isArray(list) && list.length > 0) out.push(`${key} (${list.length})`);
   }
-  return out;
+  return out.sort();
 }
 
 /** Whether IPv4 prefixes together cover every address (`0.0.0.0/0`, or `0.0.0.0/1` with `128.0.0.0/1`, ...). */
@@ -178,7 +194,7 @@ export const subnetEgressRoute = stackPolicy(
           whileEmpty: {
             type: "boolean",
             description:
-              "The listing holds only while the deployed subnet is empty: once its IP configurations, private endpoints, service association or resource navigation links list anything, the subnet is checked like the others.",
+              "The listing holds only while the deployed subnet is empty: once Azure lists anything in it (IP configurations or their profiles, private endpoints, service association or resource navigation links, an Application Gateway's IP configurations, any list the program does not configure), the subnet is checked like the others. Azure's lists are read from the stack's state: refreshed by `pulumi preview --refresh` (the deploy and drift runs), as of the last `up` otherwise.",
           },
         }),
       },
@@ -213,6 +229,11 @@ export const subnetEgressRoute = stackPolicy(
       for (const subnet of subnets) {
         if (EXEMPT_SUBNETS.some((n) => sameText(subnet.name, n))) continue;
         const listed = listedName(exempt, subnet.name) as SubnetExemption | undefined;
+        // A subnet that exists (its id known) reads its occupant lists whole: unknown there (an update's preview), the
+        // rule cannot tell whether something joined (undecided); in a first preview nothing can have.
+        if (listed?.whileEmpty === true && typeof valueAt(subnet.props, "id") === "string")
+          for (const key of OCCUPANT_KEYS)
+            if (presence(subnet.props, key) === "unknown") requireKnown(subnet.props, key);
         const joined = listed?.whileEmpty === true ? subnetOccupants(subnet.props) : [];
         if (listed !== undefined && joined.length === 0) continue;
         checked++;
@@ -220,7 +241,7 @@ export const subnetEgressRoute = stackPolicy(
         const lapsed =
           listed === undefined
             ? ""
-            : ` Its exemptSubnets entry ${show(listed.pattern)} holds only while the subnet is empty (whileEmpty), and Azure now lists ${joined.join(", ")} in it: route it to the firewall, or list it without whileEmpty, with the reason its traffic may leave past the firewall.`;
+            : ` Its exemptSubnets entry ${show(listed.pattern)} holds only while the subnet is empty (whileEmpty), and Azure now lists ${joined.join(", ")} in it: route it to the firewall (a 0.0.0.0/0 route to a virtual appliance takes precedence over a NAT gateway on the subnet: nat-gateway/troubleshoot-nat), or remove whileEmpty from that entry (the first entry matching the subnet is the one read), with the reason its traffic may leave past the firewall.`;
         const where = `${who(subnet.owner)} subnet '${subnet.name}'`;
         if (presence(subnet.props, "routeTable") === "absent") {
           report(

@@ -43,10 +43,11 @@ export interface LogWriter {
   /** Days the writer itself keeps its records, or undefined for ever (no retention, or 0 days). */
   readonly days?: number;
   /**
-   * The blob type its records are, where Microsoft documents it (lower case, as compared): Network Watcher's flow
-   * logs are block blobs ("Flow logs are stored in a storage account in block blobs", network-watcher/flow-logs-read),
-   * Azure SQL's audit records append blobs ("Audit logs are written to Append Blobs", azure-sql/database/
-   * auditing-overview); undefined (either) for diagnostic settings, whose type the pack does not rely on.
+   * The blob type its records are, where Microsoft documents it (lower case, as compared): NSG flow logs are block
+   * blobs ("Flow logs are stored in a storage account in block blobs", network-watcher/flow-logs-read, an article on
+   * NSG flow logs), Azure SQL's audit records append blobs ("Audit logs are written to Append Blobs", azure-sql/
+   * database/auditing-overview); undefined (either) for VNet flow logs and diagnostic settings, whose type no
+   * Microsoft page states.
    */
   readonly blobType?: "blockblob" | "appendblob";
 }
@@ -63,10 +64,12 @@ export function logWriters(resources: readonly PolicyResource[], account: Policy
   for (const f of ofType(resources, FLOW_LOG)) {
     if (valueAt(f.props, "enabled") === false || !pointsAt(f, account, "storageId")) continue;
     const days = keptDays(valueAt(f.props, "retentionPolicy", "enabled"), valueAt(f.props, "retentionPolicy", "days"));
+    const target = valueAt(f.props, "targetResourceId");
+    const nsg = typeof target === "string" && /\/networkSecurityGroups\/[^/]+$/i.test(target);
     out.push({
       writer: f,
       containers: ["insights-logs-*"],
-      blobType: "blockblob",
+      ...(nsg ? { blobType: "blockblob" as const } : {}),
       ...(days === undefined ? {} : { days }),
     });
   }
@@ -234,8 +237,9 @@ function deleteDaysFor(policy: PolicyResource, prefix: string): number | undefin
     if (prefixes.length > 0 && !prefixes.some((p) => prefix.toLowerCase().startsWith(p.toLowerCase()))) continue;
     // And the extracts' blob type: Data Factory's copy writes block blobs (its Blob sink's `blockSizeInMB`, "used to
     // write data to block blobs": data-factory/connector-azure-blob-storage), the type the lake's own rules name
-    // (components/olap/settings.ts); a rule on append blobs only deletes none of them.
-    if (!reachesBlobType(blobTypes, "blockblob")) continue;
+    // (components/olap/settings.ts). A rule must name it (Azure requires `blobTypes`): one on append blobs only, or
+    // with an empty list, deletes none of them.
+    if (blobTypes !== undefined && !blobTypes.includes("blockblob")) continue;
     for (const condition of ["daysAfterModificationGreaterThan", "daysAfterCreationGreaterThan"]) {
       const d = at("definition", "actions", "baseBlob", "delete", condition);
       if (typeof d === "number") days = days === undefined ? d : Math.min(days, d);

@@ -3,7 +3,7 @@ import { ddosPolicies, publicIpDdos } from "../../policies/rules/ddos";
 import { POLICY_NAME } from "../../policies/lib/policy";
 import { resourceRecord, type ResourceRecord } from "../../tools/lib/policyRunner";
 import { RG_NAME } from "./fixtures/protection";
-import { expectFail, expectNotApplicable, expectPass, expectUndecided, inStack, UNKNOWN } from "./helpers";
+import { expectFail, expectNotApplicable, expectPass, expectUndecided, inStack, mutate, UNKNOWN } from "./helpers";
 
 const NET = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/${RG_NAME}/providers/Microsoft.Network`;
 const PIP_ID = `${NET}/publicIPAddresses/pip-pay-prod-weu-agw`;
@@ -173,6 +173,37 @@ describe("policies/ddos", () => {
         pip(undefined),
         { ...own, outputs: { ...own.outputs, id: `${NET.toUpperCase()}/virtualNetworks/vnet-pay-prod-weu` } },
         elsewhere(false, HUB_ID),
+        gateway("vnet-pay-prod-weu"),
+      ]);
+    });
+    it("names only the unprotected one of the networks the gateway's subnets are in, and fails when any is", async () => {
+      const both = mutate(gateway("vnet-pay-prod-weu"), "gatewayIPConfigurations.1", {
+        name: "second",
+        subnet: { id: `${NET}/virtualNetworks/vnet-pay-prod-edge/subnets/snet-app-gateway` },
+      });
+      const r = await expectFail(
+        publicIpDdos,
+        [pip(undefined), vnet("vnet-pay-prod-weu", true), vnet("vnet-pay-prod-edge", false), both],
+        /inherits DDoS protection from its virtual network \(vnet-pay-prod-edge\), which has no DDoS Network Protection plan/,
+      );
+      assert.doesNotMatch(r.message, /vnet-pay-prod-weu/);
+    });
+    it("does not match a network whose name is unknown, and cannot decide one whose group is unknown", async () => {
+      const unnamed = vnet("vnet-pay-prod-weu", true);
+      await expectFail(
+        publicIpDdos,
+        [
+          pip(undefined),
+          { ...unnamed, outputs: { ...unnamed.outputs, virtualNetworkName: UNKNOWN } },
+          vnet("vnet-pay-prod-sandbox", false),
+          gateway("vnet-pay-prod-weu"),
+        ],
+        /which has no DDoS Network Protection plan/,
+      );
+      await expectUndecided(publicIpDdos, [
+        pip(undefined),
+        { ...unnamed, outputs: { ...unnamed.outputs, resourceGroupName: UNKNOWN } },
+        vnet("vnet-pay-prod-sandbox", false),
         gateway("vnet-pay-prod-weu"),
       ]);
     });

@@ -365,9 +365,72 @@ describe("policies/egressRoutes", () => {
         expectFail(
           subnetEgressRoute,
           stack(withStream({ serviceAssociationLinks: [LINK] })),
-          /subnet 'snet-stream-analytics' has no route table, .* Its exemptSubnets entry "snet-stream-analytics" holds only while the subnet is empty \(whileEmpty\), and Azure now lists serviceAssociationLinks \(1\) in it: route it to the firewall, or list it without whileEmpty/,
+          /subnet 'snet-stream-analytics' has no route table, .* Its exemptSubnets entry "snet-stream-analytics" holds only while the subnet is empty \(whileEmpty\), and Azure now lists serviceAssociationLinks \(1\) in it: route it to the firewall \(a 0\.0\.0\.0\/0 route to a virtual appliance takes precedence over a NAT gateway on the subnet: nat-gateway\/troubleshoot-nat\), or remove whileEmpty from that entry \(the first entry matching the subnet is the one read\)/,
           CONFIG,
         ));
+
+      it("lapses on any list Azure fills (an undocumented one too), not on the lists a program configures", async () => {
+        for (const key of [
+          "ipConfigurations",
+          "ipConfigurationProfiles",
+          "privateEndpoints",
+          "serviceAssociationLinks",
+          "resourceNavigationLinks",
+          "applicationGatewayIPConfigurations",
+          "injectedContainerLinks",
+        ])
+          await expectFail(
+            subnetEgressRoute,
+            stack(withStream({ [key]: [{ id: "x" }] })),
+            new RegExp(`snet-stream-analytics' has no route table.*Azure now lists ${key} \\(1\\) in it`),
+            CONFIG,
+          );
+        await expectPass(
+          subnetEgressRoute,
+          stack(
+            withStream({
+              delegations: [{ name: "asa", serviceName: "Microsoft.StreamAnalytics/streamingJobs" }],
+              serviceEndpoints: [{ service: "Microsoft.Storage" }],
+              addressPrefixes: ["10.30.8.0/24"],
+              serviceAssociationLinks: [],
+            }),
+          ),
+          CONFIG,
+        );
+      });
+
+      it("says the listing lapsed whichever way the occupied subnet's route falls short", async () => {
+        const occupied = { serviceAssociationLinks: [LINK] };
+        await expectFail(
+          subnetEgressRoute,
+          stack(withStream(occupied, `${NET}/routeTables/rt-elsewhere`)),
+          /snet-stream-analytics' uses route table .*rt-elsewhere", which is not one of the stack's.* Its exemptSubnets entry "snet-stream-analytics" holds only while the subnet is empty/,
+          CONFIG,
+        );
+        const r = await evaluatePolicy(
+          subnetEgressRoute,
+          stack(withStream(occupied, TABLE_ID), [{ ...TO_FIREWALL, addressPrefix: "0.0.0.0/1" }]),
+          CONFIG,
+        );
+        assert.ok(
+          r.messages.some((m) =>
+            /snet-stream-analytics' uses .* cover 0\.0\.0\.0\/1, not every address.* holds only while the subnet is empty/.test(
+              m,
+            ),
+          ),
+          r.messages.join("\n"),
+        );
+      });
+
+      it("cannot decide a subnet that exists (its id known) while its lists are unknown (an update's preview)", async () => {
+        const id = { id: `${VNET_ID}/subnets/snet-stream-analytics` };
+        await expectUndecided(
+          subnetEgressRoute,
+          stack(withStream({ ...id, serviceAssociationLinks: UNKNOWN, ipConfigurations: [] })),
+          CONFIG,
+        );
+        await expectPass(subnetEgressRoute, stack(withStream({ ...id, serviceAssociationLinks: [] })), CONFIG);
+      });
 
       it("passes an occupied subnet that routes to the firewall, and a listing without whileEmpty whatever is in it", async () => {
         await expectPass(subnetEgressRoute, stack(withStream({ serviceAssociationLinks: [LINK] }, TABLE_ID)), CONFIG);

@@ -162,14 +162,23 @@ describe("policies/storageLifecycle", () => {
       assert.equal(reachesBlobType(["blockblob"], undefined), true);
       const onTypes = (policy: ResourceRecord, types: string[]) =>
         mutate(policy, "policy.rules.0.definition.filters.blobTypes", types);
-      // Flow logs are block blobs: a 30-day delete of append blobs only leaves them alone, one naming block blobs
-      // (in any case) does not.
-      await expectPass(lifecycleDeleteBeforeRetention, [account(), flowLog(), onTypes(lifecycle(30), ["appendBlob"])]);
+      // NSG flow logs are block blobs: a 30-day delete of append blobs only leaves them alone, one naming block blobs
+      // (in any case) does not. A VNet flow log's blob type is not documented: a rule on either type reaches it.
+      const onTarget = (target: string) => mutate(flowLog(), "targetResourceId", target);
+      const nsgFlowLog = onTarget(armId("Microsoft.Network", "networkSecurityGroups/nsg-pay-prod-weu-app"));
+      const vnetFlowLog = onTarget(armId("Microsoft.Network", "virtualNetworks/vnet-pay-prod-weu"));
+      await expectPass(lifecycleDeleteBeforeRetention, [account(), nsgFlowLog, onTypes(lifecycle(30), ["appendBlob"])]);
       await expectFail(
         lifecycleDeleteBeforeRetention,
-        [account(), flowLog(), onTypes(lifecycle(30), ["appendBlob", "BlockBlob"])],
+        [account(), nsgFlowLog, onTypes(lifecycle(30), ["appendBlob", "BlockBlob"])],
         /30 days after modification/,
       );
+      for (const types of [["appendBlob"], ["blockBlob"]])
+        await expectFail(
+          lifecycleDeleteBeforeRetention,
+          [account(), vnetFlowLog, onTypes(lifecycle(30), types)],
+          /30 days after modification/,
+        );
       // SQL audit records are append blobs: the other way round.
       const audit = resourceRecord(
         "azure-native:sql:ExtendedServerBlobAuditingPolicy",
@@ -327,12 +336,14 @@ describe("policies/storageLifecycle", () => {
       ]);
       await expectFail(lakeRawRetention, [lake(), raw(), zones([rule("staging/", 7)])], /for ever/);
     });
-    it("does not count a rule on append blobs only: the extracts are block blobs", async () => {
+    it("counts only a rule naming block blobs (not append blobs only, not an empty list): the extracts are block blobs", async () => {
       const onTypes = (types: string[]) => ({
         ...rule("raw/", 100),
         definition: { ...rule("raw/", 100).definition, filters: { blobTypes: types, prefixMatch: ["raw/"] } },
       });
       await expectFail(lakeRawRetention, [lake(), raw(), zones([onTypes(["appendBlob"])])], /for ever/);
+      await expectFail(lakeRawRetention, [lake(), raw(), zones([onTypes([])])], /for ever/);
+      await expectUndecided(lakeRawRetention, [lake(), raw(), zones([onTypes(UNKNOWN as unknown as string[])])]);
       await expectPass(lakeRawRetention, [lake(), raw(), zones([onTypes(["appendBlob", "blockBlob"])])]);
     });
     it("is undecided while the rules are unknown; not applicable outside prodStacks or without a raw container", async () => {
