@@ -35,7 +35,7 @@ interface SubnetExemption extends Exemption {
  * known only in the stack's state: refreshed by `pulumi preview --refresh` (the deploy and drift runs), as of the last
  * `up` otherwise.
  */
-const OCCUPANT_KEYS = [
+export const OCCUPANT_KEYS = [
   "ipConfigurations",
   "ipConfigurationProfiles",
   "privateEndpoints",
