@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import { currentPolicyDocs, DOC } from "../tools/policyDocs";
+import { currentPolicyDocs, DOC, knobLines } from "../tools/policyDocs";
 import { policies } from "../policies/policies";
 
 describe("docs/policy-rules.md", () => {
@@ -30,6 +30,42 @@ describe("docs/policy-rules.md", () => {
       );
     }
     assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "unique names");
+  });
+  it("describes every knob a stack's policy config may set, with its type and default, under its rule", () => {
+    for (const p of policies)
+      for (const [name, schema] of Object.entries(p.configSchema?.properties ?? {}))
+        assert.ok((schema.description ?? "").length > 10, `${p.name}: knob ${name} has a description`);
+    assert.deepEqual(
+      knobLines({
+        exemptions: { type: "array", description: "every rule's" },
+        minDays: { type: "integer", default: 90, description: "Days at least." },
+        mode: { enum: ["a", "b"], description: "The mode | the other." },
+        hosts: {
+          type: "array",
+          default: [],
+          description: "Hosts.",
+          items: {
+            type: "object",
+            properties: {
+              pattern: { type: "string" },
+              reason: { type: "string" },
+              whileEmpty: { type: "boolean", description: "Only while empty." },
+            },
+          },
+        },
+      }),
+      [
+        "  - `minDays` (integer, default 90): Days at least.",
+        '  - `mode` (one of "a", "b"): The mode \\| the other.',
+        "  - `hosts` (list of {pattern, reason, whileEmpty}, default []): Hosts.",
+        "    - `whileEmpty` (boolean): Only while empty.",
+      ],
+    );
+    const text = fs.readFileSync(DOC, "utf8");
+    assert.match(
+      text,
+      /\n {2}- `exemptSubnets` \(list of \{pattern, reason, whileEmpty\}, default \[\]\): Subnets of the firewall's network[^\n]*\n {4}- `whileEmpty` \(boolean\): The listing holds only while the deployed subnet is empty/,
+    );
   });
 });
 

@@ -253,7 +253,13 @@ export const requiredTags = resourcePolicy<{ tags?: Record<string, string> }>(
       "Add the missing keys to `tags` (the program's `tagsFor()` helper sets all of them); `pci-scope` is `cde`, `connected` or `out-of-scope`; `data-classification` is `public`, `internal`, `confidential` or `restricted` (`confidential` or `restricted` with `pci-scope: cde`).",
     url: "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources",
     config: {
-      requiredTags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS },
+      requiredTags: {
+        type: "array",
+        items: { type: "string" },
+        default: REQUIRED_TAGS,
+        description:
+          "Tag keys every taggable resource carries (values checked for `pci-scope` and `data-classification`).",
+      },
       taggableTypes: {
         type: "array",
         items: { type: "string" },
@@ -342,7 +348,13 @@ export const untypedResources = resourcePolicy<Record<string, unknown>>(
       "Create the resource with its typed azure-native class; if only a template can do it, add its ARM type to `allowedTemplateTypes` (or `allowedGenericTypes`) together with a rule that reads it. Link no external template.",
     url: "https://www.pulumi.com/registry/packages/azure-native/api-docs/resources/deployment/",
     config: {
-      allowedTemplateTypes: { type: "array", items: { type: "string" }, default: ALLOWED_TEMPLATE_TYPES },
+      allowedTemplateTypes: {
+        type: "array",
+        items: { type: "string" },
+        default: ALLOWED_TEMPLATE_TYPES,
+        description:
+          "ARM types (`<namespace>/<type>`) a deployment's template may declare: those a rule of the pack reads in a template.",
+      },
       allowedGenericTypes: {
         type: "array",
         items: { type: "string" },

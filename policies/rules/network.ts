@@ -796,8 +796,19 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
       'Set `threatIntelMode: "Deny"`; in prod stacks set `sku.tier: "Premium"` and `intrusionDetection: { mode: "Deny" }` (configs `allowedThreatIntelModes`, `allowedIdpsModes`, `premiumStacks`).',
     url: "https://learn.microsoft.com/azure/firewall/premium-features",
     config: {
-      allowedThreatIntelModes: { type: "array", items: { type: "string" }, default: ["Deny"] },
-      allowedIdpsModes: { type: "array", items: { type: "string" }, default: ["Deny"] },
+      allowedThreatIntelModes: {
+        type: "array",
+        items: { type: "string" },
+        default: ["Deny"],
+        description:
+          "Threat intelligence modes the firewall policy may use (`Alert` only reports known-malicious traffic).",
+      },
+      allowedIdpsModes: {
+        type: "array",
+        items: { type: "string" },
+        default: ["Deny"],
+        description: "Intrusion detection (IDPS) modes a Premium firewall policy may use in premiumStacks.",
+      },
       premiumStacks: {
         type: "array",
         items: { type: "string" },
