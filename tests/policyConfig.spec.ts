@@ -63,6 +63,20 @@ describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicy
     assert.deepEqual((resolved?.config as { minimumVersions: unknown }).minimumVersions, { OWASP: "3.2" });
   });
 
+  it("names the settings a policy takes, and the one a misspelt setting meant", () => {
+    const typo = { [requireProtect.name]: { protectedStack: ["prod"] } } as unknown as PackConfig;
+    const allowed = Object.keys(requireProtect.configSchema?.properties ?? {});
+    assert.ok(allowed.includes("protectedStacks") && allowed.length > 1, allowed.join(", "));
+    refused(
+      () => resolvePolicies(policies, typo),
+      new RegExp(
+        `'${requireProtect.name}' has no setting 'protectedStack' \\(allowed: ${allowed.join(", ")}; did you mean 'protectedStacks'\\?\\)`,
+      ),
+    );
+    const far = { [requireProtect.name]: { zzz: 1 } } as unknown as PackConfig;
+    refused(() => resolvePolicies(policies, far), /has no setting 'zzz' \(allowed: [^;)]*\)$/);
+  });
+
   it("lets the location rules' allowedLocations narrow the EU regions, never add another (GDPR 44)", () => {
     for (const name of [
       "azure-native-general-resource-enforce-eu-location",

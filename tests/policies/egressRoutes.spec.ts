@@ -447,7 +447,7 @@ describe("policies/egressRoutes", () => {
           evaluatePolicy(subnetEgressRoute, stack(withStream()), {
             exemptSubnets: [...EXEMPT.exemptSubnets, { ...STREAM, whileEmtpy: true }],
           }),
-          /exemptSubnets\[2\].*whileEmtpy/,
+          /exemptSubnets\[2\]\.whileEmtpy is not allowed \(allowed: pattern, reason, whileEmpty; did you mean 'whileEmpty'\?\)/,
         );
       });
     });

@@ -138,6 +138,13 @@ function pulumiTypeOf(fn: unknown): string | undefined {
   return typeof t === "string" && t.length > 0 ? t : undefined;
 }
 
+/** ` (allowed: a, b; did you mean 'b'?)`: the keys a setting or a listing takes, and the one `key` misspells. */
+function allowedKeys(key: string, properties: Readonly<Record<string, unknown>> | undefined): string {
+  const allowed = Object.keys(properties ?? {});
+  const near = closest(key, allowed);
+  return ` (allowed: ${allowed.join(", ") || "none"}${near ? `; did you mean '${near}'?` : ""})`;
+}
+
 /**
  * JSON-schema check of the knobs the pack declares (type, enum, minimum/maximum, minLength, pattern, items, required,
  * properties, additionalProperties), with messages that name the path.
@@ -180,7 +187,8 @@ function checkSchema(path: string, value: unknown, schema: PolicyConfigJSONSchem
       const sub = schema.properties?.[k];
       const extra = schema.additionalProperties;
       if (sub && typeof sub === "object") problems.push(...checkSchema(`${path}.${k}`, v, sub));
-      else if (!sub && extra === false) problems.push(`${path}.${k} is not allowed`);
+      else if (!sub && extra === false)
+        problems.push(`${path}.${k} is not allowed${allowedKeys(k, schema.properties)}`);
       else if (!sub && extra && typeof extra === "object")
         problems.push(...checkSchema(`${path}.${k}`, v, extra as PolicyConfigJSONSchema));
     }
@@ -350,9 +358,7 @@ export function resolvePolicies(
     for (const [k, v] of Object.entries(knobs)) {
       const schema = props[k];
       if (!schema) {
-        throw new PolicyConfigError(
-          `policy config: '${policy.name}' has no setting '${k}' (allowed: ${Object.keys(props).join(", ") || "none"})`,
-        );
+        throw new PolicyConfigError(`policy config: '${policy.name}' has no setting '${k}'${allowedKeys(k, props)}`);
       }
       const problems = checkSchema(`${policy.name}.${k}`, v, schema);
       if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);
