@@ -56,7 +56,7 @@ describe("docs/policy-rules.md", () => {
       }),
       [
         "  - `minDays` (integer, default 90): Days at least.",
-        '  - `mode` (one of "a", "b"): The mode \\| the other.',
+        '  - `mode` (one of "a", "b"): The mode | the other.',
         "  - `hosts` (list of {pattern, reason, whileEmpty}, default []): Hosts.",
         "    - `whileEmpty` (boolean): Only while empty.",
       ],

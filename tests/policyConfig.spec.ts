@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { policies } from "../policies/policies";
 import { wafRuleSet } from "../policies/rules/network";
 import { requireProtect } from "../policies/rules/protection";
+import { lifecycleDeleteBeforeRetention } from "../policies/rules/storageLifecycle";
 import {
   parsePolicyPackConfig,
   PolicyConfigError,
@@ -70,11 +71,23 @@ describe("policy pack config (the CLI's parsePolicyPackConfig and validatePolicy
     refused(
       () => resolvePolicies(policies, typo),
       new RegExp(
-        `'${requireProtect.name}' has no setting 'protectedStack' \\(allowed: ${allowed.join(", ")}; did you mean 'protectedStacks'\\?\\)`,
+        `'${requireProtect.name}' has no setting 'protectedStack' \\(allowed: enforcementLevel, ${allowed.join(", ")}; did you mean 'protectedStacks'\\?\\)`,
       ),
     );
     const far = { [requireProtect.name]: { zzz: 1 } } as unknown as PackConfig;
     refused(() => resolvePolicies(policies, far), /has no setting 'zzz' \(allowed: [^;)]*\)$/);
+    // A misspelt level is a setting too.
+    const level = { [requireProtect.name]: { enforcmentLevel: "advisory" } } as unknown as PackConfig;
+    refused(
+      () => resolvePolicies(policies, level),
+      /has no setting 'enforcmentLevel' \(allowed: enforcementLevel, .*; did you mean 'enforcementLevel'\?\)$/,
+    );
+    // Never the opposite knob: a cap the rule does not have is not its floor.
+    const cap = { [lifecycleDeleteBeforeRetention.name]: { maxRetentionDays: 400 } } as unknown as PackConfig;
+    refused(
+      () => resolvePolicies(policies, cap),
+      /has no setting 'maxRetentionDays' \(allowed: [^;)]*minRetentionDays[^;)]*\)$/,
+    );
   });
 
   it("lets the location rules' allowedLocations narrow the EU regions, never add another (GDPR 44)", () => {

@@ -18,12 +18,14 @@ const tagValues = (tags: readonly string[] | undefined, prefix: string) =>
   (tags ?? []).filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length));
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** Text on one line of a list, not a table cell: a `|` stays as it is. */
+const line = (text: string) => text.replace(/\n/g, " ");
 
 /** A knob's default, short enough for a table cell. */
 function shortDefault(value: unknown): string {
   const text = JSON.stringify(value);
   if (text.length <= 60) return text;
-  return Array.isArray(value) ? `${value.length} entries` : "see the rule";
+  return Array.isArray(value) ? `${value.length} ${value.length === 1 ? "entry" : "entries"}` : "see the rule";
 }
 
 const byRequirement = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
@@ -39,7 +41,10 @@ interface KnobSchema {
 
 /** A knob's type as a reader writes it: `integer`, `one of "a", "b"`, `list of string`, `list of {pattern, reason}`. */
 function knobType(schema: KnobSchema): string {
-  if (schema.enum) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (schema.enum)
+    return schema.enum.length > 6
+      ? `one of ${schema.enum.length} values`
+      : `one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`;
   const type = typeof schema.type === "string" ? schema.type : (schema.type ?? ["any"]).join(" or ");
   if (type !== "array" || !schema.items) return type;
   const fields = Object.keys(schema.items.properties ?? {});
@@ -54,11 +59,11 @@ export function knobLines(properties: Readonly<Record<string, KnobSchema>>): str
   const out: string[] = [];
   for (const [name, schema] of Object.entries(properties)) {
     if (name === "exemptions") continue;
-    const fallback = schema.default !== undefined ? `, default ${cell(shortDefault(schema.default))}` : "";
-    out.push(`  - \`${name}\` (${cell(knobType(schema))}${fallback}): ${cell(schema.description ?? "")}`.trimEnd());
+    const fallback = schema.default !== undefined ? `, default ${line(shortDefault(schema.default))}` : "";
+    out.push(`  - \`${name}\` (${line(knobType(schema))}${fallback}): ${line(schema.description ?? "")}`.trimEnd());
     for (const [field, item] of Object.entries(schema.items?.properties ?? {}))
       if (!["pattern", "reason"].includes(field) && item.description)
-        out.push(`    - \`${field}\` (${cell(knobType(item))}): ${cell(item.description)}`);
+        out.push(`    - \`${field}\` (${line(knobType(item))}): ${line(item.description)}`);
   }
   return out;
 }
@@ -72,7 +77,8 @@ export function renderPolicyDocs(policies: Policies, packName: string, version: 
     "",
     `${policies.length} rules. Default enforcement is the rule's own; a stack's \`policies/config/<stack>.json\``,
     "(same shape as `pulumi preview --policy-pack-config`) can change levels and knobs (listed under each rule with",
-    "their type, default and description), and exempt resources by",
+    "their type, default and description; a knob set there replaces its default, so a list that should grow copies the",
+    "default's entries from the rule's source first), and exempt resources by",
     "name pattern with a reason (`exemptions: [{pattern, reason, type?}]`, `type` the token they are for; accepted by every rule, reported in the verdict).",
     "The offline tools (`preview:offline`, `policy:analyze`) are stricter than the CLI on that file: a policy name the",
     "pack does not have, or a setting a rule does not declare, is an error there, where the CLI ignores it silently.",

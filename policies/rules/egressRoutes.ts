@@ -30,10 +30,11 @@ interface SubnetExemption extends Exemption {
  * links a delegated service adds when it integrates (App Service's `AppServiceLink`, Flex Consumption's
  * `legionservicelink`, Container Instances' `acisal`); resource navigation links; an Application Gateway's IP
  * configurations. Microsoft does not document which of them a VNet-injected Stream Analytics job ("a containerized
- * instance … inside your virtual network", stream-analytics/run-job-in-virtual-network) fills, so `subnetOccupants`
- * counts every list but the ones a program configures (`CONFIGURED_LISTS`). A program never sets these, so they are
- * known only in the stack's state: refreshed by `pulumi preview --refresh` (the deploy and drift runs), as of the last
- * `up` otherwise.
+ * instance … inside your virtual network", stream-analytics/run-job-in-virtual-network) fills, or whether it fills
+ * one at all. The rule reads them from the stack's state, which holds only the lists azure-native's schema models
+ * (today exactly these and `CONFIGURED_LISTS`): `subnetOccupants` counts every list but the configured ones, so a list
+ * a later SDK version models counts too. A program never sets these, so they are known only in the state: refreshed by
+ * `pulumi preview --refresh` (the deploy and drift runs), as of the last `up` otherwise.
  */
 export const OCCUPANT_KEYS = [
   "ipConfigurations",
@@ -56,7 +57,7 @@ const CONFIGURED_LISTS: ReadonlySet<string> = new Set([
 
 /**
  * What Azure lists in a subnet, as `key (count)`, sorted: every known, non-empty list but `CONFIGURED_LISTS` (deny by
- * default: a back-reference list Azure adds later counts too). Empty when nothing is, or when the lists are unknown
+ * default: a list a later SDK version models counts too). Empty when nothing is, or when the lists are unknown
  * (a first preview: the subnet does not exist yet; the caller makes a subnet that exists read them whole).
  */
 export function subnetOccupants(props: unknown): string[] {
@@ -194,7 +195,7 @@ export const subnetEgressRoute = stackPolicy(
           whileEmpty: {
             type: "boolean",
             description:
-              "The listing holds only while the deployed subnet is empty: once Azure lists anything in it (IP configurations or their profiles, private endpoints, service association or resource navigation links, an Application Gateway's IP configurations, any list the program does not configure), the subnet is checked like the others. Azure's lists are read from the stack's state: refreshed by `pulumi preview --refresh` (the deploy and drift runs), as of the last `up` otherwise.",
+              "The listing holds only while the deployed subnet is empty: once Azure lists anything in it (IP configurations or their profiles, private endpoints, service association or resource navigation links, an Application Gateway's IP configurations, any other list the SDK models that the program does not configure), the subnet is checked like the others. Azure's lists are read from the stack's state: refreshed by `pulumi preview --refresh` (the deploy and drift runs), as of the last `up` otherwise. A service that shows in none of them (Microsoft does not document which one a VNet-injected Stream Analytics job fills) never lapses the listing: remove whileEmpty by hand when one joins.",
           },
         }),
       },

@@ -807,7 +807,8 @@ export const firewallThreatProtection = resourcePolicy<network.FirewallPolicyArg
         type: "array",
         items: { type: "string" },
         default: ["Deny"],
-        description: "Intrusion detection (IDPS) modes a Premium firewall policy may use in premiumStacks.",
+        description:
+          "Intrusion detection (IDPS) modes a Premium firewall policy may use, in any stack (premiumStacks only decides where Premium is required).",
       },
       premiumStacks: {
         type: "array",

@@ -173,12 +173,18 @@ describe("policies/storageLifecycle", () => {
         [account(), nsgFlowLog, onTypes(lifecycle(30), ["appendBlob", "BlockBlob"])],
         /30 days after modification/,
       );
-      for (const types of [["appendBlob"], ["blockBlob"]])
-        await expectFail(
-          lifecycleDeleteBeforeRetention,
-          [account(), vnetFlowLog, onTypes(lifecycle(30), types)],
-          /30 days after modification/,
-        );
+      // Nor that of a VNet flow log on a subnet or a network interface.
+      const subnetFlowLog = onTarget(
+        armId("Microsoft.Network", "virtualNetworks/vnet-pay-prod-weu/subnets/snet-functions"),
+      );
+      const nicFlowLog = onTarget(armId("Microsoft.Network", "networkInterfaces/nic-ml-0"));
+      for (const log of [vnetFlowLog, subnetFlowLog, nicFlowLog])
+        for (const types of [["appendBlob"], ["blockBlob"]])
+          await expectFail(
+            lifecycleDeleteBeforeRetention,
+            [account(), log, onTypes(lifecycle(30), types)],
+            /30 days after modification/,
+          );
       // SQL audit records are append blobs: the other way round.
       const audit = resourceRecord(
         "azure-native:sql:ExtendedServerBlobAuditingPolicy",

@@ -138,10 +138,21 @@ function pulumiTypeOf(fn: unknown): string | undefined {
   return typeof t === "string" && t.length > 0 ? t : undefined;
 }
 
-/** ` (allowed: a, b; did you mean 'b'?)`: the keys a setting or a listing takes, and the one `key` misspells. */
-function allowedKeys(key: string, properties: Readonly<Record<string, unknown>> | undefined): string {
-  const allowed = Object.keys(properties ?? {});
-  const near = closest(key, allowed);
+/** A name with `min` and `max` read alike: two names equal under it are opposite knobs, not a misspelling. */
+const minMax = (name: string) => name.toLowerCase().replace(/min|max/g, "m*");
+
+/**
+ * ` (allowed: a, b; did you mean 'b'?)`: the keys a setting or a listing takes (`extra` first), and the one `key`
+ * misspells, never its opposite (`maxRetentionDays` is not `minRetentionDays`).
+ */
+function allowedKeys(
+  key: string,
+  properties: Readonly<Record<string, unknown>> | undefined,
+  extra: readonly string[] = [],
+): string {
+  const allowed = [...extra, ...Object.keys(properties ?? {})];
+  const candidate = closest(key, allowed);
+  const near = candidate !== undefined && minMax(candidate) !== minMax(key) ? candidate : undefined;
   return ` (allowed: ${allowed.join(", ") || "none"}${near ? `; did you mean '${near}'?` : ""})`;
 }
 
@@ -358,7 +369,9 @@ export function resolvePolicies(
     for (const [k, v] of Object.entries(knobs)) {
       const schema = props[k];
       if (!schema) {
-        throw new PolicyConfigError(`policy config: '${policy.name}' has no setting '${k}'${allowedKeys(k, props)}`);
+        throw new PolicyConfigError(
+          `policy config: '${policy.name}' has no setting '${k}'${allowedKeys(k, props, ["enforcementLevel"])}`,
+        );
       }
       const problems = checkSchema(`${policy.name}.${k}`, v, schema);
       if (problems.length > 0) throw new PolicyConfigError(`policy config: ${problems.join("; ")}`);
