@@ -7,7 +7,7 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { exemptionItemSchema, exemptionSchema, listedName, type Exemption } from "../lib/exemptions";
-import { ipv4, ipv4Range } from "../lib/network";
+import { ipv4, ipv4Range, type StackSubnet } from "../lib/network";
 import { ofType, refersTo, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, requireKnownElements, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 import { EXEMPT_SUBNETS } from "./network";
@@ -97,12 +97,8 @@ const childOf = (child: PolicyResource, parent: PolicyResource, nameKey: string)
     byName: { nameKeys: [nameKey], siblingKeys: ["resourceGroupName"] },
   });
 
-/** A subnet of the firewall's virtual network, inline in the VNet or standalone. */
-interface NetworkSubnet {
-  readonly name: string;
-  readonly props: unknown;
-  /** The resource declaring it (the VNet, or the standalone Subnet). */
-  readonly owner: PolicyResource;
+/** A subnet of the firewall's virtual network, inline in the VNet or standalone (its owner: the VNet, or the Subnet). */
+interface NetworkSubnet extends StackSubnet {
   /** The property of `owner` whose recorded dependencies name its route table (`subnets` or `routeTable`). */
   readonly dependencyKey: string;
 }

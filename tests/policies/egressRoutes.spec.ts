@@ -65,6 +65,21 @@ const EXEMPT = {
     { pattern: "snet-app-gateway", reason: "App Gateway v2 does not support a default route to an appliance" },
   ],
 };
+/** A standalone subnet of the firewall's network (`network.Subnet`), with the given route table or none. */
+const batchSubnet = (routeTableId?: string): ResourceRecord =>
+  resourceRecord(
+    "azure-native:network:Subnet",
+    "platform-snet-batch",
+    {
+      resourceGroupName: RG_NAME,
+      virtualNetworkName: "vnet-pay-prod-weu",
+      subnetName: "snet-batch",
+      addressPrefix: "10.30.7.0/24",
+      defaultOutboundAccess: false,
+      ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
+    },
+    { stack: "prod" },
+  );
 const stack = (subnets: unknown[] = PLATFORM_SUBNETS(), routes: unknown[] = [TO_FIREWALL]) => [
   vnet(subnets),
   firewall(),
@@ -224,24 +239,10 @@ describe("policies/egressRoutes", () => {
 
     it("checks a standalone subnet of the firewall's network, and skips Azure's own subnets", async () => {
       const bastion = { name: "AzureBastionSubnet", addressPrefix: "10.30.6.0/26" };
-      const batch = (routeTableId?: string) =>
-        resourceRecord(
-          "azure-native:network:Subnet",
-          "platform-snet-batch",
-          {
-            resourceGroupName: RG_NAME,
-            virtualNetworkName: "vnet-pay-prod-weu",
-            subnetName: "snet-batch",
-            addressPrefix: "10.30.7.0/24",
-            defaultOutboundAccess: false,
-            ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
-          },
-          { stack: "prod" },
-        );
-      await expectPass(subnetEgressRoute, [...stack([...PLATFORM_SUBNETS(), bastion]), batch(TABLE_ID)], EXEMPT);
+      await expectPass(subnetEgressRoute, [...stack([...PLATFORM_SUBNETS(), bastion]), batchSubnet(TABLE_ID)], EXEMPT);
       await expectFail(
         subnetEgressRoute,
-        [...stack([...PLATFORM_SUBNETS(), bastion]), batch()],
+        [...stack([...PLATFORM_SUBNETS(), bastion]), batchSubnet()],
         /platform-snet-batch \(azure-native:network:Subnet\) subnet 'snet-batch' has no route table/,
         EXEMPT,
       );
@@ -254,22 +255,10 @@ describe("policies/egressRoutes", () => {
         outputs: { ...Object.fromEntries(Object.entries(r.outputs).filter(([k]) => !drop.includes(k))), ...add },
       });
       const standaloneSubnet = (routeTableId?: string) =>
-        deployed(
-          resourceRecord(
-            "azure-native:network:Subnet",
-            "platform-snet-batch",
-            {
-              resourceGroupName: RG_NAME,
-              virtualNetworkName: "vnet-pay-prod-weu",
-              subnetName: "snet-batch",
-              addressPrefix: "10.30.7.0/24",
-              ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
-            },
-            { stack: "prod" },
-          ),
-          ["virtualNetworkName", "subnetName", "resourceGroupName"],
-          { id: `${VNET_ID}/subnets/snet-batch`, name: "snet-batch" },
-        );
+        deployed(batchSubnet(routeTableId), ["virtualNetworkName", "subnetName", "resourceGroupName"], {
+          id: `${VNET_ID}/subnets/snet-batch`,
+          name: "snet-batch",
+        });
       const half = (name: string, table: string, group = RG_NAME) =>
         deployed(
           resourceRecord(

@@ -60,6 +60,9 @@ export const UNPUBLISHED_SCHEMAS: Readonly<Record<string, string>> = {
   "microsoft.securityinsights/alertrules": "Microsoft.SecurityInsights publishes property definitions only",
 };
 
+/** Why Microsoft publishes no schema for an ARM type (`UNPUBLISHED_SCHEMAS`, any case), or undefined. */
+export const unpublishedReason = (armType: string): string | undefined => UNPUBLISHED_SCHEMAS[armType.toLowerCase()];
+
 export interface SchemaCheck {
   /** Resources validated, and those that could not be (no ARM identity: not azure-native). */
   readonly resources: readonly CheckedResource[];
@@ -249,7 +252,7 @@ function checkOne(t: Target, store: SchemaStore): ResourceResult {
   const def = store.definition(t.armType, t.version, t.scope);
   if (!def) {
     // Not validated: either Microsoft publishes no resource schema for the type (listed), or one is missing here.
-    const unpublished = UNPUBLISHED_SCHEMAS[t.armType.toLowerCase()];
+    const unpublished = unpublishedReason(t.armType);
     return {
       checked: {
         armType: t.armType,
