@@ -1,0 +1,17 @@
+/** What the monitor rules share. */
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+
+export const WORKSPACE = "azure-native:operationalinsights:Workspace";
+
+/** The `minRetentionDays` knob of the workspace and table retention rules: 90 days by default (PCI DSS 10.5.1). */
+export const minRetentionDaysKnob = (description: string): PolicyConfigJSONSchema => ({
+  type: "integer",
+  minimum: 4,
+  maximum: 730,
+  default: 90,
+  description,
+});
+export const TABLE = "azure-native:operationalinsights:Table";
+export const COMPONENT = "azure-native:applicationinsights:Component";
+export const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+export const PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope";
