@@ -57,6 +57,9 @@ export const ENDPOINT_PORT_GROUPS = {
    * SQL's redirect through a private endpoint: "inbound communication to the VNET hosting the private endpoint to port
    * range 1433 to 65535" (azure-sql/database/private-endpoint-overview); the SQL trigger's SqlClient can redirect.
    * Synapse SQL's connection policy is Default and cannot be changed (synapse-analytics/security/connectivity-settings).
+   * An NSG on private endpoints takes "destination port ranges supported up to a factor of 250 K" (sources ×
+   * destinations × port ranges: private-endpoint-overview, Limitations); whether this one range counts once or by its
+   * 64,103 ports, Microsoft's examples do not settle: the first deploy checks (docs/operations.md).
    */
   sql: { qualifier: "pepsql", services: ["sqlServer", "synapseSql", "synapseSqlOnDemand"], ports: ["1433-65535"] },
   /**

@@ -128,7 +128,7 @@ const LOG_ALERTS: Record<string, { condition: RegExp; dimensions: string[]; wind
   },
   "workspace-ingestion": {
     condition:
-      /^Operation\n\| where OperationStatus in~ \("Warning", "Failed", "Error"\)\n\| summarize Events = count\(\), Details = make_set\(Detail, 5\) by OperationCategory\n\| where Events > 0$/,
+      /^union isfuzzy=true \(Operation\), \(datatable\([^)]*\)\[\]\)\n\| where OperationStatus in~ \("Warning", "Failed", "Error"\)\n\| summarize Events = count\(\), Details = make_set\(Detail, 5\) by OperationCategory\n\| where Events > 0$/,
     dimensions: ["OperationCategory"],
     window: 60,
     frequency: 15,

@@ -67,6 +67,12 @@ export const RULE_COLUMNS = {
     Fqdn: "string",
     ThreatDescription: "string",
   },
+  // The workspace's own operation log (daily cap, ingestion rate limit, dropped data), read by the ingestion alert:
+  // it gets a row only when the workspace reports something, so a healthy workspace may have none for weeks, and a
+  // query fails when "data stopped flowing to a table in the query for more than 30 days" (alerts-troubleshoot-log):
+  // a week of failures would switch the PCI DSS 10.7.2 alert off. Columns as Microsoft's table reference types them
+  // (learn.microsoft.com/azure/azure-monitor/reference/tables/operation).
+  Operation: { OperationCategory: "string", OperationStatus: "string", Detail: "string" },
   // The SLA alerts' tables (components/operations/sla.ts): each fills as soon as its service is used, but a quiet dev
   // stack can leave one empty for a week.
   AppTraces: {

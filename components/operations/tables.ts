@@ -31,7 +31,10 @@ export type TableSource =
    * tenant-level resource a Security Administrator creates), a prerequisite docs/operations.md lists.
    */
   | { readonly kind: "entraTenant" }
-  /** The workspace's own operation log (`Operation`: daily cap, ingestion limits), in every workspace. */
+  /**
+   * The workspace's own operation log (`Operation`: daily cap, ingestion limits), written by every workspace when it
+   * has something to report (no row while it has nothing: its alert reads it through a fuzzy union, kql.ts).
+   */
   | { readonly kind: "workspace" };
 
 export interface TableSpec {
