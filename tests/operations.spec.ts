@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { budgetStartDate, DEFENDER_PLANS } from "../components/operations/governance";
+import { budgetStartDate, budgetStartRefusal, DEFENDER_PLANS } from "../components/operations/governance";
 import { infraAlerts } from "../components/operations/infra";
 import { PRIORITY_OF_SEVERITY, receiversOf, securityReceiversOf, shortName } from "../components/operations/routing";
 import {
@@ -33,6 +33,7 @@ import { loadStackConfig } from "../tools/lib/stackConfig";
 import { previewStack } from "../tools/lib/preview";
 import { armIdentityFromId } from "../tools/lib/armSchema/identity";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
 
 const SLA: SlaConfig = { ...SLA_DEFAULTS };
@@ -1281,6 +1282,57 @@ describe("operations: config", () => {
     assert.equal(budgetStartDate("2026-11-01", new Date("2027-03-15T10:00:00Z")), "2026-11-01");
     assert.equal(budgetStartDate(undefined, new Date("2027-01-31T23:59:59Z")), "2027-01-01");
     assert.equal(budgetStartDate(undefined, new Date("2026-12-01T00:00:00Z")), "2026-12-01");
+  });
+  it("budget start: Azure creates a monthly budget from the current month's first day up to twelve months ahead", () => {
+    const now = new Date("2026-12-07T11:00:00Z");
+    assert.equal(budgetStartRefusal("2026-12-01", now), undefined);
+    assert.equal(budgetStartRefusal("2027-12-01", now), undefined);
+    assert.equal(budgetStartRefusal("2028-01-01", now), "2028-01-01 is more than twelve months ahead");
+    assert.equal(
+      budgetStartRefusal("2026-11-01", now),
+      "2026-11-01 is a past month, and a budget can start in a past month only while it is the current one (2026-12-01)",
+    );
+    assert.match(budgetStartRefusal("2025-12-01", now) ?? "", /past month/);
+    // Across a year's turn: January's budget may start in January only.
+    assert.equal(budgetStartRefusal("2027-01-01", new Date("2027-01-31T23:59:59Z")), undefined);
+    assert.match(budgetStartRefusal("2026-12-01", new Date("2027-01-01T00:00:00Z")) ?? "", /past month/);
+  });
+  it("a configured budget start Azure refuses is read for: refused while no budget exists, kept once one does", async () => {
+    const pastStart = (config: Record<string, string>) => {
+      const key = `${PROJECT}:operations`;
+      const ops = JSON.parse(config[key]) as { budget: Record<string, unknown> };
+      ops.budget.startDate = "2020-01-01";
+      config[key] = JSON.stringify(ops);
+    };
+    // Nothing deployed: the preview stops before the budget registers, naming the key and the months Azure takes.
+    const missing = await runDeployedElsewise("dev", "none", pastStart);
+    assert.match(
+      missing.error ?? "",
+      /operations\.budget\.startDate: 2020-01-01 is a past month, .*and the budget 'budget-pay-dev-weu' does not exist yet: Azure creates a monthly budget only from the current month's first day up to twelve months ahead/,
+    );
+    assert.ok(!missing.registered.includes("operations-budget"));
+    // The budget exists: its own start date stays (ignored changes), so the run goes on without a word.
+    const present = await runDeployedElsewise("dev", "budget-present", pastStart);
+    assert.equal(present.error, undefined);
+    assert.ok(present.registered.includes("operations-budget"));
+    assert.deepEqual(
+      present.warned.filter((w) => w.includes("budget")),
+      [],
+    );
+    // The read fails: a warning naming the key and what to do, and the run goes on.
+    const unreadable = await runDeployedElsewise("dev", "budget-unreadable", pastStart);
+    assert.equal(unreadable.error, undefined);
+    assert.ok(
+      unreadable.warned.some((w) =>
+        /the budget 'budget-pay-dev-weu': operations\.budget\.startDate 2020-01-01 is a past month.*could not be read.*AuthorizationFailed.*set the key to \d{4}-\d\d-01 or later, or remove it/.test(
+          w,
+        ),
+      ),
+      unreadable.warned.join("\n"),
+    );
+    // The committed stacks set no start date (the month of creation): nothing is read.
+    const { run } = await previewOf("dev");
+    assert.ok(!run.invokes.some((i) => i.token === "azure-native:costmanagement:getBudget"));
   });
   it("rejects bad values, naming the key and what is allowed", () => {
     const base = rawOf("prod");

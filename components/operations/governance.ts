@@ -28,7 +28,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as security from "@pulumi/azure-native/security";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertPriority } from "../../lib/config";
-import { DIAGNOSTIC_SETTING_NAME } from "../shared";
+import { CreationOnlyError, deployedOrNone, DIAGNOSTIC_SETTING_NAME, readOrWarn } from "../shared";
 import type { AlertRouting } from "./routing";
 
 /** Budget notifications: threshold (%), actual or forecast, and the priority that hears it. */
@@ -112,12 +112,62 @@ export function budgetStartDate(configured: string | undefined, now: Date): stri
   return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}-01`;
 }
 
+/**
+ * Why Azure would refuse to create a monthly budget starting on `startDate` (YYYY-MM-01) at `now`, or undefined:
+ * "Future start date should not be more than twelve months. Past start date should be selected within the timegrain
+ * period" (`timePeriod.startDate`, costmanagement 2024-08-01), so the current month's first day up to twelve months
+ * ahead. Pure; unit-tested.
+ */
+export function budgetStartRefusal(startDate: string, now: Date): string | undefined {
+  const [year, month] = startDate.split("-").map(Number);
+  const ahead = (year - now.getUTCFullYear()) * 12 + (month - 1 - now.getUTCMonth());
+  const current = budgetStartDate(undefined, now);
+  if (ahead < 0)
+    return `${startDate} is a past month, and a budget can start in a past month only while it is the current one (${current})`;
+  if (ahead > 12) return `${startDate} is more than twelve months ahead`;
+  return undefined;
+}
+
+/**
+ * The budget's name once its start date is known to be one Azure creates a budget with (budgetStartRefusal), or the
+ * budget exists already (its own start date stays: the program ignores changes of it), so that a preview refuses a
+ * configured `operations.budget.startDate` Azure would refuse at the budget's creation, naming the key, instead of
+ * an `up` failing there. Read only when the date is one Azure refuses (never with the default, the current month);
+ * a failed read warns and goes on. A budget replaced under a new name is created with the start date in the state
+ * (`ignoreChanges`), which this cannot see: docs/runbook.md#budget.
+ */
+export function checkedBudgetName(args: BudgetArgs, now: Date, parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.output(args.subscriptionId).apply(async (subscriptionId) => {
+    const refusal = budgetStartRefusal(args.startDate, now);
+    if (refusal === undefined) return args.budgetName;
+    const found = await readOrWarn(
+      async () => ({
+        exists:
+          (await deployedOrNone(() =>
+            costmanagement.getBudget(
+              { scope: `/subscriptions/${subscriptionId}`, budgetName: args.budgetName },
+              { parent },
+            ),
+          )) !== undefined,
+      }),
+      (error) =>
+        `the budget '${args.budgetName}': operations.budget.startDate ${refusal}, which Azure refuses when it creates the budget, and the budget could not be read to tell whether it exists already (${error}): if it does not, set the key to ${budgetStartDate(undefined, now)} or later, or remove it (the month of creation).`,
+      parent,
+    );
+    if (found?.exists === false)
+      throw new CreationOnlyError([
+        `operations.budget.startDate: ${refusal}, and the budget '${args.budgetName}' does not exist yet: Azure creates a monthly budget only from the current month's first day up to twelve months ahead ("Past start date should be selected within the timegrain period"). Set it to a month from ${budgetStartDate(undefined, now)} on, at most twelve ahead, or remove it (the month the budget is created in).`,
+      ]);
+    return args.budgetName;
+  });
+}
+
 /** Creates `${name}-budget`. */
 export function stackBudget(name: string, args: BudgetArgs, parent: pulumi.Resource): costmanagement.Budget {
   return new costmanagement.Budget(
     `${name}-budget`,
     {
-      budgetName: args.budgetName,
+      budgetName: checkedBudgetName(args, new Date(), parent),
       scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
       category: costmanagement.CategoryType.Cost,
       amount: args.amount,

@@ -12,6 +12,8 @@ import { runProgram } from "../../tools/lib/engine";
 export async function runDeployedElsewise(
   stack: "dev" | "prod",
   scenario: string,
+  /** Edits the stack config the run reads (its keys as the engine holds them: `<project>:<key>` to JSON text). */
+  editConfig?: (config: Record<string, string>) => void,
 ): Promise<{
   readonly error?: string;
   readonly warned: readonly string[];
@@ -28,9 +30,10 @@ export async function runDeployedElsewise(
   };
   process.env.DEPLOYED_ELSEWISE = scenario;
   try {
-    const run = await runProgram(
-      programOf({ stack, program: path.join(__dirname, "../fixtures/programs/deployedElsewise.ts") }),
-    );
+    const options = programOf({ stack, program: path.join(__dirname, "../fixtures/programs/deployedElsewise.ts") });
+    const config = { ...options.config };
+    editConfig?.(config);
+    const run = await runProgram({ ...options, config });
     reads.push(...run.invokes.filter((i) => i.token === ARM_READ).map((i) => String(i.inputs.resourceId)));
     return { warned, reads, registered: registeredNames() };
   } catch (e) {

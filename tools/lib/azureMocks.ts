@@ -722,6 +722,12 @@ export function mockCall(token: string, inputs: Inputs, when: { readonly firstPr
         name: inputs.roleAssignmentName,
         scope: inputs.scope,
       };
+    // The stack's budget (components/operations/governance.ts), read only when its configured start date is one Azure
+    // refuses at creation: nothing deployed, as for the other checks' reads.
+    case "azure-native:costmanagement:getBudget":
+      throw invokeError(
+        `invocation of ${token} returned an error: request failed ${String(inputs.scope)}/providers/Microsoft.CostManagement/budgets/${String(inputs.budgetName)}: Status=404 Code="NotFound" Message="The offline preview holds no deployed resources to read."`,
+      );
     default: {
       const path = DEPLOYED_READS[token];
       if (path) {
