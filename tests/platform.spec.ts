@@ -145,7 +145,19 @@ describe("shared interfaces", () => {
           [["Tcp", "443"]],
         );
       } else assert.deepEqual(fromInternet, [], `${role} admits internet traffic`);
+      // A subnet routed to the firewall: its VirtualNetwork tag may hold the default route, i.e. any address.
+      if (spec.egressViaFirewall)
+        assert.deepEqual(
+          nsgRules(spec, "westeurope", 100, dev.subnets[role as SubnetRole])
+            .filter(
+              (r) => r.access === "Allow" && r.direction === "Inbound" && r.sourceAddressPrefix === "VirtualNetwork",
+            )
+            .map((r) => r.name),
+          [],
+          `${role} admits the VirtualNetwork tag behind its default route`,
+        );
     }
+    assert.ok(Object.values(SUBNETS).filter((s) => s.egressViaFirewall).length >= 3);
   });
 });
 

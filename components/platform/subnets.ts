@@ -221,7 +221,10 @@ export function privateEndpointRules(
 /**
  * NSG rules for a subnet: its allows from priority 100, then deny all inbound at 4096 (deny by default); with an
  * outbound allow-list, those allows from priority 100 and a deny to the Internet at 4096. `location` fills regional
- * service tags (`{region}`).
+ * service tags (`{region}`). On a subnet whose route table sends 0.0.0.0/0 to the firewall, a `VirtualNetwork` source
+ * may stand for any address: the tag holds "address prefixes used on user-defined routes. This tag might also contain
+ * default routes" (virtual-network/service-tags-overview); so those subnets admit no inbound from it, and their deny
+ * at 4096 comes before Azure's AllowVnetInBound (65000).
  */
 export function nsgRules(
   spec: SubnetSpec,
