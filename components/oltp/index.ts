@@ -24,6 +24,8 @@
  *    (Azure Hybrid Benefit: the owner's own licences with Software Assurance cover the primary's vCores).
  *  - The servers (Entra-only admin, TDE protector, server identity, auditing, Defender for SQL, private endpoint) are
  *    built in `server.ts`, whose header gives the decisions behind them.
+ *  - What the primary database and its geo-secondary share (backup retention, compute settings, the read of a deployed
+ *    database before it registers) is in `database.ts`; the tier's arguments and their checks in `args.ts`.
  *  - Database-scoped SQL management operations run one at a time: two concurrent PUTs on the same database fail with
  *    ConflictingDatabaseOperation. The database's settings are therefore chained with `dependsOn`
  *    (TDE → masking → PITR → LTR → geo-secondary database → its PITR → its LTR → failover group).
@@ -31,48 +33,26 @@
 import * as resources from "@pulumi/azure-native/resources";
 import * as sql from "@pulumi/azure-native/sql";
 import * as pulumi from "@pulumi/pulumi";
-import { LICENSED_SKUS, STANDBY_SKUS, geoSecondaryType, type SqlConfig } from "../../lib/config";
-import {
-  afterCreationOnlyCheck,
-  deployedOrNone,
-  readArm,
-  diagnosticSetting,
-  lockFor,
-  managementLock,
-  readOrWarn,
-  roleAssignments,
-  type CreationOnlyConflict,
-  type DataServiceArgs,
-  type LockSpec,
-  type Tags,
-} from "../shared";
-import { auditArchive, archiveBlobHost, triggerAuditPredicates, type TriggerAuditArchiveArgs } from "./auditArchive";
+import { geoSecondaryType } from "../../lib/config";
+import { diagnosticSetting, lockFor, managementLock, roleAssignments, type LockSpec, type Tags } from "../shared";
+import { auditArchive, archiveBlobHost, triggerAuditPredicates } from "./auditArchive";
+import { validateOltpArgs, type OltpArgs } from "./args";
+import { backupRetention, checkedDatabaseName, replicaSettings, serverNameIn, type DatabaseOwner } from "./database";
 import { securedServer, type SecuredServer, type ServerOwner } from "./server";
 import {
   AUDIT_ACTION_GROUPS,
   COLLATION,
   DATABASE_NAME,
-  DIFF_BACKUP_HOURS,
-  databaseSku,
-  isServerless,
   hyperscaleConflicts,
   hyperscaleRedundancyConflicts,
   ledgerConflicts,
   secondaryTypeConflicts,
   serverlessSettings,
   GIB,
-  type DeployedSqlDatabase,
 } from "./settings";
-import {
-  geoSecondaryConflicts,
-  lowersMaxSize,
-  maxSizeConflicts,
-  SQL_USAGES_API_VERSION,
-  sqlSpaceUsage,
-  type DatabasePlace,
-  type SqlSpaceUsage,
-} from "./space";
+import { geoSecondaryConflicts, lowersMaxSize, maxSizeConflicts } from "./space";
 
+export * from "./args";
 export * from "./settings";
 export * from "./space";
 export { triggerAuditPredicates, AUDIT_CONTAINER, type TriggerAuditArchiveArgs } from "./auditArchive";
@@ -87,70 +67,6 @@ export { triggerAuditPredicates, AUDIT_CONTAINER, type TriggerAuditArchiveArgs }
  * that stopped part way"); a scale that takes longer is run by hand, then `up --refresh` (docs/configuration.md).
  */
 export const DATABASE_TIMEOUTS = { create: "2h30m", update: "2h30m" } as const;
-
-/** The Microsoft Entra group that administers the servers. */
-export interface EntraAdministrator {
-  /** Object id of the group (the server admin's `sid`). */
-  readonly objectId: pulumi.Input<string>;
-  /** Display name of the group (the server admin's `login`). */
-  readonly login: pulumi.Input<string>;
-  /** Entra tenant of the group. */
-  readonly tenantId: pulumi.Input<string>;
-}
-
-export interface OltpArgs extends DataServiceArgs {
-  /** The validated `sql` section of the stack config (sizing, backups, failover group). */
-  readonly sql: SqlConfig;
-  /** Entra group set as server administrator (Entra-only authentication; no SQL logins). */
-  readonly entraAdmin: EntraAdministrator;
-  /** Recipients of Defender for SQL alerts; default the stack's `alertEmails`. */
-  readonly securityAlertEmails?: readonly string[];
-  /** The scorer's database user and the storage key, for the audit archive (`sql.archiveTriggerAudit`). */
-  readonly triggerAuditArchive?: TriggerAuditArchiveArgs;
-}
-
-/** Checks the arguments before anything is registered; throws naming the argument. */
-export function validateOltpArgs(args: OltpArgs): void {
-  const s = args.sql;
-  const problems: string[] = [];
-  // Serverless auto-pause is not supported with geo-replication/failover groups or long-term retention.
-  if (isServerless(s) && (s.failoverGroup || s.longTermRetention) && s.autoPauseDelayMinutes !== -1) {
-    problems.push(
-      "sql.autoPauseDelayMinutes must be -1 (auto-pause off) on a serverless database with a failover group or long-term retention",
-    );
-  }
-  if (s.secondaryType === "Standby" && !STANDBY_SKUS.includes(s.sku.name)) {
-    problems.push(
-      `sql.secondaryType Standby needs a provisioned ${STANDBY_SKUS.join(" or ")} database (got ${s.sku.name}); use Geo`,
-    );
-  }
-  if (s.hybridBenefit && !LICENSED_SKUS.includes(s.sku.name)) {
-    problems.push(
-      `sql.hybridBenefit must be false on ${s.sku.name}: Azure Hybrid Benefit applies to ${LICENSED_SKUS.join(" or ")} only`,
-    );
-  }
-  if (s.sku.name === "HS_Gen5" && s.zoneRedundant && !["Zone", "GeoZone"].includes(s.backupStorageRedundancy)) {
-    problems.push(
-      `sql.backupStorageRedundancy must be Zone or GeoZone with HS_Gen5 and zoneRedundant true (got ${s.backupStorageRedundancy}): Azure refuses a zone-redundant Hyperscale database without zone-redundant backups`,
-    );
-  }
-  if (s.archiveTriggerAudit && !args.triggerAuditArchive) {
-    problems.push(
-      "triggerAuditArchive: sql.archiveTriggerAudit is true, so the tier needs the scorer's database user and the storage key",
-    );
-  }
-  if (args.lock?.kind === "ReadOnly") {
-    problems.push(
-      "lock: a ReadOnly lock blocks SQL management operations (scaling, failover, auditing); use CanNotDelete",
-    );
-  }
-  const emails = args.securityAlertEmails ?? args.context.config.alertEmails;
-  if (emails.length === 0) problems.push("securityAlertEmails: Defender for SQL alerts need at least one recipient");
-  if (typeof args.entraAdmin.login === "string" && args.entraAdmin.login.trim() === "") {
-    problems.push("entraAdmin.login must name the Entra group");
-  }
-  if (problems.length > 0) throw new Error(`Oltp: ${problems.join("; ")}`);
-}
 
 export class Oltp extends pulumi.ComponentResource {
   public readonly serverName: pulumi.Output<string>;
@@ -195,6 +111,7 @@ export class Oltp extends pulumi.ComponentResource {
     super("payments:oltp:Oltp", name, {}, opts);
     validateOltpArgs(args);
     this.args = args;
+    const owner: DatabaseOwner = { args, parent: this };
     const { context, sql: s } = args;
     const cfg = context.config;
     this.protectData = args.protect ?? false;
@@ -251,7 +168,8 @@ export class Oltp extends pulumi.ComponentResource {
         // The geo-secondary's tier and compute size are compared here too, not only on the secondary: the program's
         // update reaches the primary first (the secondary's source), and it is the primary's update Azure refuses
         // when the secondary is behind (an `up` without a preview, as pulumi/actions runs it, would send it).
-        databaseName: this.checkedDatabaseName(
+        databaseName: checkedDatabaseName(
+          owner,
           cfg.location,
           "the database",
           (d, { usage, secondary: geo }) => [
@@ -271,7 +189,7 @@ export class Oltp extends pulumi.ComponentResource {
         serverName: primary.server.name,
         resourceGroupName: rg,
         location: cfg.location,
-        ...this.replicaSettings(),
+        ...replicaSettings(args),
         ...serverlessSettings(s),
         maxSizeBytes: s.maxSizeGb * GIB,
         collation: COLLATION,
@@ -302,7 +220,7 @@ export class Oltp extends pulumi.ComponentResource {
       { ...dbScope, dataMaskingPolicyName: "Default", dataMaskingState: sql.DataMaskingState.Enabled },
       { parent: this, dependsOn: [tde] },
     );
-    let primaryBackups = this.backupRetention(`${name}-db`, dbScope, masking);
+    let primaryBackups = backupRetention(owner, `${name}-db`, dbScope, masking);
     if (archiving && predicates) {
       const archive = auditArchive(
         `${name}-audit-archive`,
@@ -377,7 +295,8 @@ export class Oltp extends pulumi.ComponentResource {
           // Standby or readable is set when Azure creates the secondary and changed through its replication link, not
           // by this PUT: a change to sql.secondaryType is refused with the way to convert it.
           // (Its tier and compute size against the config are the primary's check: the primary's update comes first.)
-          databaseName: this.checkedDatabaseName(
+          databaseName: checkedDatabaseName(
+            owner,
             cfg.secondaryLocation,
             "the geo-secondary database",
             (d) => secondaryTypeConflicts(d, secondaryType),
@@ -391,7 +310,7 @@ export class Oltp extends pulumi.ComponentResource {
           createMode: sql.CreateMode.Secondary,
           secondaryType: sql.SecondaryType[secondaryType],
           sourceDatabaseId: database.id,
-          ...this.replicaSettings(),
+          ...replicaSettings(args),
           // A standby replica takes no read-scale routing (the SQL resource provider refuses it with
           // InvalidStandbyGeoReadScale, Microsoft's error list for database operations); a readable one mirrors the
           // primary.
@@ -407,7 +326,8 @@ export class Oltp extends pulumi.ComponentResource {
         },
       );
       // The same PITR and LTR policies as the primary, so backups continue with the same retention after a failover.
-      const secondaryBackups = this.backupRetention(
+      const secondaryBackups = backupRetention(
+        owner,
         `${name}-secondary-db`,
         {
           resourceGroupName: secondary.resourceGroupName,
@@ -471,167 +391,6 @@ export class Oltp extends pulumi.ComponentResource {
     });
   }
 
-  /**
-   * PITR retention, then (when configured) long-term retention, on one database, after `after`; returns the last
-   * policy, for the next operation on the database to wait for. The same values on the primary and the geo-secondary.
-   */
-  private backupRetention(
-    prefix: string,
-    dbScope: {
-      resourceGroupName: pulumi.Input<string>;
-      serverName: pulumi.Input<string>;
-      databaseName: pulumi.Input<string>;
-    },
-    after: pulumi.Resource,
-  ): pulumi.Resource {
-    const s = this.args.sql;
-    const pitr = new sql.BackupShortTermRetentionPolicy(
-      `${prefix}-pitr`,
-      {
-        ...dbScope,
-        policyName: "default",
-        retentionDays: s.pitrRetentionDays,
-        ...(s.sku.name === "HS_Gen5" ? {} : { diffBackupIntervalInHours: DIFF_BACKUP_HOURS }),
-      },
-      { parent: this, dependsOn: [after] },
-    );
-    if (!s.longTermRetention) return pitr;
-    return new sql.LongTermRetentionPolicy(
-      `${prefix}-ltr`,
-      {
-        ...dbScope,
-        policyName: "default",
-        weeklyRetention: s.longTermRetention.weekly,
-        monthlyRetention: s.longTermRetention.monthly,
-        yearlyRetention: s.longTermRetention.yearly,
-        weekOfYear: s.longTermRetention.weekOfYear,
-      },
-      { parent: this, dependsOn: [pitr] },
-    );
-  }
-
-  /** Compute and availability settings shared by the primary database and its geo-secondary. */
-  private replicaSettings() {
-    const s = this.args.sql;
-    return {
-      sku: databaseSku(s),
-      zoneRedundant: s.zoneRedundant,
-      readScale: s.readScaleOut ? sql.DatabaseReadScale.Enabled : sql.DatabaseReadScale.Disabled,
-      requestedBackupStorageRedundancy: sql.BackupStorageRedundancy[s.backupStorageRedundancy],
-      // A zone-redundant Hyperscale database needs at least one high-availability replica
-      // (hyperscale-create-zone-redundant-database); Business Critical's replicas come with the tier.
-      ...(s.sku.name === "HS_Gen5" ? { highAvailabilityReplicaCount: s.zoneRedundant ? 1 : 0 } : {}),
-      // Explicit both ways where a licence is billed (turning the benefit off must reach Azure); serverless and
-      // Hyperscale have none.
-      ...(LICENSED_SKUS.includes(s.sku.name)
-        ? {
-            licenseType: s.hybridBenefit ? sql.DatabaseLicenseType.BasePrice : sql.DatabaseLicenseType.LicenseIncluded,
-          }
-        : {}),
-    };
-  }
-
-  /**
-   * The database's name (the same on both servers, as geo-replication requires) once a preview or `up` of a deployed
-   * stack has read the database on the server in `location` and found its creation-only settings as the stack config
-   * has them (afterCreationOnlyCheck): the database registers after the check. The server's name is computed, not
-   * taken from the server, so that the read does not wait for an update of the server.
-   */
-  private checkedDatabaseName(
-    location: string,
-    what: string,
-    conflicts: (
-      deployed: DeployedSqlDatabase,
-      more: {
-        readonly usage?: SqlSpaceUsage;
-        readonly secondary?: { readonly deployed: DeployedSqlDatabase; readonly where: DatabasePlace };
-      },
-    ) => CreationOnlyConflict[],
-    options: {
-      /** Whether the database's space is needed (Database Usages, which azure-native does not read). */
-      readonly readsUsage?: (deployed: DeployedSqlDatabase) => boolean;
-      /** The resource group of the database's server, when not the tier's (the geo-secondary's). */
-      readonly resourceGroupName?: pulumi.Input<string>;
-      /** Where the geo-secondary is (its region and resource group), to read it too. */
-      readonly secondary?: { readonly location: string; readonly resourceGroupName: pulumi.Input<string> };
-    } = {},
-  ): pulumi.Output<string> {
-    const secondaryServer = options.secondary ? this.serverNameIn(options.secondary.location) : "";
-    return afterCreationOnlyCheck(
-      pulumi.all([
-        options.resourceGroupName ?? this.args.resourceGroupName,
-        this.serverNameIn(location),
-        secondaryServer,
-        options.secondary?.resourceGroupName ?? "",
-      ]),
-      {
-        resource: ([, server]) => `${what} '${DATABASE_NAME}' on the server '${server}'`,
-        read: async ([resourceGroupName, server, geoServer, geoGroup]) => {
-          const read = (group: string, serverName: string) =>
-            deployedOrNone(() =>
-              sql.getDatabase({ resourceGroupName: group, serverName, databaseName: DATABASE_NAME }, { parent: this }),
-            );
-          const deployed = await read(resourceGroupName, server);
-          if (deployed === undefined) return undefined;
-          const geo = geoServer ? await read(geoGroup, geoServer) : undefined;
-          const usage = options.readsUsage?.(deployed)
-            ? await this.spaceOf(deployed, `${what} '${DATABASE_NAME}' on the server '${server}'`)
-            : undefined;
-          return {
-            deployed,
-            usage,
-            secondary: geo && {
-              deployed: geo,
-              where: { resourceGroup: geoGroup, server: geoServer, database: DATABASE_NAME },
-            },
-          };
-        },
-        conflicts: (d) => conflicts(d.deployed, { usage: d.usage, secondary: d.secondary }),
-      },
-    ).apply(() => DATABASE_NAME);
-  }
-
-  /**
-   * The deployed database's data space (Database Usages). A failed or empty read is a warning, not the preview's end:
-   * the database itself was read, and the check it serves is a safety net (whether Database Usages answers for a
-   * paused serverless database, as dev's is every evening, no page says); so is an answer without the allocated space
-   * (Microsoft's example shows the used space only), which is then compared with the used space alone.
-   */
-  private async spaceOf(deployed: DeployedSqlDatabase, what: string): Promise<SqlSpaceUsage | undefined> {
-    const id = deployed.id;
-    if (!id) return undefined;
-    const message = (why: string) =>
-      `${what}: the stack config lowers sql.maxSizeGb, and ${why}; Azure refuses a max size below the space the ` +
-      `database uses or has allocated: check with \`az sql db list-usages --ids ${id}\` before the up.`;
-    const warn = (why: string) => void pulumi.log.warn(message(why), this);
-    const read = await readOrWarn(
-      async () => ({ body: await readArm(`${id}/usages`, SQL_USAGES_API_VERSION, { parent: this }) }),
-      (error) => message(`its data space could not be read to compare (${error})`),
-      this,
-    );
-    if (read === undefined) return undefined;
-    const { body } = read;
-    if (body === undefined) {
-      warn("Database Usages answered that there is nothing to read (404)");
-      return undefined;
-    }
-    const usage = sqlSpaceUsage(body);
-    if (usage.usedBytes === undefined && usage.allocatedBytes === undefined) {
-      warn("Azure reported none of its data space (Database Usages answered without database_size)");
-      return undefined;
-    }
-    if (usage.allocatedBytes === undefined)
-      warn(
-        "Azure reported the space it uses but not the space allocated (database_allocated_size): compared with the used space only",
-      );
-    return usage;
-  }
-
-  /** The logical server's name in `location` (globally unique: the stack's suffix appended). */
-  private serverNameIn(location: string): pulumi.Output<string> {
-    return this.args.context.globalName("sqlServer", this.args.suffix, undefined, location);
-  }
-
   /** A logical server in `location` with everything a server in the cardholder-data environment needs (server.ts). */
   private securedServer(
     prefix: string,
@@ -644,7 +403,7 @@ export class Oltp extends pulumi.ComponentResource {
       ...(resourceGroupName ? { resourceGroupName } : {}),
       args: this.args,
       parent: this,
-      serverName: this.serverNameIn(location),
+      serverName: serverNameIn(this.args, location),
       tags: this.tags,
       protect: this.protectData,
       lockSpec: this.lockSpec,

@@ -66,7 +66,7 @@ import {
   type Tags,
 } from "../shared";
 import { adminConflicts, AUDIT_ACTION_GROUPS, MASTER_AUDIT_CATEGORIES, serverKeyName } from "./settings";
-import type { OltpArgs } from "./index";
+import type { OltpArgs } from "./args";
 
 /** A logical server and the security resources every server gets. */
 export interface SecuredServer {

@@ -1,7 +1,7 @@
 /**
  * The tables the analytics rules and log alerts read, with Microsoft's column types, and the KQL they are read with:
  * each table through `union isfuzzy=true` with an empty `datatable` of its columns, so a query resolves on a workspace
- * where the table does not exist yet (sentinel.ts says why rules and alerts need that).
+ * where the table does not exist yet (detections.ts says why rules and alerts need that).
  */
 /** KQL scalar types of the columns the rules read. */
 export type KqlType = "string" | "int" | "long" | "real" | "bool" | "datetime" | "dynamic";
