@@ -1,4 +1,4 @@
-/** What the monitor rules share. */
+/** The Azure Monitor rules' type tokens and the retention knob the workspace and table rules share. */
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 export const WORKSPACE = "azure-native:operationalinsights:Workspace";

@@ -1,4 +1,4 @@
-/** What the streaming rules share. */
+/** The streaming rules' type tokens: Event Hubs, Stream Analytics, App Service sites and their slots and policies. */
 
 export const EH_NAMESPACE = "azure-native:eventhub:Namespace";
 /** A namespace's network rule set: a separate resource that rewrites the namespace's public network access. */
