@@ -1296,6 +1296,18 @@ describe("operations: config", () => {
     // Across a year's turn: January's budget may start in January only.
     assert.equal(budgetStartRefusal("2027-01-01", new Date("2027-01-31T23:59:59Z")), undefined);
     assert.match(budgetStartRefusal("2026-12-01", new Date("2027-01-01T00:00:00Z")) ?? "", /past month/);
+    // In UTC whatever the machine's zone: at 03:00 UTC on 1 January it is still 31 December in Los Angeles.
+    const zone = process.env.TZ;
+    process.env.TZ = "America/Los_Angeles";
+    try {
+      const newYear = new Date("2027-01-01T03:00:00Z");
+      assert.equal(newYear.getMonth(), 11, "the zone took effect");
+      assert.match(budgetStartRefusal("2026-12-01", newYear) ?? "", /past month/);
+      assert.equal(budgetStartDate(undefined, newYear), "2027-01-01");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
   it("a configured budget start Azure refuses is read for: refused while no budget exists, kept once one does", async () => {
     const pastStart = (config: Record<string, string>) => {
@@ -1309,6 +1321,13 @@ describe("operations: config", () => {
     assert.match(
       missing.error ?? "",
       /operations\.budget\.startDate: 2020-01-01 is a past month, .*and the budget 'budget-pay-dev-weu' does not exist yet: Azure creates a monthly budget only from the current month's first day up to twelve months ahead/,
+    );
+    // The months it takes, from the run's own.
+    assert.ok(
+      (missing.error ?? "").includes(
+        `Set it to a month from ${budgetStartDate(undefined, new Date())} on, at most twelve ahead, or remove it`,
+      ),
+      missing.error,
     );
     assert.ok(!missing.registered.includes("operations-budget"));
     // The budget exists: its own start date stays (ignored changes), so the run goes on without a word.

@@ -21,16 +21,17 @@
  * user is the name `flow1_access.sql` creates it with (its managed identity's name).
  *
  * The archive account: the platform's hardened account (Entra only, the storage key, infrastructure encryption) in the
- * primary server's region (Microsoft asks for the server's region only in the portal: "If you are deploying through
- * other methods, the storage account can be in any region", auditing-setup; so the geo-secondary's inherited database
- * audit writing here across regions is a cost, not a misconfiguration), written by the servers' identity (the CMK
- * identity, their primary identity) with Storage Blob Data Contributor and no account key
- * (audit-write-storage-account-behind-vnet-firewall: "don't specify a storageAccountAccessKey — the server's managed
- * identity authenticates"). Azure SQL reaches it over the public endpoint as a trusted service: the page asks for
- * "Allow trusted Microsoft services to access this storage account", so the firewall denies everything but that bypass
- * and a resource instance rule for each server, and readers use the private endpoint. The servers restrict outbound
- * traffic, so each gets an outbound firewall rule for the account's blob host ("400
- * BlobAuditingStorageOutboundFirewallNotAllowed" otherwise; the REST spec's BlobAuditing errors;
+ * primary server's region: an audit account behind a firewall "must be ... at the same location as the logical SQL
+ * server" (audit-write-storage-account-behind-vnet-firewall, the page for this case; auditing-setup's "through other
+ * methods, the storage account can be in any region" does not speak of a firewall), so after a failover the
+ * geo-secondary's inherited database audit may not reach it, while the workspace keeps every record
+ * (docs/operations.md); written by the servers' identity (the CMK identity, their primary identity) with Storage Blob
+ * Data Contributor and no account key (audit-write-storage-account-behind-vnet-firewall: "don't specify a
+ * storageAccountAccessKey — the server's managed identity authenticates"). Azure SQL reaches it over the public
+ * endpoint as a trusted service: the page asks for "Allow trusted Microsoft services to access this storage account",
+ * so the firewall denies everything but that bypass and a resource instance rule for each server, and readers use the
+ * private endpoint. The servers restrict outbound traffic, so each gets an outbound firewall rule for the account's
+ * blob host ("400 BlobAuditingStorageOutboundFirewallNotAllowed" otherwise; the REST spec's BlobAuditing errors;
  * outbound-firewall-rule-overview: geo-replication needs the same rules on every server). Records go to append blobs in
  * `sqldbauditlogs`, under a container-level time-based retention policy that allows protected appends ("Make sure you
  * have selected Allow additional appends", auditing-overview; the property "is available only for container-level

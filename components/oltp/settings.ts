@@ -22,7 +22,7 @@ export const MASTER_AUDIT_CATEGORIES = ["SQLSecurityAuditEvents", "DevOpsOperati
  * pack requires: every login, every failed login (10.2.1.4) and every completed batch, i.e. every statement run by
  * anyone, administrators included (10.2.1.1, 10.2.1.2). A failed Microsoft Entra login never reaches the audit (the
  * server is Entra-only; azure-sql/database/auditing-overview, "Remarks"): those are in Entra's sign-in logs, which the
- * tenant's diagnostic setting sends to the workspace (docs/operations.md; components/operations/sentinel.ts). The rest give structured, queryable events for changes to
+ * tenant's diagnostic setting sends to the workspace (docs/operations.md; components/operations/detections.ts). The rest give structured, queryable events for changes to
  * identities, role membership and permissions (10.2.1.5), impersonation (10.2.1.2) and ledger operations (digest
  * generation and verification, 10.3.2). BATCH_STARTED_GROUP and SCHEMA_OBJECT_ACCESS_GROUP are left out: they
  * would duplicate every statement already in BATCH_COMPLETED_GROUP.

@@ -99,6 +99,8 @@ export interface BudgetArgs {
   readonly subscriptionId: pulumi.Input<string>;
   readonly amount: number;
   readonly startDate: string;
+  /** When the program runs: the month a budget created now starts in at the earliest (budgetStartRefusal). */
+  readonly now: Date;
   readonly resourceGroupNames: readonly pulumi.Input<string>[];
   readonly routing: AlertRouting;
 }
@@ -156,7 +158,7 @@ export function checkedBudgetName(args: BudgetArgs, now: Date, parent: pulumi.Re
     );
     if (found?.exists === false)
       throw new CreationOnlyError([
-        `operations.budget.startDate: ${refusal}, and the budget '${args.budgetName}' does not exist yet: Azure creates a monthly budget only from the current month's first day up to twelve months ahead ("Past start date should be selected within the timegrain period"). Set it to a month from ${budgetStartDate(undefined, now)} on, at most twelve ahead, or remove it (the month the budget is created in).`,
+        `operations.budget.startDate: ${refusal}, and the budget '${args.budgetName}' does not exist yet: Azure creates a monthly budget only from the current month's first day up to twelve months ahead ("Future start date should not be more than twelve months. Past start date should be selected within the timegrain period"). Set it to a month from ${budgetStartDate(undefined, now)} on, at most twelve ahead, or remove it (the month the budget is created in).`,
       ]);
     return args.budgetName;
   });
@@ -167,7 +169,7 @@ export function stackBudget(name: string, args: BudgetArgs, parent: pulumi.Resou
   return new costmanagement.Budget(
     `${name}-budget`,
     {
-      budgetName: checkedBudgetName(args, new Date(), parent),
+      budgetName: checkedBudgetName(args, args.now, parent),
       scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
       category: costmanagement.CategoryType.Cost,
       amount: args.amount,

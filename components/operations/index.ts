@@ -159,6 +159,7 @@ export class Operations extends pulumi.ComponentResource {
 
     // Budget (every stack) and the subscription-wide pieces (the owning stack only).
     this.budgetName = context.name("budget");
+    const now = new Date();
     const resourceGroupNames = args.resourceGroups.map((g) => g.name);
     stackBudget(
       name,
@@ -166,7 +167,8 @@ export class Operations extends pulumi.ComponentResource {
         budgetName: this.budgetName,
         subscriptionId,
         amount: ops.budget.amount,
-        startDate: budgetStartDate(ops.budget.startDate, new Date()),
+        startDate: budgetStartDate(ops.budget.startDate, now),
+        now,
         resourceGroupNames,
         routing: args.routing,
       },
