@@ -1,6 +1,6 @@
 /**
  * Network settings that span the platform (pure): where the private endpoints' DNS records live (`privateDns`).
- * Read with the rest of the stack config (lib/config/index.ts), which calls `privateDnsIssues` among its cross-key rules.
+ * Read with the rest of the stack config (lib/config/schema.ts), which calls `privateDnsIssues` among its cross-key rules.
  */
 import { z } from "../zod";
 import { contains, formatCidr, isPrivate, parseCidr } from "../cidr";
