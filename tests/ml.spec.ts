@@ -18,6 +18,8 @@ import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { roleAssignmentName } from "../lib/uuid";
+import { trafficOf } from "../components/ml/traffic";
+import { runDeployedElsewise } from "./helpers/deployedElsewise";
 import { assertChainedPairwise, byName, input, ofType, previewEdited, previewOf, waitsFor } from "./helpers/stacks";
 
 const WORKSPACE = "azure-native:machinelearningservices:Workspace";
@@ -410,9 +412,9 @@ for (const stack of ["dev", "prod"] as const) {
       assert.match(String(endpoint.inputs.endpointName), new RegExp(`^fraud-pay-${stack}-[a-z0-9]{4}$`));
       assert.equal(input(endpoint, "properties.authMode"), "AADToken");
       assert.equal(input(endpoint, "properties.publicNetworkAccess"), "Disabled");
+      // The release pipeline owns the split: the endpoint sends the live one (none offline: nothing deployed).
       assert.equal(input(endpoint, "properties.traffic"), undefined);
-      // The release pipeline owns the split: an `up` after a release must not reset it (nor its mirror).
-      assert.deepEqual(endpoint.ignoreChanges, ["properties.traffic", "properties.mirrorTraffic"]);
+      assert.deepEqual(endpoint.ignoreChanges ?? [], []);
       assert.deepEqual(input(endpoint, "identity.userAssignedIdentities"), [ofName("ml-id-endpoint").id]);
       const diag = ofType(resources, "azure-native:monitor:DiagnosticSetting").find(
         (d) => d.inputs.resourceUri === endpoint.id,
@@ -749,5 +751,37 @@ describe("ml: compute injected into the ML subnet (ml.vnetComputeEgress)", () =>
       collections.find((c) => c.name === "allow-azure-ml-compute"),
       mlComputeRules("10.30.3.0/24", "westeurope"),
     );
+  });
+});
+
+describe("ml: the scoring endpoint's traffic split, the release pipeline's, sent back as it is live", () => {
+  it("keeps a deployed endpoint's split and mirror; an endpoint without deployments has none", () => {
+    assert.deepEqual(trafficOf({ traffic: { blue: 90, green: 10 }, mirrorTraffic: { green: 5 } }), {
+      traffic: { blue: 90, green: 10 },
+      mirrorTraffic: { green: 5 },
+    });
+    assert.deepEqual(trafficOf({ traffic: {}, mirrorTraffic: {} }), {});
+    assert.deepEqual(trafficOf(undefined), {});
+  });
+
+  it("an update of the deployed endpoint carries its live split; a failed read stops before the endpoint", async function () {
+    this.timeout(300_000);
+    const endpointOf = (resources: readonly ResourceRecord[] | undefined) =>
+      (resources ?? []).find((r) => r.name === "ml-endpoint");
+    // Released: blue 90 %, green 10 %, 5 % mirrored to green. A plain `up` (no refresh) sends exactly that.
+    const live = await runDeployedElsewise("prod", "endpoint-traffic");
+    assert.equal(live.error, undefined);
+    const endpoint = endpointOf(live.resources);
+    assert.ok(endpoint);
+    assert.deepEqual(input(endpoint, "properties.traffic"), { blue: 90, green: 10 });
+    assert.deepEqual(input(endpoint, "properties.mirrorTraffic"), { green: 5 });
+    assert.equal(input(endpoint, "properties.authMode"), "AADToken");
+    // Unreadable: no endpoint update goes out without the split.
+    const unreadable = await runDeployedElsewise("prod", "endpoint-unreadable");
+    assert.match(
+      unreadable.error ?? "",
+      /the scoring endpoint 'fraud-pay-prod-[a-z0-9]{4}': its live traffic split could not be read \(.*AuthorizationFailed.*\); an update without it would take the scoring traffic off every deployment.*az ml online-endpoint show -g rg-pay-prod-weu-ml -w mlw-pay-prod-weu -n fraud-pay-prod-[a-z0-9]{4} --query traffic/,
+    );
+    assert.ok(!unreadable.registered.includes("ml-endpoint"));
   });
 });

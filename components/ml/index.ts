@@ -33,6 +33,7 @@ import {
   workloadIdentity,
 } from "../shared";
 import { tierGrants, type GrantTargets } from "./grants";
+import { liveTraffic } from "./traffic";
 import { mlAppInsights, mlKeyVault, mlRegistry, mlStorage, type DependencyContext } from "./dependencies";
 import {
   CLUSTER_CREATION_ONLY,
@@ -415,10 +416,14 @@ export class Ml extends pulumi.ComponentResource {
       },
     );
 
+    const scoringEndpointName = args.suffix.apply((s) => endpointName(cfg.workload, cfg.environment, s));
+    // Deployments and their traffic split are released by the ML pipeline (az ml online-deployment), not here: the
+    // endpoint carries the split live in Azure on every update (traffic.ts).
+    const split = liveTraffic(pulumi.all([scoringEndpointName, context.name("mlWorkspace"), pulumi.output(rg)]), this);
     const endpoint = new ml.OnlineEndpoint(
       `${name}-endpoint`,
       {
-        endpointName: args.suffix.apply((s) => endpointName(cfg.workload, cfg.environment, s)),
+        endpointName: scoringEndpointName,
         workspaceName: workspace.name,
         resourceGroupName: rg,
         location: cfg.location,
@@ -426,15 +431,13 @@ export class Ml extends pulumi.ComponentResource {
           type: ml.ManagedServiceIdentityType.UserAssigned,
           userAssignedIdentities: [this.endpointIdentity.id],
         },
-        properties: scoringEndpointProperties(),
+        // During a new stack's first preview the name is unknown and nothing is read, so `properties` is unknown as a
+        // whole (azure-native applies the type's defaults to it through an apply): the pack's endpoint rules then
+        // decide once deployed (the offline preview's deployed view, the `up`), as the names' other readers do.
+        properties: split.apply((live) => ({ ...scoringEndpointProperties(), ...live })),
         tags,
       },
-      // Deployments and their traffic split are released by the ML pipeline (az ml online-deployment), not here.
-      {
-        parent: this,
-        dependsOn: [workspaceRoleSettled, workspaceEndpoint],
-        ignoreChanges: ["properties.traffic", "properties.mirrorTraffic"],
-      },
+      { parent: this, dependsOn: [workspaceRoleSettled, workspaceEndpoint] },
     );
     diagnosticSetting(`${name}-endpoint`, endpoint.id, args.diagnosticSettings, this);
 

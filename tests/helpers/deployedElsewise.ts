@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ARM_READ } from "../../tools/lib/azureMocks";
 import { programOf } from "../../tools/lib/deployedView";
-import { runProgram } from "../../tools/lib/engine";
+import { runProgram, type ProgramRun } from "../../tools/lib/engine";
 
 export async function runDeployedElsewise(
   stack: "dev" | "prod",
@@ -20,6 +20,8 @@ export async function runDeployedElsewise(
   readonly reads: readonly string[];
   /** The logical names of the resources that registered, a run that ended with an error included. */
   readonly registered: readonly string[];
+  /** What registered, with its inputs (a run that ended without an error). */
+  readonly resources?: ProgramRun["resources"];
 }> {
   const warned: string[] = [];
   const reads: string[] = [];
@@ -35,7 +37,7 @@ export async function runDeployedElsewise(
     editConfig?.(config);
     const run = await runProgram({ ...options, config });
     reads.push(...run.invokes.filter((i) => i.token === ARM_READ).map((i) => String(i.inputs.resourceId)));
-    return { warned, reads, registered: registeredNames() };
+    return { warned, reads, registered: registeredNames(), resources: run.resources };
   } catch (e) {
     return { error: String(e), warned, reads, registered: registeredNames() };
   } finally {
