@@ -1,10 +1,12 @@
 /**
  * The scoring endpoint's traffic split, owned by the ML release pipeline (`az ml online-endpoint update --traffic`,
- * docs/ml-operations.md), sent back to Azure as it is live on every update of the endpoint. Resource Manager replaces
- * the endpoint's properties on a PUT, so an update that carries no split (or the one Pulumi last recorded) would take
- * the scoring traffic from the deployments the pipeline released to (genaiops-promptflow-template#182: an endpoint
- * update without `traffic` left every deployment at 0 %). `ignoreChanges` kept Pulumi's recorded split, which is the
- * live one only after `up --refresh`; reading it makes a plain `pulumi up` as safe.
+ * docs/ml-operations.md), sent back to Azure as it is live on every update of the endpoint. An endpoint update replaces
+ * the split with the one it carries (the CLI's `--traffic "green=100"` leaves blue at 0 %; an SDK update sending an
+ * empty split left every deployment at 0 %: genaiops-promptflow-template#182; no Microsoft page says what an update
+ * without one does), so one carrying the split Pulumi last recorded would undo the pipeline's last shift.
+ * `ignoreChanges` kept that recorded split, which is the live one only after `up --refresh`; reading it makes a plain
+ * `pulumi up` as safe. A shift made between the read and the endpoint's update is still undone: releases and deploys do
+ * not run at the same time (docs/ml-operations.md).
  */
 import * as ml from "@pulumi/azure-native/machinelearningservices";
 import * as pulumi from "@pulumi/pulumi";
