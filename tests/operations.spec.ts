@@ -1343,7 +1343,7 @@ describe("operations: config", () => {
     assert.equal(unreadable.error, undefined);
     assert.ok(
       unreadable.warned.some((w) =>
-        /the budget 'budget-pay-dev-weu': operations\.budget\.startDate 2020-01-01 is a past month.*could not be read.*AuthorizationFailed.*set the key to \d{4}-\d\d-01 or later, or remove it/.test(
+        /the budget 'budget-pay-dev-weu': operations\.budget\.startDate 2020-01-01 is a past month.*could not be read.*AuthorizationFailed.*set the key to a month from \d{4}-\d\d-01 on, at most twelve ahead, or remove it/.test(
           w,
         ),
       ),

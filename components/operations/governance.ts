@@ -153,7 +153,7 @@ export function checkedBudgetName(args: BudgetArgs, now: Date, parent: pulumi.Re
           )) !== undefined,
       }),
       (error) =>
-        `the budget '${args.budgetName}': operations.budget.startDate ${refusal}, which Azure refuses when it creates the budget, and the budget could not be read to tell whether it exists already (${error}): if it does not, set the key to ${budgetStartDate(undefined, now)} or later, or remove it (the month of creation).`,
+        `the budget '${args.budgetName}': operations.budget.startDate ${refusal}, which Azure refuses when it creates the budget, and the budget could not be read to tell whether it exists already (${error}): if it does not, set the key to a month from ${budgetStartDate(undefined, now)} on, at most twelve ahead, or remove it (the month of creation).`,
       parent,
     );
     if (found?.exists === false)
