@@ -444,7 +444,7 @@ export function capacity(resources: readonly ResourceRecord[], load: LoadConfig 
     );
   }
   // The nightly publish replaces one fact row per transaction of the day (a delete and an insert: two of the
-  // transaction's rows) in one pool transaction; a full reload goes in batches (pipelines/etl/sql/pool.ts).
+  // transaction's rows) in one pool transaction; a full reload goes in batches (pipelines/etl/sql/pool/publish.ts).
   for (const pool of of("synapse:SqlPool")) {
     const sku = str(pool.inputs, "sku.name") ?? "?";
     const max = poolTransactionRows(sku);
@@ -492,7 +492,7 @@ export const POOL_TRANSACTION_GB_PER_DISTRIBUTION: Readonly<Record<SynapsePoolSk
   DW30000c: 225,
 };
 /**
- * Keys a publish replaces in one transaction at most: more go in batches (pipelines/etl/sql/pool.ts publishBatchRows
+ * Keys a publish replaces in one transaction at most: more go in batches (pipelines/etl/sql/pool/batchSize.ts publishBatchRows
  * for Fact_Payment; a test keeps the two equal, the model not being loaded in a preview for it).
  */
 export const PUBLISH_BATCH_KEYS = 51_000_000;
