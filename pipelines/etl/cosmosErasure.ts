@@ -1,5 +1,5 @@
 // Where the GDPR erasure finds a person's items in Cosmos DB (docs/cosmos-partitioning.md), shared by the erasure
-// pipelines (erasure.ts) and the OLTP procedures that audit them (sql/oltp.ts).
+// pipelines (erasure.ts) and the OLTP procedures that audit them (sql/oltp/erasure.ts).
 import type { ErasureSubject } from "../model/types";
 
 /**
