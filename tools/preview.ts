@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { parseArgs, runCli, UsageError, writeFile, missingOption } from "./lib/cli";
 
 const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
-  --export FILE         write the resources as a \`pulumi stack export\` (deployment v3)
+  --export FILE         write the resources as a \`pulumi stack export\` (deployment v3, or v4
+                        with its replaceWith feature when a resource uses that option)
   --json FILE           write the policy verdict as JSON
   --markdown FILE       write the policy verdict as Markdown (per PCI DSS requirement), with the cost estimate
   --cost FILE           write the cost estimate (monthly lines, per tier, list and committed) and the capacity
