@@ -48,7 +48,7 @@ export const blobSoftDelete = resourcePolicy<storage.BlobServicePropertiesArgs>(
       "Blob services keep deleted blobs and containers for at least the configured number of days, so deleted or overwritten data (including log exports) can be recovered.",
     ...SOFT_DELETE_RULE,
     remediationSteps:
-      "Set `deleteRetentionPolicy: { enabled: true, days: 7 }` and `containerDeleteRetentionPolicy: { enabled: true, days: 7 }` or more (config `minRetentionDays`); keep `deleteRetentionPolicy.allowPermanentDelete` unset.",
+      "Set `deleteRetentionPolicy: { enabled: true, days: 7 }` and `containerDeleteRetentionPolicy: { enabled: true, days: 7 }` or more (config `minRetentionDays`); keep `deleteRetentionPolicy.allowPermanentDelete` false or unset (false is Azure's default).",
     config: {
       minRetentionDays: {
         type: "integer",
@@ -73,7 +73,7 @@ export const blobSoftDelete = resourcePolicy<storage.BlobServicePropertiesArgs>(
     }
     if (props.deleteRetentionPolicy?.allowPermanentDelete === true) {
       report(
-        `${who(args)} lets soft-deleted versions be purged: set deleteRetentionPolicy.allowPermanentDelete to false.`,
+        `${who(args)} lets soft-deleted versions be purged: set deleteRetentionPolicy.allowPermanentDelete to false (or leave it unset).`,
       );
     }
   },
