@@ -494,6 +494,13 @@ describe("config", () => {
         /environment: got "staging"; must be one of dev, prod/,
       );
     });
+    it("a Log Analytics commitment tier Microsoft does not sell", () => {
+      rejects(
+        { ...rawOf("dev"), logAnalyticsCommitmentGbPerDay: 250 },
+        "dev",
+        /logAnalyticsCommitmentGbPerDay: got 250; must be 0 \(pay-as-you-go\) or a commitment tier in GB a day: 100, 200, 300, 400, 500, 1000, 2000, 5000/,
+      );
+    });
     it("a key size Azure SQL TDE cannot use", () => {
       rejects({ ...rawOf("dev"), cmkKeySize: 4096 }, "dev", /cmkKeySize: got 4096; must be 3072/);
     });

@@ -280,8 +280,8 @@ describe("cost edges: keys, Defender and Sentinel", () => {
     const onboard = res(`${AN}:securityinsights:SentinelOnboardingState`, { workspaceName: "log-a" }, "onb");
     const both = one([sol, onboard], { logIngestionGbPerDay: 3 });
     assert.equal(both.lines.filter((l) => l.priceId === "sentinel-ingestion").length, 1);
-    close(both.total.list, 3 * DAYS_PER_MONTH * 2.99);
-    close(one([sol], { logIngestionGbPerDay: 3 }).total.list, 3 * DAYS_PER_MONTH * 2.99, "alone: priced on it");
+    close(both.total.list, 3 * DAYS_PER_MONTH * 2.6);
+    close(one([sol], { logIngestionGbPerDay: 3 }).total.list, 3 * DAYS_PER_MONTH * 2.6, "alone: priced on it");
   });
 });
 

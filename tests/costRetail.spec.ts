@@ -190,7 +190,7 @@ describe("cost: recording the Retail Prices API's figures (npm run cost:retail -
       "functions-flex-ar-executions: no price row to update",
       "storage-cold-GZRS: 2 different prices (check by hand)",
       "storage-cool-GZRS: no item (check by hand)",
-      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (1, 10, 1 GB/Month, 1 Hour, 1/Hour, 1 GB Second, 1/Day, 1/Month, 10K)",
+      "storage-hot-GZRS: unit '100 GB/Month' is not one the table converts (1, 10, 1 GB/Month, 1 GB, 1 Hour, 1/Hour, 1 GB Second, 1/Day, 1/Month, 10K)",
     ]);
   });
   it("an 8-vCore SKU's hour becomes the row's vCore-hour, from the product the query names only", async () => {

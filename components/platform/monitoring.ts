@@ -49,7 +49,13 @@ export function logWorkspace(
       workspaceName: context.name("logAnalytics"),
       resourceGroupName: rg,
       location,
-      sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
+      // A commitment tier bills its GB every day (config logAnalyticsCommitmentGbPerDay; docs/cost.md prices it).
+      sku: cfg.logAnalyticsCommitmentGbPerDay
+        ? {
+            name: operationalinsights.WorkspaceSkuNameEnum.CapacityReservation,
+            capacityReservationLevel: cfg.logAnalyticsCommitmentGbPerDay,
+          }
+        : { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
       retentionInDays: cfg.logRetentionDays,
       features: { disableLocalAuth: true, enableLogAccessUsingOnlyResourcePermissions: true },
       // Resource logs arrive through diagnostic settings on the Azure backbone (not gated by these flags), and

@@ -22,6 +22,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   hub: "json",
   privateDns: "json",
   logRetentionDays: "json",
+  logAnalyticsCommitmentGbPerDay: "json",
   flowLogs: "json",
   keyVaultSku: "string",
   hsmKeys: "json",

@@ -49,6 +49,13 @@ export const KEY_EXPIRY_NOTICE_DAYS = 30;
  */
 export const PROD_PRIVATE_ENDPOINTS = 32;
 
+/**
+ * The Log Analytics commitment tiers `logAnalyticsCommitmentGbPerDay` takes, GB a day: a workspace's, up to the 5,000
+ * where the price table's capture of the Retail Prices API stops (Azure takes tiers up to 50,000), each with its West
+ * Europe price in tools/lib/cost/prices.ts.
+ */
+export const LOG_ANALYTICS_COMMITMENT_LEVELS = [100, 200, 300, 400, 500, 1000, 2000, 5000] as const;
+
 const schema = settings({
   environment: z.enum(ENVIRONMENTS, { error: () => `must be one of ${list(ENVIRONMENTS)}` }),
   // At most 5: with 6, the payment API's host storage account (`st<workload>prodweupayapi<suffix>`) passes Azure's 24
@@ -97,6 +104,26 @@ const schema = settings({
   /** Where the private endpoints' DNS records live: the stack's own zones, or the hub's (lib/config/network.ts). */
   privateDns: privateDnsSchema,
   logRetentionDays: int(30, 730, " days (Log Analytics)"),
+  /**
+   * The workspace's commitment tier, GB a day, or 0 for pay-as-you-go (`sku: PerGB2018`). A tier bills its GB every
+   * day, and usage above it at the tier's rate per GB; on a workspace with Microsoft Sentinel (onboarded after July
+   * 2023: simplified pricing) the same tier covers Sentinel's analysis. Azure keeps a tier for 31 days from its choice
+   * or change: a lower tier or pay-as-you-go is refused until then (azure-monitor-docs articles/azure-monitor/logs/
+   * cost-logs.md, "Commitment tiers"; Sentinel's billing.md: "Lowering the Commitment tier is only allowed every 31
+   * days").
+   */
+  logAnalyticsCommitmentGbPerDay: z
+    .union(
+      [z.literal(0), ...LOG_ANALYTICS_COMMITMENT_LEVELS.map((l) => z.literal(l))] as [
+        z.ZodLiteral<0>,
+        ...z.ZodLiteral<number>[],
+      ],
+      {
+        error: () =>
+          `must be 0 (pay-as-you-go) or a commitment tier in GB a day: ${LOG_ANALYTICS_COMMITMENT_LEVELS.join(", ")}`,
+      },
+    )
+    .default(0),
   /**
    * The VNet's flow logs (components/platform/flowLogs.ts): the VNet's flows Azure records, to a storage account and,
    * with traffic analytics, to the workspace (NTANetAnalytics).

@@ -5,8 +5,8 @@
  */
 import type { ResourceRecord } from "../policyRunner";
 import { DEFAULT_USAGE, type UsageConfig } from "../../../lib/usage";
-import { HOURS_PER_MONTH, price, type PriceRow } from "./prices";
-import { offHoursSchedule, tierOf, type RuleContext, type RuleResult } from "./model";
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, price, type PriceRow } from "./prices";
+import { offHoursSchedule, tierOf, type LineSpec, type RuleContext, type RuleResult } from "./model";
 import { FREE, NOT_ESTIMATED } from "./freeTypes";
 import { RULES } from "./rules";
 import { sdkTypeOf } from "../sdkType";
@@ -97,6 +97,29 @@ export function ruleFor(type: string, r: ResourceRecord, ctx: RuleContext): Rule
   return { kind: "not-estimated", reason: `no pricing rule for ${type} (tools/lib/cost/rules/)` };
 }
 
+/** A priced line of a resource at list and committed prices. */
+function costLine(
+  base: Pick<CostLine, "urn" | "name" | "type" | "tier">,
+  location: string,
+  l: LineSpec,
+  usage: UsageConfig,
+): CostLine {
+  const row = price(l.priceId);
+  const [unit, basis] = committedUnit(row, usage.commitment, l.noReservation === true, l.noHybridBenefit === true);
+  return {
+    ...base,
+    meter: l.meter,
+    priceId: l.priceId,
+    quantity: l.quantity,
+    unit: row.unit,
+    list: round2(l.quantity * row.list),
+    committed: round2(l.quantity * unit),
+    basis,
+    ...(l.note ? { note: l.note } : {}),
+    ...(location ? { location } : {}),
+  };
+}
+
 /** Estimates the monthly cost of the custom resources of a stack. */
 export function estimate(
   resources: readonly ResourceRecord[],
@@ -116,6 +139,8 @@ export function estimate(
     },
   };
   const lines: CostLine[] = [];
+  /** Days of each workspace's commitment tier its lines bill, by workspace URN and price row. */
+  const tierDays = new Map<string, number>();
   const freeList: Unpriced[] = [];
   const notEstimated: Unpriced[] = [];
   for (const r of resources) {
@@ -129,27 +154,35 @@ export function estimate(
     else {
       if (result.unpriced?.length) notEstimated.push({ ...base, reason: `in part: ${result.unpriced.join("; ")}` });
       for (const l of result.lines) {
-        const row = price(l.priceId);
-        const [unit, basis] = committedUnit(
-          row,
-          usage.commitment,
-          l.noReservation === true,
-          l.noHybridBenefit === true,
-        );
-        lines.push({
-          ...base,
-          meter: l.meter,
-          priceId: l.priceId,
-          quantity: l.quantity,
-          unit: row.unit,
-          list: round2(l.quantity * row.list),
-          committed: round2(l.quantity * unit),
-          basis,
-          ...(l.note ? { note: l.note } : {}),
-          ...(location ? { location } : {}),
-        });
+        lines.push(costLine(base, location, l, usage));
+        if (l.commitmentOf) {
+          const key = `${l.commitmentOf}\n${l.priceId}`;
+          tierDays.set(key, (tierDays.get(key) ?? 0) + l.quantity);
+        }
       }
     }
+  }
+  // A commitment tier bills every day at least the tier's GB: the part its lines leave unused, on the workspace.
+  for (const [key, used] of tierDays) {
+    const [urn, priceId] = key.split("\n");
+    const ws = byUrn.get(urn);
+    if (!ws || used >= DAYS_PER_MONTH) continue;
+    const level = /-(\d+)$/.exec(priceId)?.[1];
+    const what = priceId.startsWith("sentinel-") ? "Sentinel analysis" : "Log Analytics ingestion";
+    const location = typeof ws.inputs.location === "string" ? ws.inputs.location.replace(/\s+/g, "").toLowerCase() : "";
+    lines.push(
+      costLine(
+        { urn: ws.urn, name: ws.name, type: ws.type, tier: tierOf(ws, byUrn) },
+        location,
+        {
+          meter: `${what}: the unused part of the ${level} GB/day commitment tier`,
+          priceId,
+          quantity: DAYS_PER_MONTH - used,
+          note: `the tier bills ${level} GB a day whatever is sent; the stack's lines fill ${((100 * used) / DAYS_PER_MONTH).toFixed(0)} % of it`,
+        },
+        usage,
+      ),
+    );
   }
   const tiers = new Map<string, { list: number; committed: number }>();
   for (const l of lines) {

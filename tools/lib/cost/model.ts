@@ -22,6 +22,11 @@ export interface LineSpec {
    */
   readonly noHybridBenefit?: boolean;
   readonly note?: string;
+  /**
+   * The URN of the workspace whose commitment tier bills this line, in days of the tier: the estimator adds the part of
+   * each day's tier the workspace's lines leave unused (estimate.ts).
+   */
+  readonly commitmentOf?: string;
 }
 
 export type RuleResult =

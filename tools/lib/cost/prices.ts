@@ -51,6 +51,36 @@ const FACTS_DATE = "2026-08-21";
 const DIGINFRA_STORAGE =
   "https://github.com/diginfra/diginfra/blob/042dd45b8ba7cd221dcb6db6b01d0d51c462c313/internal/providers/terraform/azure/testdata/storage_account_test/storage_account_test.golden";
 const READ = "2026-12-02";
+/** Retail Prices API answers per region, saved as CSV by a GitHub Action (retired 2024-08; the files unchanged since). */
+const ALISTAIR_PRICES = (meterFolder: string) =>
+  `https://github.com/TheAlistairRoss/MicrosoftSentinel/blob/344c9992115a4399934792d77dbbdf5fe3a82291/Solutions/CostManagement/Prices/${meterFolder}/westeurope/USD_Prices.csv`;
+const READ_LOG_TIERS = "2026-12-07";
+/**
+ * The Log Analytics commitment tiers a workspace can take here, GB a day, with their West Europe price a day (the
+ * ALISTAIR_PRICES capture): every level `logAnalyticsCommitmentGbPerDay` accepts (lib/config) has its row.
+ */
+export const LOG_COMMITMENT_TIERS = [
+  [100, 252.84],
+  [200, 474.72],
+  [300, 696.6],
+  [400, 908.16],
+  [500, 1115.85],
+  [1000, 2193],
+  [2000, 4282.8],
+  [5000, 10384.5],
+] as const;
+const LOG_TIER_DAY: Record<number, number> = Object.fromEntries(LOG_COMMITMENT_TIERS);
+/** Microsoft Sentinel's classic commitment tiers, price a day, by level (the same capture's Classic/Sentinel file). */
+const SENTINEL_CLASSIC_TIERS: Record<number, number> = {
+  100: 130,
+  200: 234,
+  300: 338,
+  400: 433.33,
+  500: 520,
+  1000: 1014,
+  2000: 1924,
+  5000: 4550,
+};
 /** Microsoft's Application Gateway pricing article (East US example rates), pinned by commit, and its ms.date. */
 const APPGW_PRICING =
   "https://github.com/MicrosoftDocs/azure-docs/blob/08de399fad77cea49d83f3bdb58721de4c1ad78c/articles/application-gateway/understanding-pricing.md";
@@ -489,6 +519,24 @@ export const STORED_PRICES: readonly PriceRow[] = [
     date: READ,
     source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "log_analytics_workspace_test"),
   },
+  // Commitment tiers (the workspace's `sku: CapacityReservation`, `capacityReservationLevel`): a daily price for the
+  // tier's GB, and usage above it "billed using the same commitment tier billing meter ... 300 GB in a day ... billed
+  // as 1.5 units of the 200 GB/day commitment tier" (azure-monitor-docs articles/azure-monitor/logs/cost-logs.md). A
+  // workspace onboarded to Microsoft Sentinel after July 2023 is on Sentinel's simplified tiers, each the sum of these
+  // and Sentinel's classic tier of the same level below (the same API capture's Unified/Sentinel file: 200 GB
+  // $708.72 = $474.72 + $234).
+  ...LOG_COMMITMENT_TIERS.map(([level, day]): PriceRow => ({
+    id: `log-analytics-commitment-${level}`,
+    service: "Log Analytics",
+    meter: `${level} GB Commitment Tier Capacity Reservation`,
+    unit: "day",
+    region: "westeurope",
+    currency: "USD",
+    list: day,
+    date: READ_LOG_TIERS,
+    source: ALISTAIR_PRICES("Classic/Azure%20Monitor"),
+    note: `Retail Prices API answer (westeurope, USD) captured 2023-03-29: $${(day / level).toFixed(4)} per GB at or above the tier.${level === 100 ? " Infracost's West Europe golden (log_analytics_workspace_test) gives the same $252.84 a day, $7,585.20 per 30 days." : ""} Confirm with npm run cost:retail.`,
+  })),
   {
     id: "kv-hsm-key-rsa3072",
     service: "Key Vault",
@@ -1001,15 +1049,27 @@ export const STORED_PRICES: readonly PriceRow[] = [
   {
     id: "sentinel-ingestion",
     service: "Microsoft Sentinel",
-    meter: "Sentinel data analysis (pay-as-you-go, on top of Log Analytics ingestion)",
+    meter: "Pay-as-you-go Data Analysis (on top of Log Analytics ingestion)",
     unit: "GB",
     region: "westeurope",
     currency: "USD",
-    list: 2.99,
-    date: FACTS_DATE,
-    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "log_analytics_workspace_test"),
-    note: "'Sentinel data ingestion' line of the same golden (wave-2 facts §7). Commitment tiers are not modelled.",
+    list: 2.6,
+    date: READ_LOG_TIERS,
+    source: ALISTAIR_PRICES("Classic/Sentinel"),
+    note: "Retail Prices API answer (westeurope, USD) captured 2023-03-29. A workspace onboarded after July 2023 is billed Sentinel's simplified 'Pay-as-you-go Analysis' meter instead, $5.59 a GB in the same capture (Unified/Sentinel, 2023-09-11): this row plus Log Analytics ingestion's $2.99. (Infracost's 'Sentinel data ingestion' line, the wave-2 facts' $2.99, reuses the Log Analytics meter.) Confirm with npm run cost:retail.",
   },
+  ...LOG_COMMITMENT_TIERS.map(([level]): PriceRow => ({
+    id: `sentinel-commitment-${level}`,
+    service: "Microsoft Sentinel",
+    meter: `Classic ${level} GB Commitment Tier Capacity Reservation`,
+    unit: "day",
+    region: "westeurope",
+    currency: "USD",
+    list: SENTINEL_CLASSIC_TIERS[level],
+    date: READ_LOG_TIERS,
+    source: ALISTAIR_PRICES("Classic/Sentinel"),
+    note: `Retail Prices API answer (westeurope, USD) captured 2023-03-29; with the Log Analytics tier of the same level, the simplified tier's $${(SENTINEL_CLASSIC_TIERS[level] + LOG_TIER_DAY[level]).toLocaleString("en-US")} a day (Unified/Sentinel). Confirm with npm run cost:retail.`,
+  })),
   {
     id: "eventhubs-capture",
     service: "Event Hubs",
@@ -1071,6 +1131,9 @@ export function price(id: string): PriceRow {
   if (!p) throw new Error(`no price row '${id}' in tools/lib/cost/prices.ts`);
   return p;
 }
+
+/** Whether the table has a row with this id. */
+export const hasPrice = (id: string): boolean => byId.has(id);
 
 /** Hours in a month, as Azure's pricing pages count them. */
 export const HOURS_PER_MONTH = 730;

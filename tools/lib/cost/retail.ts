@@ -13,6 +13,7 @@
  */
 import { proxyForUrl } from "../../../lib/envProxy";
 import { EnvironmentError } from "../cli";
+import { LOG_ANALYTICS_COMMITMENT_LEVELS } from "../../../lib/config/schema";
 
 export const RETAIL_API = "https://prices.azure.com/api/retail/prices";
 
@@ -173,6 +174,22 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
     productName: "Virtual Network Private Link",
     meterName: "Standard Private Endpoint",
   }),
+  // Log Analytics' commitment tiers and Microsoft Sentinel's classic meters: West Europe in prices.ts, from a 2023
+  // capture of this API's answers (the meter names as it holds them).
+  q("sentinel-ingestion", "a 2023 capture of this API in prices.ts", {
+    serviceName: "Sentinel",
+    meterName: "Pay-as-you-go Data Analysis",
+  }),
+  ...LOG_ANALYTICS_COMMITMENT_LEVELS.flatMap((level) => [
+    q(`log-analytics-commitment-${level}`, "a 2023 capture of this API in prices.ts", {
+      serviceName: "Azure Monitor",
+      meterName: `${level} GB Commitment Tier Capacity Reservation`,
+    }),
+    q(`sentinel-commitment-${level}`, "a 2023 capture of this API in prices.ts", {
+      serviceName: "Sentinel",
+      meterName: `Classic ${level} GB Commitment Tier Capacity Reservation`,
+    }),
+  ]),
   q("acr-premium", "East US figure in prices.ts", {
     serviceName: "Container Registry",
     productName: "Container Registry",
@@ -314,6 +331,7 @@ export function formatRetail(query: RetailQuery, items: readonly RetailItem[]): 
  */
 export const UNIT_FACTORS: Readonly<Record<string, number>> = {
   "1 GB/Month": 1,
+  "1 GB": 1,
   "1 Hour": 1,
   "1/Hour": 1,
   "1 GB Second": 1,

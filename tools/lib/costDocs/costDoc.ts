@@ -2,7 +2,9 @@
 import type { ResourceRecord } from "../policyRunner";
 import { estimate, type Estimate } from "../cost/estimate";
 import { offHoursSchedule } from "../cost/model";
-import { PRICES } from "../cost/prices";
+import { commitmentLevel } from "../cost/rules/monitoring";
+import { DAYS_PER_MONTH, price, PRICES } from "../cost/prices";
+import { LOG_ANALYTICS_COMMITMENT_LEVELS } from "../../../lib/config";
 import {
   COST_TARGETS,
   PROD_CAPACITY_CEILING_USD,
@@ -30,6 +32,8 @@ import {
   notEstimatedText,
   alwaysReadyOf,
   hotToCool,
+  workspaceTier,
+  workspacePayAsYouGo,
   scoringSize,
   evhUnits,
   cosmosMaxRu,
@@ -44,6 +48,18 @@ import { sdkTypeOf } from "../sdkType";
  * Whether a line is the SQL audit of the Azure SQL trigger's polls: priced on the server's audit policy (the
  * workspace) and, with the audit archive, on the database's (the archive's storage).
  */
+/**
+ * GB a month the lines send a Log Analytics workspace: at pay-as-you-go, or in days of a commitment tier (× its GB;
+ * the unused part of a tier is not sent).
+ */
+function ingestedGb(lines: readonly Estimate["lines"][number][]): number {
+  return lines.reduce((n, l) => {
+    if (l.priceId === "log-analytics-ingestion") return n + l.quantity;
+    const level = /^log-analytics-commitment-(\d+)$/.exec(l.priceId)?.[1];
+    return level && !/unused part/.test(l.meter) ? n + l.quantity * Number(level) : n;
+  }, 0);
+}
+
 const isTriggerAudit = (l: { type: string }) =>
   l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy") || l.type.endsWith("sql:ExtendedDatabaseBlobAuditingPolicy");
 const FLOW_LOG = "azure-native:network:FlowLog";
@@ -228,19 +244,52 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
     .filter((l) => l.type.endsWith("machinelearningservices:OnlineEndpoint"))
     .reduce((sum, l) => sum + l.committed, 0);
   const status = (n: number, t: number = target) => (n <= t ? "met" : `**not met**: ${usd(n - t)} over`);
+  // The workspace's commitment tier that costs prod least for what the stack sends it (the SQL audit's included).
+  const tierOptions = LOG_ANALYTICS_COMMITMENT_LEVELS.map((level) => ({
+    level,
+    e: scenario(prod, {}, workspaceTier(level)),
+  }));
+  const tier = tierOptions.reduce((a, b) => (b.e.total.committed < a.e.total.committed ? b : a));
+  const nextTier = tierOptions[tierOptions.indexOf(tier) + 1];
+  const previousTier = tierOptions[tierOptions.indexOf(tier) - 1];
+  const ingestedGbDay = ingestedGb(prod.estimate.lines) / DAYS_PER_MONTH;
+  const tierName = `the ${tier.level} GB/day commitment tier`;
+  // What the stack as deployed is on (a tier set in Pulumi.prod.yaml), and where the cheapest tier pays off: above
+  // the GB a day its daily price buys at pay-as-you-go, and above the GB a day where the tier below costs as much.
+  const workspace = prod.resources.find((r) => sdkTypeOf(r) === "azure-native:operationalinsights:Workspace");
+  const deployedLevel = workspace && commitmentLevel(workspace);
+  const sentinelOn = prod.resources.some(
+    (r) => sdkTypeOf(r) === "azure-native:securityinsights:SentinelOnboardingState",
+  );
+  const tierDay = (level: number) =>
+    price(`log-analytics-commitment-${level}`).list + (sentinelOn ? price(`sentinel-commitment-${level}`).list : 0);
+  const paygPerGb = price("log-analytics-ingestion").list + (sentinelOn ? price("sentinel-ingestion").list : 0);
+  const breakEven = `it costs less than pay-as-you-go from ${Math.round(tierDay(tier.level) / paygPerGb)} GB a day${
+    previousTier
+      ? ` and than the ${previousTier.level} GB/day tier from ${Math.round((tierDay(tier.level) * previousTier.level) / tierDay(previousTier.level))} GB a day`
+      : ""
+  }, and most of the volume is the SQL audit of the polls, an upper bound until a dev day is measured ([SQL audit of the trigger's polls](#sql-audit-of-the-triggers-polls)): choose the tier on the measured volume`;
   // The single levers of the table below that keep every control (the firewall downgrade is rejected there).
-  const dw300c = scenario(prod, {}, poolSku("DW300c")).total.committed;
   const singleLevers = [
-    { name: "Synapse DW300c", committed: dw300c },
+    { name: "Synapse DW300c", committed: scenario(prod, {}, poolSku("DW300c")).total.committed },
     { name: "DW500c paused 12 h/day", committed: scenario(prod, { synapsePoolHoursPerMonth: 365 }).total.committed },
     { name: "5 TB hot to cool", committed: scenario(prod, hotToCool(prod, 5120)).total.committed },
+    ...(tier.level === deployedLevel ? [] : [{ name: tierName, committed: tier.e.total.committed }]),
   ];
+  const largest = singleLevers.reduce((a, b) => (b.committed < a.committed ? b : a));
   // Every lever of the table below that keeps every control and lowers the committed total, together (the paused
   // pool loses its reservation and costs more; the firewall downgrade is rejected).
-  const allKeepingControls = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c")).total.committed;
-  // …and the smaller geo-secondary, which keeps every control but not Microsoft's same-size advice.
-  const withSmallSecondary = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c"), secondaryVcores(4)).total
+  const keepingControls = `DW300c, 5 TB hot to cool${tier.level === deployedLevel ? "" : ` and ${tierName}`}`;
+  const allKeepingControls = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c"), workspaceTier(tier.level)).total
     .committed;
+  // …and the smaller geo-secondary, which keeps every control but not Microsoft's same-size advice.
+  const withSmallSecondary = scenario(
+    prod,
+    hotToCool(prod, 5120),
+    poolSku("DW300c"),
+    workspaceTier(tier.level),
+    secondaryVcores(4),
+  ).total.committed;
   const bcCompute = PRICES.find((p) => p.id === "sql-bc-compute");
   const bcHourly = 8 * 730 * ((bcCompute?.list ?? 0) + (PRICES.find((p) => p.id === "sql-license-bc")?.list ?? 0));
   // The SQL audit of the trigger's polls and its levers (docs: "SQL audit of the trigger's polls").
@@ -248,10 +297,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
     e.lines.filter(isTriggerAudit).reduce((sum, l) => sum + l[k], 0);
   const auditProd = { list: sumOf(prod.estimate, "list"), committed: sumOf(prod.estimate, "committed") };
   const auditDev = sumOf(dev.estimate, "list");
-  const auditGb = (e: Estimate) =>
-    e.lines
-      .filter((l) => isTriggerAudit(l) && l.priceId === "log-analytics-ingestion")
-      .reduce((n, l) => n + l.quantity, 0);
+  const auditGb = (e: Estimate) => ingestedGb(e.lines.filter(isTriggerAudit));
   const scorerSettings = prod.resources.find(
     (r) => sdkTypeOf(r) === "azure-native:web:WebAppApplicationSettings" && isSqlTriggerSettings(r),
   );
@@ -388,15 +434,15 @@ it, adds ${uplift}, and the two estimates differ on Cosmos DB throughput, what i
             : `The stack as deployed is over the target by ${usd(today - target)}: ${sign(today - atSeed)} of capacity the seed's own load needs (Cosmos DB RU/s and scorer instances, with the SQL audit of the extra instances' polls), and ${usd(atSeed - target)} that the seed's sizing itself misses with every security layer.`
         } ${
           singleLevers.every((l) => l.committed > target)
-            ? `No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, Synapse DW300c, gives up BI concurrency nobody has measured and still leaves it at ${usd(dw300c)})`
+            ? `No lever below brings the stack as deployed under ${usd(target)} on its own (the largest that keeps every control, ${largest.name}, still leaves it at ${usd(largest.committed)})`
             : `The levers below that bring the stack as deployed under ${usd(target)} on their own: ${singleLevers
                 .filter((l) => l.committed <= target)
                 .map((l) => l.name)
                 .join(", ")}`
         }. ${
           allKeepingControls > target
-            ? `Even together, the levers that keep every control (DW300c and 5 TB hot to cool) leave it at ${usd(allKeepingControls)}, and ${usd(withSmallSecondary)} with a 4-vCore geo-secondary as well: meeting ${usd(target)} as deployed means giving up capacity the seed's load needs or a control, and accepting the overrun instead is the platform owner's call.`
-            : `Together, the levers that keep every control (DW300c and 5 TB hot to cool) bring it to ${usd(allKeepingControls)}: taking them is the platform owner's call.`
+            ? `Even together, the levers that keep every control (${keepingControls}) leave it at ${usd(allKeepingControls)}, and ${usd(withSmallSecondary)} with a 4-vCore geo-secondary as well: meeting ${usd(target)} as deployed means giving up capacity the seed's load needs or a control, and accepting the overrun instead is the platform owner's call.`
+            : `Together, the levers that keep every control (${keepingControls}) bring it to ${usd(allKeepingControls)}: taking them is the platform owner's call.`
         }`
       : `The stack as deployed meets the target.`
   } ${
@@ -516,8 +562,8 @@ Category == "SQLSecurityAuditEvents" and statement_s has "az_func" | summarize r
 sum(_BilledSize)\` over the hours the scorer ran, divided by its polls, for the batches; the begin and commit records of
 the scorer's identity in the same hours for \`usage.sqlTriggerAuditTransactionBytesPerPoll\` (0 if there are none).
 With the archive on, the batches are counted from the archive instead (\`sys.fn_get_audit_file\`, docs/operations.md).
-Log Analytics and Sentinel commitment tiers (100 GB a day and up) would cut the per-GB price at this volume; the
-price table does not model them.
+At this volume a commitment tier of the workspace cuts the price of every GB it ingests, these included: ${tierName}
+is a lever [below](#levers-not-applied-prod-as-deployed-computed-by-the-estimator) (${sign(tier.e.total.committed - base.committed)} a month).
 
 | Lever | dev list | prod list/month | prod committed/month | prod committed total | Scorer capacity (target ${changes(prod.load.transactionsPerSecond)}) | Trade-off |
 |---|---:|---:|---:|---:|---|---|
@@ -573,6 +619,24 @@ ${[
     scenario(prod, {}, evhUnits(2)),
     "headroom only: 1 PU ≈ 5 MB/s of ingress carries the seed's 10K events/s of the relay's ≤ 0.5 KB events (capacity.md)",
   ),
+  ...(tier.level === deployedLevel
+    ? []
+    : [
+        L(
+          `The Log Analytics workspace on ${tierName} instead of ${deployedLevel ? `the ${deployedLevel} GB/day tier` : "pay-as-you-go"}`,
+          tier.e,
+          `\`logAnalyticsCommitmentGbPerDay: ${tier.level}\`: the workspace's ${Math.round(ingestedGbDay)} GB a day (the SQL audit of the scorer's polls above all) billed as days of the tier at $${(price(`log-analytics-commitment-${tier.level}`).list / tier.level).toFixed(4)} a GB${sentinelOn ? `, and Sentinel's analysis on the same tier (simplified pricing) at $${(price(`sentinel-commitment-${tier.level}`).list / tier.level).toFixed(4)}` : ""}, instead of $${price("log-analytics-ingestion").list.toFixed(2)}${sentinelOn ? ` and $${price("sentinel-ingestion").list.toFixed(2)}` : ""} at pay-as-you-go; the cheapest tier for this volume${previousTier ? ` (${previousTier.level} GB/day: ${usd(previousTier.e.total.committed)}` : " ("}${nextTier ? `${previousTier ? ", " : ""}${nextTier.level} GB/day: ${usd(nextTier.e.total.committed)})` : ")"}: ${breakEven}. Every control stays. Azure keeps a tier 31 days from its choice or change: a lever that lowers the volume (a slower poll, fewer pollers, the audit archive) needs the tier lowered a month later, or the tier bills GB nobody sends (${usd(tierDay(tier.level) * DAYS_PER_MONTH)} a month whatever is sent)`,
+        ),
+      ]),
+  ...(deployedLevel
+    ? [
+        L(
+          `The Log Analytics workspace on pay-as-you-go instead of the ${deployedLevel} GB/day tier`,
+          scenario(prod, {}, workspacePayAsYouGo),
+          `\`logAnalyticsCommitmentGbPerDay: 0\`: $${price("log-analytics-ingestion").list.toFixed(2)}${sentinelOn ? ` and $${price("sentinel-ingestion").list.toFixed(2)}` : ""} a GB for the workspace's ${Math.round(ingestedGbDay)} GB a day; Azure takes it 31 days after the tier's last change`,
+        ),
+      ]
+    : []),
   L(
     "Synapse DW300c instead of DW500c",
     scenario(prod, {}, poolSku("DW300c")),
@@ -605,7 +669,7 @@ services exception and the streaming app's loader function inserts its rows into
 (docs/streaming.md), which removed the 36-SU cluster (~$2,891 a month, in both stacks). At the seed's sizing prod is
 ${usd(atSeed)} committed (${status(atSeed)}) with every security layer the seed's table leaves out; the capacity
 that carries the seed's load (Cosmos DB, the scorer's always-ready instances) adds ${sign(today - atSeed)}. The levers above are the platform owner's
-(DW300c after a load test of the BI workload is the largest that keeps every control; the smaller scoring size after
+(${largest.name === "Synapse DW300c" ? "DW300c after a load test of the BI workload" : largest.name} is the largest that keeps every control; the smaller scoring size after
 a load test of the endpoint). Defender for Cosmos DB is billed per 100 RU/s provisioned, so it follows the Cosmos DB
 decisions above.
 `;

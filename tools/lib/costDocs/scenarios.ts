@@ -50,6 +50,17 @@ export const secondaryVcores = (vcores: number) =>
   setInputs("sql:Database", (i) =>
     i.createMode === "Secondary" ? { ...i, sku: { ...(i.sku as object), capacity: vcores } } : i,
   );
+/** The workspace on a Log Analytics commitment tier (config logAnalyticsCommitmentGbPerDay). */
+export const workspaceTier = (level: number) =>
+  setInputs("operationalinsights:Workspace", (i) => ({
+    ...i,
+    sku: { name: "CapacityReservation", capacityReservationLevel: level },
+  }));
+/** The workspace at pay-as-you-go (config logAnalyticsCommitmentGbPerDay: 0). */
+export const workspacePayAsYouGo = setInputs("operationalinsights:Workspace", (i) => ({
+  ...i,
+  sku: { name: "PerGB2018" },
+}));
 export const poolSku = (sku: string) =>
   setInputs("synapse:SqlPool", (i) => ({ ...i, sku: { ...(i.sku as object), name: sku } }));
 export const firewallTier = (tier: string) =>

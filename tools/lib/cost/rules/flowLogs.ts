@@ -12,7 +12,7 @@ import {
   free,
   notEstimated,
   num,
-  priced,
+  pricedInPart,
   str,
   type LineSpec,
   type Rule,
@@ -56,6 +56,7 @@ export const flowLog: Rule = (r, ctx) => {
   const gbDay = ctx.usage.flowLogGbPerDay;
   const gbMonth = gbDay * DAYS_PER_MONTH;
   const what = `${gbDay} GB/day (usage.flowLogGbPerDay)`;
+  const unpriced: string[] = [];
   const lines: LineSpec[] = [
     {
       meter: `Flow logs collected: ${what}, less ${FREE_FLOW_LOG_GB_PER_MONTH} GB/month free`,
@@ -77,7 +78,9 @@ export const flowLog: Rule = (r, ctx) => {
     if (!ws) return notEstimated("traffic analytics writes to a workspace that is not this stack's");
     const into = `traffic analytics' NTANetAnalytics (${TRAFFIC_ANALYTICS_INGESTED_SHARE * 100} % of the GB processed)`;
     const note = "the share ingested is Microsoft's one example (traffic-analytics-faq), not a published ratio";
-    lines.push(...workspaceRecordLines(ws, ctx, gbMonth * TRAFFIC_ANALYTICS_INGESTED_SHARE, into, note));
+    const records = workspaceRecordLines(ws, ctx, gbMonth * TRAFFIC_ANALYTICS_INGESTED_SHARE, into, note);
+    lines.push(...records.lines);
+    unpriced.push(...records.unpriced);
   }
   const account = referenced(r, "storageId", `${AN}:storage:StorageAccount`, ctx);
   if (!account) return notEstimated("its storage account is not an account of this stack");
@@ -109,5 +112,5 @@ export const flowLog: Rule = (r, ctx) => {
     quantity: storedGb,
     note: "steady state: each day's logs kept for the retention; write operations are not priced",
   });
-  return priced(...lines);
+  return pricedInPart(lines, unpriced);
 };

@@ -1,7 +1,7 @@
 /** Pricing rules of monitoring and security: Log Analytics, Key Vault keys, Defender for Cloud, alerts, Sentinel. */
 import { templateResources } from "../../../../policies/lib/templates";
 import type { ResourceRecord } from "../../policyRunner";
-import { DAYS_PER_MONTH } from "../prices";
+import { DAYS_PER_MONTH, hasPrice } from "../prices";
 import {
   at,
   free,
@@ -35,9 +35,27 @@ export function includedRetentionDays(r: ResourceRecord, ctx: RuleContext): 31 |
 }
 
 /**
+ * A workspace's commitment tier (GB a day) when its `sku` is CapacityReservation, else undefined (pay-as-you-go); NaN
+ * when the level is missing or unknown (an export's secret or computed value): no price row matches it.
+ */
+export function commitmentLevel(ws: ResourceRecord): number | undefined {
+  if ((str(ws.inputs, "sku.name") ?? "").toLowerCase() !== "capacityreservation") return undefined;
+  return num(ws.inputs, "sku.capacityReservationLevel") ?? NaN;
+}
+
+/** What the workspace's records cost: priced lines, and the parts without a price row (listed as not estimated). */
+export interface WorkspaceRecordLines {
+  readonly lines: LineSpec[];
+  readonly unpriced: string[];
+}
+
+/**
  * What `gb` a month of records costs in one of the stack's workspaces: Log Analytics ingestion, Sentinel analysis where
  * Sentinel is onboarded on the workspace, and interactive retention beyond the included days (steady state). `what`
- * names the records in each meter.
+ * names the records in each meter. On a commitment tier (`sku: CapacityReservation`) ingestion and analysis are billed
+ * in days of the tier: `gb` ÷ the tier's GB, at the tier's daily price, usage above the tier included ("billed as 1.5
+ * units of the 200 GB/day commitment tier", cost-logs.md); the estimator adds the unused part of each day's tier on the
+ * workspace (`commitmentOf` on these lines).
  */
 export function workspaceRecordLines(
   ws: ResourceRecord,
@@ -45,17 +63,43 @@ export function workspaceRecordLines(
   gb: number,
   what: string,
   note?: string,
-): LineSpec[] {
+): WorkspaceRecordLines {
   const onboarded = ctx
     .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
     .some((s) => str(s.inputs, "workspaceName") === str(ws.inputs, "workspaceName"));
   const retention = num(ws.inputs, "retentionInDays") ?? 30;
   const included = includedRetentionDays(ws, ctx);
   const gbDay = gb / DAYS_PER_MONTH;
-  const lines: LineSpec[] = [
-    { meter: `Log Analytics ingestion: ${what}`, priceId: "log-analytics-ingestion", quantity: gb, note },
-  ];
-  if (onboarded) lines.push({ meter: `Sentinel analysis: ${what}`, priceId: "sentinel-ingestion", quantity: gb, note });
+  const level = commitmentLevel(ws);
+  const lines: LineSpec[] = [];
+  const unpriced: string[] = [];
+  if (level === undefined) {
+    lines.push({ meter: `Log Analytics ingestion: ${what}`, priceId: "log-analytics-ingestion", quantity: gb, note });
+    if (onboarded)
+      lines.push({ meter: `Sentinel analysis: ${what}`, priceId: "sentinel-ingestion", quantity: gb, note });
+  } else if (!hasPrice(`log-analytics-commitment-${level}`)) {
+    unpriced.push(
+      `${what}: the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`,
+    );
+  } else {
+    const tierNote = `${gb.toFixed(0)} GB ÷ ${level} GB: days of the ${level} GB/day tier${note ? `; ${note}` : ""}`;
+    const commitmentOf = ws.urn;
+    lines.push({
+      meter: `Log Analytics ingestion at the ${level} GB/day commitment tier: ${what}`,
+      priceId: `log-analytics-commitment-${level}`,
+      quantity: gb / level,
+      note: tierNote,
+      commitmentOf,
+    });
+    if (onboarded)
+      lines.push({
+        meter: `Sentinel analysis at the ${level} GB/day commitment tier: ${what}`,
+        priceId: `sentinel-commitment-${level}`,
+        quantity: gb / level,
+        note: tierNote,
+        commitmentOf,
+      });
+  }
   if (retention > included)
     lines.push({
       meter: `Log Analytics retention ${retention} days (beyond the included ${included}): ${what}`,
@@ -63,16 +107,38 @@ export function workspaceRecordLines(
       quantity: gbDay * (retention - included),
       note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
     });
-  return lines;
+  return { lines, unpriced };
 }
 
+/**
+ * A workspace: the records the stack's usage assumptions send it (`usage.logIngestionGbPerDay`; what other resources
+ * send, the SQL audit of the trigger's polls and traffic analytics, is priced on them, and Sentinel's analysis on its
+ * onboarding state), and their interactive retention beyond the included days.
+ */
 export const logAnalytics: Rule = (r, ctx) => {
   const gbDay = ctx.usage.logIngestionGbPerDay;
   const retention = num(r.inputs, "retentionInDays") ?? 30;
   const included = includedRetentionDays(r, ctx);
-  const lines: LineSpec[] = [
-    { meter: `Ingestion ${gbDay} GB/day`, priceId: "log-analytics-ingestion", quantity: gbDay * DAYS_PER_MONTH },
-  ];
+  const level = commitmentLevel(r);
+  const lines: LineSpec[] = [];
+  if (level === undefined)
+    lines.push({
+      meter: `Ingestion ${gbDay} GB/day`,
+      priceId: "log-analytics-ingestion",
+      quantity: gbDay * DAYS_PER_MONTH,
+    });
+  else if (!hasPrice(`log-analytics-commitment-${level}`))
+    return notEstimated(
+      `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`,
+    );
+  else
+    lines.push({
+      meter: `Ingestion ${gbDay} GB/day at the ${level} GB/day commitment tier`,
+      priceId: `log-analytics-commitment-${level}`,
+      quantity: (gbDay * DAYS_PER_MONTH) / level,
+      note: `GB ÷ ${level} GB: days of the ${level} GB/day tier`,
+      commitmentOf: r.urn,
+    });
   if (retention > included) {
     lines.push({
       meter: `Retention ${retention} days (beyond the included ${included}${included === 90 ? ", Sentinel" : ""})`,
@@ -307,12 +373,35 @@ export const actionGroup: Rule = (r, ctx) => {
 };
 
 /** Microsoft Sentinel on a workspace: every GB the workspace ingests is analysed (pay-as-you-go). */
-export const sentinel: Rule = (_r, ctx) =>
-  priced({
-    meter: `Sentinel analysis ${ctx.usage.logIngestionGbPerDay} GB/day`,
-    priceId: "sentinel-ingestion",
-    quantity: ctx.usage.logIngestionGbPerDay * DAYS_PER_MONTH,
+export const sentinel: Rule = (r, ctx) => {
+  const gbDay = ctx.usage.logIngestionGbPerDay;
+  const what = `${gbDay} GB/day (usage.logIngestionGbPerDay)`;
+  const workspaces = ctx.ofType(`${AN}:operationalinsights:Workspace`);
+  const name = str(r.inputs, "workspaceName");
+  // The legacy solution names no workspace by name: the stack's only one, then.
+  const ws =
+    name !== undefined
+      ? workspaces.find((w) => str(w.inputs, "workspaceName") === name)
+      : workspaces.length === 1
+        ? workspaces[0]
+        : undefined;
+  const level = ws && commitmentLevel(ws);
+  if (ws === undefined || level === undefined)
+    return priced({
+      meter: `Sentinel analysis ${what}`,
+      priceId: "sentinel-ingestion",
+      quantity: gbDay * DAYS_PER_MONTH,
+    });
+  if (!hasPrice(`sentinel-commitment-${level}`))
+    return notEstimated(`the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts)`);
+  return priced({
+    meter: `Sentinel analysis at the ${level} GB/day commitment tier: ${what}`,
+    priceId: `sentinel-commitment-${level}`,
+    quantity: (gbDay * DAYS_PER_MONTH) / level,
+    note: `GB ÷ ${level} GB: days of the ${level} GB/day tier`,
+    commitmentOf: ws.urn,
   });
+};
 
 /** The legacy `SecurityInsights(<ws>)` solution is Sentinel too (priced once, on the onboarding state when both exist). */
 export const omsSolution: Rule = (r, ctx) => {

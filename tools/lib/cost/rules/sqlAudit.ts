@@ -16,6 +16,7 @@ import {
   notEstimated,
   num,
   priced,
+  pricedInPart,
   str,
   type Rule,
   type RuleContext,
@@ -172,7 +173,8 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll${leftOut ? `: the begin and commit records its predicate keeps (${predicate})` : ""})`;
   const note =
     "free-running poll rate (an upper bound: each loop also spends its transaction's time); bytes per poll unmeasured (usage.sqlTriggerAuditBytesPerPoll)";
-  return priced(...workspaceRecordLines(ws, ctx, gb, what, note));
+  const { lines, unpriced } = workspaceRecordLines(ws, ctx, gb, what, note);
+  return pricedInPart(lines, unpriced);
 };
 
 /**
