@@ -7,8 +7,12 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  afterCreationOnlyCheck,
   customRole,
   deleteGuard,
+  deployedOrNone,
+  readOrWarn,
+  type CreationOnlyConflict,
   lockFor,
   managementLock,
   privateEndpoint,
@@ -19,6 +23,60 @@ import {
   type StackContext,
   type Tags,
 } from "../shared";
+
+/**
+ * Days Azure keeps a Log Analytics commitment tier from its choice or change before it takes a lower tier or
+ * pay-as-you-go ("Commitment tiers have a 31-day commitment period ... You can't move to pay-as-you-go or to a lower
+ * commitment tier until after you finish the commitment period": azure-monitor-docs articles/azure-monitor/logs/
+ * cost-logs.md; Sentinel's billing.md: "Lowering the Commitment tier is only allowed every 31 days").
+ */
+export const COMMITMENT_PERIOD_DAYS = 31;
+
+/** The deployed workspace's `sku`, as a read gives it. */
+export interface DeployedWorkspaceSku {
+  readonly name?: string;
+  readonly capacityReservationLevel?: number;
+  /** When the sku last changed (Azure's date text, RFC 1123 or ISO 8601). */
+  readonly lastSkuUpdate?: string;
+}
+
+/**
+ * What Azure refuses of `logAnalyticsCommitmentGbPerDay` on the deployed workspace at `now` (pure): a lower tier or
+ * pay-as-you-go within the deployed tier's commitment period; a warning when the read gives no date to tell.
+ */
+export function workspaceTierConflicts(
+  deployed: DeployedWorkspaceSku,
+  wanted: number,
+  now: Date,
+): CreationOnlyConflict[] {
+  if ((deployed.name ?? "").toLowerCase() !== "capacityreservation") return [];
+  const level = deployed.capacityReservationLevel ?? 0;
+  if (wanted >= level) return [];
+  const key = "logAnalyticsCommitmentGbPerDay";
+  const asked = wanted ? `${wanted} GB/day` : "0 (pay-as-you-go)";
+  const since = Date.parse(deployed.lastSkuUpdate ?? "");
+  if (Number.isNaN(since))
+    return [
+      {
+        key,
+        kind: "advised",
+        deployed: `the ${level} GB/day tier (its last change not given)`,
+        wanted: asked,
+        remedy: `Azure refuses a lower tier or pay-as-you-go within ${COMMITMENT_PERIOD_DAYS} days of the tier's last change, which the workspace's read did not give (sku.lastSkuUpdate): check it in the portal (Usage and estimated costs) before the up.`,
+      },
+    ];
+  const until = new Date(since + COMMITMENT_PERIOD_DAYS * 86_400_000);
+  if (now.getTime() >= until.getTime()) return [];
+  return [
+    {
+      key,
+      kind: "refused",
+      deployed: `the ${level} GB/day tier, last changed ${new Date(since).toISOString()}`,
+      wanted: asked,
+      remedy: `Azure keeps a commitment tier ${COMMITMENT_PERIOD_DAYS} days from its last change (cost-logs.md, "Commitment tiers"): lower it from ${until.toISOString()} on, and keep ${level} until then (a raise is taken at any time and starts a new period; Microsoft Support can reset a tier set by mistake).`,
+    },
+  ];
+}
 
 export function logWorkspace(
   name: string,
@@ -35,6 +93,8 @@ export function logWorkspace(
     readonly sentinel: boolean;
     /** The workspace holds the audit trail: restricted, CDE. */
     readonly tags: Tags;
+    /** When the program runs (the commitment tier's period is compared with it): the clock, unless a test sets it. */
+    readonly now?: Date;
   },
   parent: pulumi.Resource,
 ): operationalinsights.Workspace {
@@ -43,10 +103,29 @@ export function logWorkspace(
   const location = cfg.location;
   const rg = args.resourceGroupName;
   const securityTags = args.tags;
+  // A lower commitment tier within the deployed one's 31 days is refused before the workspace's update
+  // (workspaceTierConflicts): a preview of a deployed stack reads the workspace's sku; a failed read warns.
+  const wanted = cfg.logAnalyticsCommitmentGbPerDay;
+  const workspaceName = afterCreationOnlyCheck(pulumi.all([context.name("logAnalytics"), pulumi.output(rg)]), {
+    resource: ([n]) => `the Log Analytics workspace '${n}'`,
+    read: async ([n, resourceGroupName]) =>
+      readOrWarn(
+        async () => {
+          const deployed = await deployedOrNone(() =>
+            operationalinsights.getWorkspace({ workspaceName: n, resourceGroupName }, { parent }),
+          );
+          return deployed && { ...deployed.sku };
+        },
+        (error) =>
+          `the Log Analytics workspace '${n}': its commitment tier could not be read to compare with logAnalyticsCommitmentGbPerDay (${wanted}) (${error}): Azure refuses a lower tier or pay-as-you-go within ${COMMITMENT_PERIOD_DAYS} days of the tier's last change.`,
+        parent,
+      ),
+    conflicts: (deployed) => workspaceTierConflicts(deployed, wanted, args.now ?? new Date()),
+  }).apply(([n]) => n);
   const workspace = new operationalinsights.Workspace(
     `${name}-log`,
     {
-      workspaceName: context.name("logAnalytics"),
+      workspaceName,
       resourceGroupName: rg,
       location,
       // A commitment tier bills its GB every day (config logAnalyticsCommitmentGbPerDay; docs/cost.md prices it).

@@ -662,7 +662,8 @@ export function mockArmRead(resourceId: string): undefined {
 
 // The checks of what is deployed (components/shared/deployed.ts) read what they guard: the Cosmos DB account, the
 // SQL servers and databases, the factory, the hub, the audit archive's retention policy, the gateway and its
-// certificate, the VNet, the data lake's account, the key vaults, the ML scoring endpoint's traffic split. The offline engine holds no copy of Azure to answer with: it reports them missing (a first
+// certificate, the VNet, the data lake's account, the key vaults, the ML scoring endpoint's traffic split, the Log
+// Analytics workspace's commitment tier. The offline engine holds no copy of Azure to answer with: it reports them missing (a first
 // preview reads only the VNet, whose names are known then, and is answered as Azure answers before the group exists),
 // so these checks pass offline; a `pulumi preview` of a
 // deployed stack reads the real resources.
@@ -683,6 +684,8 @@ const DEPLOYED_READS: Readonly<Record<string, (inputs: Inputs) => string>> = {
   "azure-native:network:getVirtualNetwork": (i) => `Microsoft.Network/virtualNetworks/${String(i.virtualNetworkName)}`,
   "azure-native:storage:getStorageAccount": (i) => `Microsoft.Storage/storageAccounts/${String(i.accountName)}`,
   "azure-native:keyvault:getVault": (i) => `Microsoft.KeyVault/vaults/${String(i.vaultName)}`,
+  "azure-native:operationalinsights:getWorkspace": (i) =>
+    `Microsoft.OperationalInsights/workspaces/${String(i.workspaceName)}`,
   "azure-native:machinelearningservices:getOnlineEndpoint": (i) =>
     `Microsoft.MachineLearningServices/workspaces/${String(i.workspaceName)}/onlineEndpoints/${String(i.endpointName)}`,
 };
