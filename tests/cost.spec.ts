@@ -383,7 +383,19 @@ describe("cost: pricing rules on hand-made inputs", () => {
       unknown.notEstimated.map((u) => [u.name, u.reason]),
       [
         ["ws", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)"],
-        ["sentinel", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices.ts)"],
+        ["sentinel", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)"],
+      ],
+    );
+    // A tier without its level (an export's unknown value): listed the same way, saying so.
+    const levelless = estimate(
+      [{ ...ws(100), inputs: { workspaceName: "log-a", sku: { name: "CapacityReservation" } } }, onboard],
+      { stack: "t", usage: usage({ logIngestionGbPerDay: 40 }) },
+    );
+    assert.deepEqual(
+      levelless.notEstimated.map((u) => u.reason),
+      [
+        "sku CapacityReservation without a known capacityReservationLevel: no commitment tier to price",
+        "sku CapacityReservation without a known capacityReservationLevel: no commitment tier to price",
       ],
     );
   });

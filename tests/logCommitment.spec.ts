@@ -23,15 +23,26 @@ describe("logAnalyticsCommitmentGbPerDay against the deployed workspace", () => 
     assert.equal(lower.key, "logAnalyticsCommitmentGbPerDay");
     assert.equal(lower.deployed, "the 200 GB/day tier, last changed 2026-11-27T12:00:00.000Z");
     assert.equal(lower.wanted, "100 GB/day");
-    assert.match(lower.remedy, /lower it from 2026-12-28T12:00:00\.000Z on, and keep 200 until then/);
+    assert.match(lower.remedy, /lower it after 2026-12-28T12:00:00\.000Z, and keep 200 until then/);
     const [payg] = workspaceTierConflicts(onTier(200, 30), 0, now);
+    assert.equal(payg.kind, "refused");
     assert.equal(payg.wanted, "0 (pay-as-you-go)");
+    assert.match(payg.remedy, /lower it after 2026-12-08T12:00:00\.000Z/);
+    // Azure may spell the sku in lower case, and the date in ISO 8601 (UTC).
+    const [spelt] = workspaceTierConflicts(
+      { name: "capacityreservation", capacityReservationLevel: 300, lastSkuUpdate: "2026-11-27T12:00:00" },
+      100,
+      now,
+    );
+    assert.equal(spelt.kind, "refused");
+    assert.equal(spelt.deployed, "the 300 GB/day tier, last changed 2026-11-27T12:00:00.000Z");
     // The period's last day passed, a raise, the same tier, a pay-as-you-go workspace: nothing to refuse.
     assert.deepEqual(workspaceTierConflicts(onTier(200, 31), 0, now), []);
     assert.deepEqual(workspaceTierConflicts(onTier(200, 1), 300, now), []);
     assert.deepEqual(workspaceTierConflicts(onTier(200, 1), 200, now), []);
     assert.deepEqual(workspaceTierConflicts({ name: "PerGB2018" }, 0, now), []);
-    assert.deepEqual(workspaceTierConflicts({ name: "pergb2018" }, 100, now), []);
+    // No level given: nothing above the config's to refuse.
+    assert.deepEqual(workspaceTierConflicts({ name: "CapacityReservation" }, 0, now), []);
     // A read without the date: a warning, not a refusal.
     const [undated] = workspaceTierConflicts(onTier(500, undefined), 200, now);
     assert.equal(undated.kind, "advised");
@@ -59,7 +70,7 @@ describe("logAnalyticsCommitmentGbPerDay against the deployed workspace", () => 
     assert.equal(notRead.length, 1, notRead.join("\n"));
     assert.match(
       notRead[0],
-      /^the Log Analytics workspace 'log-pay-dev-weu': its commitment tier could not be read to compare with logAnalyticsCommitmentGbPerDay \(0\) \(.*AuthorizationFailed.*\): Azure refuses a lower tier or pay-as-you-go within 31 days of the tier's last change\.$/,
+      /^the Log Analytics workspace 'log-pay-dev-weu': its commitment tier could not be read to compare with logAnalyticsCommitmentGbPerDay \(0\) \(.*AuthorizationFailed.*\): Azure refuses a lower tier or pay-as-you-go within 31 days of the tier's last change \(az monitor log-analytics workspace show -g \S+ -n log-pay-dev-weu --query sku\)\.$/,
     );
   });
 });

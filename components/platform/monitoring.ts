@@ -54,7 +54,9 @@ export function workspaceTierConflicts(
   if (wanted >= level) return [];
   const key = "logAnalyticsCommitmentGbPerDay";
   const asked = wanted ? `${wanted} GB/day` : "0 (pay-as-you-go)";
-  const since = Date.parse(deployed.lastSkuUpdate ?? "");
+  // An ISO 8601 time without a zone is UTC, as Azure means it (Date.parse would read it in the local zone).
+  const text = deployed.lastSkuUpdate ?? "";
+  const since = Date.parse(/T[\d:.]+$/.test(text) ? `${text}Z` : text);
   if (Number.isNaN(since))
     return [
       {
@@ -73,7 +75,7 @@ export function workspaceTierConflicts(
       kind: "refused",
       deployed: `the ${level} GB/day tier, last changed ${new Date(since).toISOString()}`,
       wanted: asked,
-      remedy: `Azure keeps a commitment tier ${COMMITMENT_PERIOD_DAYS} days from its last change (cost-logs.md, "Commitment tiers"): lower it from ${until.toISOString()} on, and keep ${level} until then (a raise is taken at any time and starts a new period; Microsoft Support can reset a tier set by mistake).`,
+      remedy: `Azure keeps a commitment tier ${COMMITMENT_PERIOD_DAYS} days from its last change (cost-logs.md, "Commitment tiers"): lower it after ${until.toISOString()}, and keep ${level} until then (a raise is taken at any time and starts a new period; Microsoft Support can reset a tier set by mistake).`,
     },
   ];
 }
@@ -117,7 +119,7 @@ export function logWorkspace(
           return deployed && { ...deployed.sku };
         },
         (error) =>
-          `the Log Analytics workspace '${n}': its commitment tier could not be read to compare with logAnalyticsCommitmentGbPerDay (${wanted}) (${error}): Azure refuses a lower tier or pay-as-you-go within ${COMMITMENT_PERIOD_DAYS} days of the tier's last change.`,
+          `the Log Analytics workspace '${n}': its commitment tier could not be read to compare with logAnalyticsCommitmentGbPerDay (${wanted}) (${error}): Azure refuses a lower tier or pay-as-you-go within ${COMMITMENT_PERIOD_DAYS} days of the tier's last change (az monitor log-analytics workspace show -g ${resourceGroupName} -n ${n} --query sku).`,
         parent,
       ),
     conflicts: (deployed) => workspaceTierConflicts(deployed, wanted, args.now ?? new Date()),

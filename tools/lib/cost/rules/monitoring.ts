@@ -43,6 +43,12 @@ export function commitmentLevel(ws: ResourceRecord): number | undefined {
   return num(ws.inputs, "sku.capacityReservationLevel") ?? NaN;
 }
 
+/** Why a workspace's commitment tier has no price row (listed as not estimated, never priced as pay-as-you-go or 0). */
+export const unpricedTier = (level: number): string =>
+  Number.isNaN(level)
+    ? "sku CapacityReservation without a known capacityReservationLevel: no commitment tier to price"
+    : `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`;
+
 /** What the workspace's records cost: priced lines, and the parts without a price row (listed as not estimated). */
 export interface WorkspaceRecordLines {
   readonly lines: LineSpec[];
@@ -78,9 +84,7 @@ export function workspaceRecordLines(
     if (onboarded)
       lines.push({ meter: `Sentinel analysis: ${what}`, priceId: "sentinel-ingestion", quantity: gb, note });
   } else if (!hasPrice(`log-analytics-commitment-${level}`)) {
-    unpriced.push(
-      `${what}: the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`,
-    );
+    unpriced.push(`${what}: ${unpricedTier(level)}`);
   } else {
     const tierNote = `${gb.toFixed(0)} GB ÷ ${level} GB: days of the ${level} GB/day tier${note ? `; ${note}` : ""}`;
     const commitmentOf = ws.urn;
@@ -127,10 +131,7 @@ export const logAnalytics: Rule = (r, ctx) => {
       priceId: "log-analytics-ingestion",
       quantity: gbDay * DAYS_PER_MONTH,
     });
-  else if (!hasPrice(`log-analytics-commitment-${level}`))
-    return notEstimated(
-      `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`,
-    );
+  else if (!hasPrice(`log-analytics-commitment-${level}`)) return notEstimated(unpricedTier(level));
   else
     lines.push({
       meter: `Ingestion ${gbDay} GB/day at the ${level} GB/day commitment tier`,
@@ -392,8 +393,7 @@ export const sentinel: Rule = (r, ctx) => {
       priceId: "sentinel-ingestion",
       quantity: gbDay * DAYS_PER_MONTH,
     });
-  if (!hasPrice(`sentinel-commitment-${level}`))
-    return notEstimated(`the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts)`);
+  if (!hasPrice(`sentinel-commitment-${level}`)) return notEstimated(unpricedTier(level));
   return priced({
     meter: `Sentinel analysis at the ${level} GB/day commitment tier: ${what}`,
     priceId: `sentinel-commitment-${level}`,
