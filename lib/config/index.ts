@@ -28,6 +28,7 @@ export * from "./network";
 export * from "./keys";
 export { ConfigError } from "./errors";
 export * from "./schema";
+export * from "./offHoursWindow";
 
 export type RawConfig = z.input<typeof schema>;
 type Parsed = z.output<typeof schema>;
