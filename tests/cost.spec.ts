@@ -1742,6 +1742,7 @@ describe("docs/cost.md and docs/capacity.md", () => {
     const tiered = (docs.find(([file]) => file.endsWith("cost.md"))?.[1] ?? "").replace(/\s+/g, " ");
     const committed = fs.readFileSync(path.join(ROOT, "docs", "cost.md"), "utf8").replace(/\s+/g, " ");
     const auditVolume = /prod: ([\d,]+ GB a month \(\d+ GB a day)/;
+    assert.match(committed, auditVolume);
     assert.equal(
       auditVolume.exec(tiered)?.[1],
       auditVolume.exec(committed)?.[1],
@@ -1752,6 +1753,8 @@ describe("docs/cost.md and docs/capacity.md", () => {
       /\| The Log Analytics workspace on pay-as-you-go instead of the 200 GB\/day tier \| \+\$[\d,]+ \|/,
     );
     assert.doesNotMatch(tiered, /on the 200 GB\/day commitment tier instead of/);
+    assert.doesNotMatch(tiered, /is a lever \[below\]\(#levers-not-applied/);
+    assert.match(tiered, /The workspace is on the 200 GB\/day commitment tier, the cheapest for this volume/);
     assert.match(
       committed,
       /\| The Log Analytics workspace on the 200 GB\/day commitment tier instead of pay-as-you-go \| −\$[\d,]+ \|/,

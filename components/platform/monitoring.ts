@@ -95,8 +95,6 @@ export function logWorkspace(
     readonly sentinel: boolean;
     /** The workspace holds the audit trail: restricted, CDE. */
     readonly tags: Tags;
-    /** When the program runs (the commitment tier's period is compared with it): the clock, unless a test sets it. */
-    readonly now?: Date;
   },
   parent: pulumi.Resource,
 ): operationalinsights.Workspace {
@@ -122,7 +120,7 @@ export function logWorkspace(
           `the Log Analytics workspace '${n}': its commitment tier could not be read to compare with logAnalyticsCommitmentGbPerDay (${wanted}) (${error}): Azure refuses a lower tier or pay-as-you-go within ${COMMITMENT_PERIOD_DAYS} days of the tier's last change (az monitor log-analytics workspace show -g ${resourceGroupName} -n ${n} --query sku).`,
         parent,
       ),
-    conflicts: (deployed) => workspaceTierConflicts(deployed, wanted, args.now ?? new Date()),
+    conflicts: (deployed) => workspaceTierConflicts(deployed, wanted, new Date()),
   }).apply(([n]) => n);
   const workspace = new operationalinsights.Workspace(
     `${name}-log`,

@@ -45,10 +45,6 @@ import {
 import { sdkTypeOf } from "../sdkType";
 
 /**
- * Whether a line is the SQL audit of the Azure SQL trigger's polls: priced on the server's audit policy (the
- * workspace) and, with the audit archive, on the database's (the archive's storage).
- */
-/**
  * GB a month the lines send a Log Analytics workspace: at pay-as-you-go, or in days of a commitment tier (× its GB;
  * the unused part of a tier is not sent).
  */
@@ -60,6 +56,10 @@ function ingestedGb(lines: readonly Estimate["lines"][number][]): number {
   }, 0);
 }
 
+/**
+ * Whether a line is the SQL audit of the Azure SQL trigger's polls: priced on the server's audit policy (the
+ * workspace) and, with the audit archive, on the database's (the archive's storage).
+ */
 const isTriggerAudit = (l: { type: string }) =>
   l.type.endsWith("sql:ExtendedServerBlobAuditingPolicy") || l.type.endsWith("sql:ExtendedDatabaseBlobAuditingPolicy");
 const FLOW_LOG = "azure-native:network:FlowLog";
@@ -562,8 +562,12 @@ Category == "SQLSecurityAuditEvents" and statement_s has "az_func" | summarize r
 sum(_BilledSize)\` over the hours the scorer ran, divided by its polls, for the batches; the begin and commit records of
 the scorer's identity in the same hours for \`usage.sqlTriggerAuditTransactionBytesPerPoll\` (0 if there are none).
 With the archive on, the batches are counted from the archive instead (\`sys.fn_get_audit_file\`, docs/operations.md).
-At this volume a commitment tier of the workspace cuts the price of every GB it ingests, these included: ${tierName}
-is a lever [below](#levers-not-applied-prod-as-deployed-computed-by-the-estimator) (${sign(tier.e.total.committed - base.committed)} a month).
+${
+  tier.level === deployedLevel
+    ? `The workspace is on ${tierName}, the cheapest for this volume: every GB it ingests, these included, is billed at the tier's rate.`
+    : `At this volume a commitment tier of the workspace cuts the price of every GB it ingests, these included: ${tierName}
+is a lever [below](#levers-not-applied-prod-as-deployed-computed-by-the-estimator) (${sign(tier.e.total.committed - base.committed)} a month).`
+}
 
 | Lever | dev list | prod list/month | prod committed/month | prod committed total | Scorer capacity (target ${changes(prod.load.transactionsPerSecond)}) | Trade-off |
 |---|---:|---:|---:|---:|---|---|
@@ -623,12 +627,12 @@ ${[
     ? []
     : [
         L(
-          `The Log Analytics workspace on ${tierName} instead of ${deployedLevel ? `the ${deployedLevel} GB/day tier` : "pay-as-you-go"}`,
+          `The Log Analytics workspace on ${tierName} instead of ${deployedLevel !== undefined ? `the ${deployedLevel} GB/day tier` : "pay-as-you-go"}`,
           tier.e,
           `\`logAnalyticsCommitmentGbPerDay: ${tier.level}\`: the workspace's ${Math.round(ingestedGbDay)} GB a day (the SQL audit of the scorer's polls above all) billed as days of the tier at $${(price(`log-analytics-commitment-${tier.level}`).list / tier.level).toFixed(4)} a GB${sentinelOn ? `, and Sentinel's analysis on the same tier (simplified pricing) at $${(price(`sentinel-commitment-${tier.level}`).list / tier.level).toFixed(4)}` : ""}, instead of $${price("log-analytics-ingestion").list.toFixed(2)}${sentinelOn ? ` and $${price("sentinel-ingestion").list.toFixed(2)}` : ""} at pay-as-you-go; the cheapest tier for this volume${previousTier ? ` (${previousTier.level} GB/day: ${usd(previousTier.e.total.committed)}` : " ("}${nextTier ? `${previousTier ? ", " : ""}${nextTier.level} GB/day: ${usd(nextTier.e.total.committed)})` : ")"}: ${breakEven}. Every control stays. Azure keeps a tier 31 days from its choice or change: a lever that lowers the volume (a slower poll, fewer pollers, the audit archive) needs the tier lowered a month later, or the tier bills GB nobody sends (${usd(tierDay(tier.level) * DAYS_PER_MONTH)} a month whatever is sent)`,
         ),
       ]),
-  ...(deployedLevel
+  ...(deployedLevel !== undefined
     ? [
         L(
           `The Log Analytics workspace on pay-as-you-go instead of the ${deployedLevel} GB/day tier`,
