@@ -309,9 +309,10 @@ export const SEED_COSMOS_MAX_RU: Readonly<Record<string, number>> = {
  * more each: +$84); then to $66,400 when the VNet got its flow logs (collection, traffic analytics, their share of the
  * workspace and a year of blobs: +$132, PCI DSS 10.2.1); then down to $63,600 when Sentinel's analysis was priced at
  * its own West Europe meter, $2.60 a GB instead of Log Analytics' $2.99 (−$2,854: the estimate got honest, the stack
- * did not shrink). Not a decision to accept that cost: its levers are the platform owner's (issue 14).
+ * did not shrink); then to $63,300 when blob capacity was read in West Europe from one source per tier (−$308). Not a
+ * decision to accept that cost: its levers are the platform owner's (issue 14).
  */
-export const PROD_CAPACITY_CEILING_USD = 63_600;
+export const PROD_CAPACITY_CEILING_USD = 63_300;
 
 /** The seed defaults (what an empty `usage:` / `load:` key means). */
 export const DEFAULT_USAGE: UsageConfig = usageSchema.parse(undefined);

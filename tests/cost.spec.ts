@@ -750,14 +750,21 @@ describe("cost: rules for the lake, streaming, ETL, security and operations type
       [[policy("stlake", 90)], { lakeCoolVolumeMonths: 2 }],
     ] as const)
       close(at([...others], u).total.list, 36_500 * price("storage-cool-GZRS").list);
-    // Cold is cheaper than cool for every redundancy, and the derived rows say so.
+    // Cold is cheaper than cool for every redundancy, every tier read in West Europe from one source per tier.
     for (const red of ["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"]) {
       assert.ok(price(`storage-cold-${red}`).list < price(`storage-cool-${red}`).list, red);
+      for (const tier of ["hot", "cool", "cold"]) {
+        const row = STORED_PRICES.find((p) => p.id === `storage-${tier}-${red}`);
+        assert.equal(row?.region, "westeurope", `${tier} ${red}`);
+        assert.equal(row?.source, STORED_PRICES.find((p) => p.id === `storage-${tier}-LRS`)?.source, `${tier} ${red}`);
+      }
       if (red === "LRS") continue;
-      // Derived in the stored table (an override from the Retail Prices API replaces the figure, not the note).
-      assert.match(STORED_PRICES.find((p) => p.id === `storage-cold-${red}`)?.note ?? "", /DERIVED/);
-      // Redundancy never makes a tier cheaper than LRS, as in the hot tier.
-      assert.ok(price(`storage-cold-${red}`).list > price("storage-cold-LRS").list, `cold ${red} above cold LRS`);
+      // Redundancy never makes a tier cheaper than LRS.
+      for (const tier of ["hot", "cool", "cold"])
+        assert.ok(
+          price(`storage-${tier}-${red}`).list > price(`storage-${tier}-LRS`).list,
+          `${tier} ${red} above ${tier} LRS`,
+        );
     }
   });
   describe("off hours (the factory's off-hours triggers and the ids its pipelines stop)", () => {

@@ -48,8 +48,6 @@ const golden = (commit: string, test: string) =>
 const MSSQL = golden("01aa121d0b7fa2fa380c8bf843a7aae5c46c2789", "mssql_database_test");
 const MSSQL_POOL_WE = golden("1fed65ad30736c4280209301b30d3878f312a596", "mssql_elasticpool_test");
 const FACTS_DATE = "2026-08-21";
-const DIGINFRA_STORAGE =
-  "https://github.com/diginfra/diginfra/blob/042dd45b8ba7cd221dcb6db6b01d0d51c462c313/internal/providers/terraform/azure/testdata/storage_account_test/storage_account_test.golden";
 const READ = "2026-12-02";
 /** Retail Prices API answers per region, saved as CSV by a GitHub Action (retired 2024-08; the files unchanged since). */
 const ALISTAIR_PRICES = (meterFolder: string) =>
@@ -111,21 +109,30 @@ const gbMonthRows = (
 ): PriceRow[] =>
   rows.map(([id, meter, list]) => ({ id, meter, unit: "GB-month", currency: "USD", list: r(list), ...common }));
 /**
- * Block blob capacity per GB-month by redundancy, [hot (first 50 TB), cool], as the storage rows below state them
- * (the cold rows derive from these).
+ * Block blob capacity per GB-month in West Europe by redundancy, [hot (first 50 TB), cool, cold]: hot from Infracost's
+ * West Europe storage golden (STORAGE_HOT_WE), cool and cold from a capture of the Retail Prices API (STORAGE_API_WE;
+ * its hot figures are the >500 TB tier, each 0.92 × the golden's). Azure Data Lake Storage Gen2 (the lake, with a
+ * hierarchical namespace) is billed the same cool and cold rates in that capture.
  */
 const BLOB = {
-  LRS: [1064.96 / 51200, 76000 / 5_000_000],
-  GRS: [2344.96 / 51200, 100200 / 3_000_000],
-  RAGRS: [2447.36 / 51200, 245000 / 7_000_000],
-  ZRS: [1331.2 / 51200, 57600 / 4_000_000],
-  GZRS: [0.026 + (0.0458 - 0.0208), 0.0144 + (0.023 - 0.0115)],
-  RAGZRS: [0.026 + (0.0478 - 0.0208), 0.0144 + (0.0288 - 0.0115)],
+  LRS: [0.0196, 0.01, 0.0045],
+  ZRS: [0.024, 0.0131, 0.005],
+  GRS: [0.0392, 0.02, 0.0081],
+  RAGRS: [0.049, 0.025, 0.0101],
+  GZRS: [0.046, 0.0231, 0.0086],
+  RAGZRS: [0.0575, 0.028875, 0.0108],
 } as const;
-const HOT = Object.fromEntries(Object.entries(BLOB).map(([k, v]) => [k, v[0]])) as Record<keyof typeof BLOB, number>;
-const COOL = Object.fromEntries(Object.entries(BLOB).map(([k, v]) => [k, v[1]])) as Record<keyof typeof BLOB, number>;
-/** Cold LRS capacity per GB-month (the sourced cold row below). */
-const COLD_LRS = 0.0036;
+const STORAGE_HOT_WE = golden("95ba4f49a7abf5567b04f751a115543281a4ab18", "storage_table_test");
+const STORAGE_API_WE =
+  "https://github.com/andy-diericks/azure-pricing-radar/blob/cf741f25c50759745f8eb5dcaf6c3746669c8f31/data/latest/storage-eu-west.json";
+const REDUNDANCY_NAME = {
+  LRS: "LRS",
+  ZRS: "ZRS",
+  GRS: "GRS",
+  RAGRS: "RA-GRS",
+  GZRS: "GZRS",
+  RAGZRS: "RA-GZRS",
+} as const;
 const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved1y: r(list * ri.y1),
   reserved3y: r(list * ri.y3),
@@ -651,22 +658,36 @@ export const STORED_PRICES: readonly PriceRow[] = [
     date: FACTS_DATE,
     source: golden("3a74ef4a77fb90ee1b36255011b49084226c460a", "data_factory_integration_runtime_managed_test"),
   },
+  // ---- Storage: block blob capacity, West Europe (the lake's lifecycle moves data to cool and cold) ------------
   ...gbMonthRows(
     {
       service: "Storage",
-      region: "eastus",
-      date: READ,
-      source: golden("027bec33d4836acb33a90ea902d8255869e9077f", "storage_account_test"),
-      note: "ZRS, GZRS and RA-GZRS rows follow (another source).",
+      region: "westeurope",
+      date: READ_LOG_TIERS,
+      source: STORAGE_HOT_WE,
+      note: "StorageV2 Standard, West Europe (the golden's .tf), first 50 TB; the Retail Prices API capture of the cool and cold rows gives 0.92 × each for the >500 TB tier.",
     },
-    [
-      ["storage-hot-LRS", "Block blob hot capacity, LRS (first 50 TB)", HOT.LRS],
-      ["storage-hot-GRS", "Block blob hot capacity, GRS (first 50 TB)", HOT.GRS],
-      ["storage-hot-RAGRS", "Block blob hot capacity, RA-GRS (first 50 TB)", HOT.RAGRS],
-      ["storage-cool-LRS", "Block blob cool capacity, LRS", COOL.LRS],
-      ["storage-cool-GRS", "Block blob cool capacity, GRS", COOL.GRS],
-      ["storage-cool-RAGRS", "Block blob cool capacity, RA-GRS", COOL.RAGRS],
-    ],
+    Object.entries(BLOB).map(
+      ([red, [hot]]) =>
+        [
+          `storage-hot-${red}`,
+          `Block blob hot capacity, ${REDUNDANCY_NAME[red as keyof typeof BLOB]} (first 50 TB)`,
+          hot,
+        ] as const,
+    ),
+  ),
+  ...gbMonthRows(
+    {
+      service: "Storage",
+      region: "westeurope",
+      date: READ_LOG_TIERS,
+      source: STORAGE_API_WE,
+      note: "Retail Prices API answer for westeurope, productName 'General Block Blob v2' (the same for 'Azure Data Lake Storage Gen2 Hierarchical Namespace'), captured 2026-07-15.",
+    },
+    Object.entries(BLOB).flatMap(([red, [, cool, cold]]) => [
+      [`storage-cool-${red}`, `Block blob cool capacity, ${REDUNDANCY_NAME[red as keyof typeof BLOB]}`, cool] as const,
+      [`storage-cold-${red}`, `Block blob cold capacity, ${REDUNDANCY_NAME[red as keyof typeof BLOB]}`, cold] as const,
+    ]),
   ),
   {
     id: "eventhubs-standard-tu",
@@ -892,64 +913,6 @@ export const STORED_PRICES: readonly PriceRow[] = [
     date: READ,
     source: golden("2b44191b41afdf8809e6a61287361c0b0989e501", "container_registry_test"),
   },
-  // ---- Storage: zone- and geo-zone-redundant block blob capacity ----------------------------------------------------
-  ...gbMonthRows(
-    {
-      service: "Storage",
-      region: "eastus",
-      date: READ,
-      source: DIGINFRA_STORAGE,
-      note: "StorageV2.Standard.ZRS.Hot/Cool of a fork of Infracost's storage golden that prices ZRS (the same file gives LRS hot $0.0208, GRS hot $0.0458, RA-GRS hot $0.0478, LRS cool $0.0115, GRS cool $0.023, RA-GRS cool $0.0288).",
-    },
-    [
-      ["storage-hot-ZRS", "Block blob hot capacity, ZRS (first 50 TB)", HOT.ZRS],
-      ["storage-cool-ZRS", "Block blob cool capacity, ZRS", COOL.ZRS],
-    ],
-  ),
-  ...gbMonthRows(
-    {
-      service: "Storage",
-      region: "eastus",
-      date: READ,
-      source: DIGINFRA_STORAGE,
-      note: "DERIVED, not read: no stored source publishes the GZRS/RA-GZRS capacity meters (Infracost's golden lists the accounts without a capacity line). Zone-redundant price plus the same file's geo-replica premium (GRS or RA-GRS over LRS). Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Hot GZRS' / 'Hot RA-GZRS').",
-    },
-    [
-      // GZRS = ZRS + the geo-replica premium (GRS − LRS); RA-GZRS = ZRS + (RA-GRS − LRS): the same golden's rows.
-      ["storage-hot-GZRS", "Block blob hot capacity, GZRS (first 50 TB)", HOT.GZRS],
-      ["storage-hot-RAGZRS", "Block blob hot capacity, RA-GZRS (first 50 TB)", HOT.RAGZRS],
-      ["storage-cool-GZRS", "Block blob cool capacity, GZRS", COOL.GZRS],
-      ["storage-cool-RAGZRS", "Block blob cool capacity, RA-GZRS", COOL.RAGZRS],
-    ],
-  ),
-  // ---- Storage: cold tier (what the lake lifecycle's `tierToCold` moves data to) ----------------------------------
-  ...gbMonthRows(
-    {
-      service: "Storage",
-      region: "eastus",
-      date: READ,
-      source: "https://github.com/mitchpaulus/dotfiles/blob/1240d65d991df8d4af51546d4be12200121c2134/notes/azure.md",
-      note: "Blob storage pay-as-you-go table, 'Cold' column, first 50 TB: $0.0036 per GB (LRS). A test fixture of the Retail Prices API recorded 2026-09 (eastus, 'Cold LRS Data Stored') gives the same $0.0036 next to the hot $0.0208 and cool $0.0152 of the rows above.",
-    },
-    [["storage-cold-LRS", "Block blob cold capacity, LRS", COLD_LRS]],
-  ),
-  ...gbMonthRows(
-    {
-      service: "Storage",
-      region: "eastus",
-      date: READ,
-      source: DIGINFRA_STORAGE,
-      note: "DERIVED, not read: no stored source publishes the cold ZRS/GRS/GZRS meters. The higher of two readings of the rows above: cold LRS plus the cool tier's premium of the same redundancy over LRS, and cold LRS scaled by the hot tier's ratio to LRS. Replace with the Retail Prices API figure (productName 'General Block Blob v2', skuName 'Cold GZRS' …).",
-    },
-    (["ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"] as const).map(
-      (red) =>
-        [
-          `storage-cold-${red}`,
-          `Block blob cold capacity, ${red === "RAGRS" ? "RA-GRS" : red === "RAGZRS" ? "RA-GZRS" : red}`,
-          Math.max(COLD_LRS + (COOL[red] - COOL.LRS), COLD_LRS * (HOT[red] / HOT.LRS)),
-        ] as const,
-    ),
-  ),
   // ---- Stream Analytics ------------------------------------------------------------------------------------------
   {
     id: "asa-su",

@@ -100,7 +100,7 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
     (["Hot", "Cool", "Cold"] as const).map((tier) =>
       q(
         `storage-${tier.toLowerCase()}-${red.replace("-", "")}`,
-        tier === "Cold" || red.endsWith("GZRS") ? "derived in prices.ts" : "East US figure in prices.ts",
+        tier === "Hot" ? "Infracost's West Europe golden in prices.ts" : "a 2026 capture of this API in prices.ts",
         {
           serviceName: "Storage",
           productName: "General Block Blob v2",
