@@ -23,7 +23,6 @@ import {
 import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
-import { tableRetention } from "./retention";
 import { SECURITY_INCIDENT_ALERT, sentinel } from "./sentinel";
 import { slaAlerts, type OlapLoadSchedule, type SlaTierInputs } from "./sla";
 import { WORKBOOK_KINDS, workbookDocument, workbookSpecs, workbookTitle, type WorkbookKind } from "./workbooks";
@@ -78,11 +77,6 @@ export interface OperationsArgs extends OperationsTiers {
   readonly firewall: boolean;
   /** Resources whose diagnostic settings create the tables the Sentinel rules read (the rules wait for them). */
   readonly dataSources?: readonly pulumi.Resource[];
-  /**
-   * Everything that sends logs to the workspace (the tiers): the tables of `logLongTermRetention` wait for them,
-   * since Azure creates a table with its first diagnostic setting (retention.ts).
-   */
-  readonly logSources?: readonly pulumi.Resource[];
 }
 
 export class Operations extends pulumi.ComponentResource {
@@ -241,22 +235,6 @@ export class Operations extends pulumi.ComponentResource {
         this,
       );
     }
-
-    // Long-term retention of the busiest tables (config logLongTermRetention): the workspace's resource group is the
-    // monitoring group these alerts go to (components/platform/monitoring.ts).
-    if (cfg.logLongTermRetention)
-      tableRetention(
-        name,
-        {
-          workspaceName: args.workspace.name,
-          resourceGroupName: args.resourceGroupName,
-          tables: cfg.logLongTermRetention.tables,
-          interactiveDays: cfg.logLongTermRetention.interactiveDays,
-          totalDays: cfg.logRetentionDays,
-          after: args.logSources,
-        },
-        this,
-      );
 
     // The four dashboards.
     const workbookIds = {} as Record<WorkbookKind, pulumi.Output<string>>;

@@ -23,7 +23,6 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   privateDns: "json",
   logRetentionDays: "json",
   logAnalyticsCommitmentGbPerDay: "json",
-  logLongTermRetention: "json",
   flowLogs: "json",
   keyVaultSku: "string",
   hsmKeys: "json",

@@ -24,8 +24,6 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:privatedns:VirtualNetworkLink`]: "virtual network links are not a meter (zones and queries are)",
   [`${AN}:monitor:DiagnosticSetting`]:
     "no charge; the logs it sends are priced as Log Analytics ingestion on the workspace",
-  [`${AN}:operationalinsights:Table`]:
-    "no charge of its own; the retention it sets is priced on the records that reach the table (the SQL audit's, on the audit policy)",
   [`${AN}:monitor:PrivateLinkScope`]: "no charge; its private endpoint is priced",
   [`${AN}:monitor:PrivateLinkScopedResource`]: "no charge; its private endpoint is priced",
   [`${AN}:keyvault:Vault`]: "no charge for the vault; its keys and operations are priced on the keys",

@@ -61,24 +61,6 @@ export const workspacePayAsYouGo = setInputs("operationalinsights:Workspace", (i
   ...i,
   sku: { name: "PerGB2018" },
 }));
-/**
- * The listed tables of the stack's workspace keeping `interactiveDays` queryable and the rest of the workspace's
- * retention in long-term retention (config logLongTermRetention: components/operations/retention.ts's resources).
- */
-export function longTermRetention(s: StackCost, interactiveDays: number, tables: readonly string[]): ResourceRecord[] {
-  const ws = s.resources.find((r) => sdkTypeOf(r) === "azure-native:operationalinsights:Workspace");
-  if (!ws) return [];
-  return tables.map((tableName) =>
-    planned("operationalinsights:Table", `operations-retention-${tableName}`, {
-      workspaceName: ws.inputs.workspaceName,
-      resourceGroupName: ws.inputs.resourceGroupName,
-      tableName,
-      plan: "Analytics",
-      retentionInDays: interactiveDays,
-      totalRetentionInDays: ws.inputs.retentionInDays,
-    }),
-  );
-}
 export const poolSku = (sku: string) =>
   setInputs("synapse:SqlPool", (i) => ({ ...i, sku: { ...(i.sku as object), name: sku } }));
 export const firewallTier = (tier: string) =>

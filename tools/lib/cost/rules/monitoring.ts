@@ -49,35 +49,6 @@ export const unpricedTier = (level: number): string =>
     ? "sku CapacityReservation without a known capacityReservationLevel: no commitment tier to price"
     : `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`;
 
-/**
- * How long one table of a workspace keeps its records: its own `Table` resource's retention when the stack declares
- * one (components/operations/retention.ts; -1 or absent: the workspace's, and a total of -1 or absent: the table's
- * interactive days, as the Table API reads them), else the workspace's `retentionInDays` (30 by default), all
- * interactive.
- */
-export function tableRetentionDays(
-  ws: ResourceRecord,
-  table: string | undefined,
-  ctx: RuleContext,
-): { readonly interactive: number; readonly total: number; readonly declared: boolean } {
-  const workspace = num(ws.inputs, "retentionInDays") ?? 30;
-  const name = str(ws.inputs, "workspaceName")?.toLowerCase();
-  const own = (v: number | undefined) => (v !== undefined && v >= 0 ? v : undefined);
-  const t =
-    table === undefined
-      ? undefined
-      : ctx
-          .ofType(`${AN}:operationalinsights:Table`)
-          .find(
-            (r) =>
-              str(r.inputs, "workspaceName")?.toLowerCase() === name &&
-              str(r.inputs, "tableName")?.toLowerCase() === table.toLowerCase(),
-          );
-  if (!t) return { interactive: workspace, total: workspace, declared: false };
-  const interactive = own(num(t.inputs, "retentionInDays")) ?? workspace;
-  return { interactive, total: own(num(t.inputs, "totalRetentionInDays")) ?? interactive, declared: true };
-}
-
 /** What the workspace's records cost: priced lines, and the parts without a price row (listed as not estimated). */
 export interface WorkspaceRecordLines {
   readonly lines: LineSpec[];
@@ -98,12 +69,11 @@ export function workspaceRecordLines(
   gb: number,
   what: string,
   note?: string,
-  table?: string,
 ): WorkspaceRecordLines {
   const onboarded = ctx
     .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
     .some((s) => str(s.inputs, "workspaceName") === str(ws.inputs, "workspaceName"));
-  const { interactive: retention, total, declared } = tableRetentionDays(ws, table, ctx);
+  const retention = num(ws.inputs, "retentionInDays") ?? 30;
   const included = includedRetentionDays(ws, ctx);
   const gbDay = gb / DAYS_PER_MONTH;
   const level = commitmentLevel(ws);
@@ -134,20 +104,12 @@ export function workspaceRecordLines(
         commitmentOf,
       });
   }
-  const kept = declared ? ` in ${table}` : "";
   if (retention > included)
     lines.push({
-      meter: `Log Analytics retention ${retention} days${declared ? " interactive" : ""} (beyond the included ${included})${kept}: ${what}`,
+      meter: `Log Analytics retention ${retention} days (beyond the included ${included}): ${what}`,
       priceId: "log-analytics-retention",
       quantity: gbDay * (retention - included),
       note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
-    });
-  if (total > retention)
-    lines.push({
-      meter: `Log Analytics long-term retention to ${total} days (after ${retention} interactive)${kept}: ${what}`,
-      priceId: "log-analytics-long-term-retention",
-      quantity: gbDay * (total - retention),
-      note: `steady state: each day's ${gbDay.toFixed(1)} GB kept from day ${retention + 1} to day ${total} (the table's totalRetentionInDays); reading it back (search jobs, restores) is not priced`,
     });
   return { lines, unpriced };
 }

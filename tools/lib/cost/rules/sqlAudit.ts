@@ -118,15 +118,8 @@ export function triggerPollers(serverName: string, ctx: RuleContext): TriggerPol
   return pollers;
 }
 
-/**
- * The workspace the master database's diagnostic setting sends SQLSecurityAuditEvents to, by its name, and the table
- * they land in: SQLSecurityAuditEvents in resource-specific mode (`logAnalyticsDestinationType: Dedicated`), else
- * AzureDiagnostics.
- */
-function auditWorkspace(
-  serverName: string,
-  ctx: RuleContext,
-): { readonly ws: ResourceRecord | undefined; readonly table: string } | "none" {
+/** The workspace the master database's diagnostic setting sends SQLSecurityAuditEvents to, by its name. */
+function auditWorkspace(serverName: string, ctx: RuleContext): ResourceRecord | "none" | undefined {
   const settings = ctx.ofType(`${AN}:monitor:DiagnosticSetting`).filter((d) => {
     const uri = str(d.inputs, "resourceUri") ?? "";
     const logs = (at(d.inputs, "logs") as { category?: string; enabled?: boolean }[] | undefined) ?? [];
@@ -138,13 +131,10 @@ function auditWorkspace(
   if (settings.length === 0) return "none";
   const workspaces = ctx.ofType(`${AN}:operationalinsights:Workspace`);
   const name = /\/workspaces\/([^/]+)$/i.exec(str(settings[0].inputs, "workspaceId") ?? "")?.[1];
-  const dedicated = (str(settings[0].inputs, "logAnalyticsDestinationType") ?? "").toLowerCase() === "dedicated";
-  return {
-    ws:
-      workspaces.find((w) => str(w.inputs, "workspaceName")?.toLowerCase() === name?.toLowerCase()) ??
-      (workspaces.length === 1 ? workspaces[0] : undefined),
-    table: dedicated ? "SQLSecurityAuditEvents" : "AzureDiagnostics",
-  };
+  return (
+    workspaces.find((w) => str(w.inputs, "workspaceName")?.toLowerCase() === name?.toLowerCase()) ??
+    (workspaces.length === 1 ? workspaces[0] : undefined)
+  );
 }
 
 /**
@@ -168,10 +158,9 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
     return free(
       "no Azure SQL trigger polls this server (a geo-secondary runs no statement): its records are part of usage.logIngestionGbPerDay",
     );
-  const audit = auditWorkspace(server, ctx);
-  if (audit === "none")
+  const ws = auditWorkspace(server, ctx);
+  if (ws === "none")
     return free("the master database sends no SQLSecurityAuditEvents to a workspace (no diagnostic setting)");
-  const { ws, table } = audit;
   if (!ws) return notEstimated("the audit's workspace is not a workspace of this stack");
   const bytes = leftOut ? ctx.usage.sqlTriggerAuditTransactionBytesPerPoll : ctx.usage.sqlTriggerAuditBytesPerPoll;
   const gb = auditGbPerMonth(pollers, bytes);
@@ -184,7 +173,7 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll${leftOut ? `: the begin and commit records its predicate keeps (${predicate})` : ""})`;
   const note =
     "free-running poll rate (an upper bound: each loop also spends its transaction's time); bytes per poll unmeasured (usage.sqlTriggerAuditBytesPerPoll)";
-  const { lines, unpriced } = workspaceRecordLines(ws, ctx, gb, what, note, table);
+  const { lines, unpriced } = workspaceRecordLines(ws, ctx, gb, what, note);
   return pricedInPart(lines, unpriced);
 };
 
