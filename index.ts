@@ -298,6 +298,7 @@ const operations = new Operations("operations", {
   ),
   // The Sentinel rules validate their tables at creation: they wait for the tiers whose diagnostics create them.
   dataSources: [oltp, nosql, ingestion],
+  logSources: [platform, oltp, nosql, olap, ml, ingestion, streaming, etl],
   // Their bulk reads are the platform's work (the nightly extraction, the scorer's change polls), not exfiltration.
   platformSqlPrincipals: {
     bulk: [etl.databaseUserName],

@@ -40,7 +40,7 @@ import { estimate, type Estimate } from "../tools/lib/cost/estimate";
 import { offHoursSchedule } from "../tools/lib/cost/model";
 import { DAYS_PER_MONTH, HOURS_PER_MONTH as H, price, PRICES, STORED_PRICES } from "../tools/lib/cost/prices";
 import { costOfStack, diffEstimates, stackAssumptions } from "../tools/lib/cost/stack";
-import type { ResourceRecord } from "../tools/lib/policyRunner";
+import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
 import { previewOf, prodWithAuditArchiveOf } from "./helpers/stacks";
 import { renderCostDocs } from "../tools/costDocs";
@@ -51,19 +51,9 @@ const AN = "azure-native";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 let n = 0;
 /** A hand-made resource record. */
-function res(type: string, inputs: Record<string, unknown>, name = `r${++n}`): ResourceRecord {
-  return {
-    urn: `urn:pulumi:test::payments-data-platform::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    dependencies: [],
-    propertyDependencies: {},
-    inputs,
-    outputs: {},
-    protect: false,
-  };
-}
+/** A hand-made resource record (its outputs empty, as before the resource exists). */
+const res = (type: string, inputs: Record<string, unknown>, name = `r${++n}`): ResourceRecord =>
+  resourceRecord(type, name, inputs, { stack: "test", outputs: {} });
 const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 0.015, `${msg ?? ""} ${a} ≉ ${b}`);
 const lineSum = (e: Estimate, name: string, k: "list" | "committed" = "list") =>
   e.lines.filter((l) => l.name === name).reduce((s, l) => s + l[k], 0);

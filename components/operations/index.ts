@@ -23,6 +23,7 @@ import {
 import { budgetStartDate, stackBudget, subscriptionGovernance } from "./governance";
 import { infraAlerts } from "./infra";
 import type { AlertRouting } from "./routing";
+import { tableRetention } from "./retention";
 import { SECURITY_INCIDENT_ALERT, sentinel } from "./sentinel";
 import { slaAlerts, type OlapLoadSchedule, type SlaTierInputs } from "./sla";
 import { WORKBOOK_KINDS, workbookDocument, workbookSpecs, workbookTitle, type WorkbookKind } from "./workbooks";
@@ -77,6 +78,11 @@ export interface OperationsArgs extends OperationsTiers {
   readonly firewall: boolean;
   /** Resources whose diagnostic settings create the tables the Sentinel rules read (the rules wait for them). */
   readonly dataSources?: readonly pulumi.Resource[];
+  /**
+   * Everything that sends logs to the workspace (the tiers): the tables of `logLongTermRetention` wait for them,
+   * since Azure creates a table with its first diagnostic setting (retention.ts).
+   */
+  readonly logSources?: readonly pulumi.Resource[];
 }
 
 export class Operations extends pulumi.ComponentResource {
@@ -192,6 +198,7 @@ export class Operations extends pulumi.ComponentResource {
     if (ops.subscriptionGovernance) operationAlerts(name, { ...target, subscriptionId }, this);
 
     // Sentinel: the rules read what this stack sends (the activity log only where this stack sends it).
+    let sentinelOnboarding: pulumi.Resource | undefined;
     if (ops.sentinel) {
       // Its incidents reach security operations: their own action group, whatever the alert's severity.
       const security = args.routing.securityActionGroupId;
@@ -202,7 +209,7 @@ export class Operations extends pulumi.ComponentResource {
         { ...target, routing: { actionGroupIds: { p1: security, p2: security, p3: security } } },
         this,
       );
-      sentinel(
+      sentinelOnboarding = sentinel(
         name,
         {
           workspaceName: args.workspace.name,
@@ -233,8 +240,25 @@ export class Operations extends pulumi.ComponentResource {
           ...(governance ? { defenderPlans: governance.plans } : {}),
         },
         this,
-      );
+      ).onboarding;
     }
+
+    // Long-term retention of the busiest tables (config logLongTermRetention), after every sender and Sentinel's
+    // onboarding: the workspace's resource group is the monitoring group these alerts go to (platform/monitoring.ts).
+    if (cfg.logLongTermRetention)
+      tableRetention(
+        name,
+        {
+          workspaceName: args.workspace.name,
+          resourceGroupName: args.resourceGroupName,
+          tables: cfg.logLongTermRetention.tables,
+          interactiveDays: cfg.logLongTermRetention.interactiveDays,
+          totalDays: cfg.logRetentionDays,
+          after: [...(args.logSources ?? []), ...(sentinelOnboarding ? [sentinelOnboarding] : [])],
+          tags,
+        },
+        this,
+      );
 
     // The four dashboards.
     const workbookIds = {} as Record<WorkbookKind, pulumi.Output<string>>;

@@ -23,6 +23,7 @@ const KEYS: Readonly<Record<keyof RawConfig, "string" | "json">> = {
   privateDns: "json",
   logRetentionDays: "json",
   logAnalyticsCommitmentGbPerDay: "json",
+  logLongTermRetention: "json",
   flowLogs: "json",
   keyVaultSku: "string",
   hsmKeys: "json",

@@ -32,6 +32,7 @@ import {
 } from "./services";
 import { operationsSchema } from "./operations";
 import { offHoursWindowIssues } from "./offHoursWindow";
+import { logLongTermRetentionIssues, logLongTermRetentionSchema } from "./logRetention";
 import { privateDnsIssues, privateDnsSchema } from "./network";
 import { extraTagProblems, MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES } from "../tags";
 
@@ -123,6 +124,8 @@ const schema = settings({
       },
     )
     .default(0),
+  /** Long-term retention of the busiest tables (lib/config/logRetention.ts). */
+  logLongTermRetention: logLongTermRetentionSchema,
   /**
    * The VNet's flow logs (components/platform/flowLogs.ts): the VNet's flows Azure records, to a storage account and,
    * with traffic analytics, to the workspace (NTANetAnalytics).
@@ -417,6 +420,9 @@ const schema = settings({
     ctx.addIssue({ code: "custom", path: ["olap", ...issue.path], message: issue.message });
   }
   for (const issue of offHoursWindowIssues(c.olap.pauseSchedule, c.streaming.freshnessMinutes)) {
+    ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+  }
+  for (const issue of logLongTermRetentionIssues(c)) {
     ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
   }
   const space = parseCidr(c.vnetAddressSpace);

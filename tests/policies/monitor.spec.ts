@@ -113,6 +113,61 @@ describe("policies/monitor", () => {
     });
     it("cannot decide while the plan is unknown", () => expectUndecided(tableRetention, table({ plan: UNKNOWN })));
     it("is not applicable to other types", () => expectNotApplicable(tableRetention, workspace()));
+
+    // The tables' retention set through an inline ARM deployment (components/operations/retention.ts).
+    const deployment = (tables: Record<string, Record<string, unknown>>, template?: unknown) =>
+      resourceRecord("azure-native:resources:Deployment", "operations-table-retention", {
+        resourceGroupName: "rg-pay-dev-weu-monitoring",
+        properties: {
+          mode: "Incremental",
+          parameters: { workspaceName: { value: "log-pay-dev-weu" } },
+          template: template ?? {
+            parameters: { workspaceName: { type: "string" } },
+            resources: Object.entries(tables).map(([name, properties]) => ({
+              type: "Microsoft.OperationalInsights/workspaces/tables",
+              apiVersion: "2023-09-01",
+              name: `[concat(parameters('workspaceName'), '/${name}')]`,
+              properties,
+            })),
+          },
+        },
+      });
+    it("holds a deployment's template tables to the same: passes enough, names each table that falls short", async () => {
+      await expectPass(
+        tableRetention,
+        inStack(deployment({ AzureDiagnostics: { retentionInDays: 92, totalRetentionInDays: 365 } }), "prod"),
+      );
+      await expectFail(
+        tableRetention,
+        inStack(
+          deployment({
+            AzureDiagnostics: { retentionInDays: 92, totalRetentionInDays: 365 },
+            SQLSecurityAuditEvents: { retentionInDays: 30, totalRetentionInDays: 365 },
+          }),
+          "prod",
+        ),
+        /operations-table-retention .*template's table SQLSecurityAuditEvents keeps its logs 30 days interactively, overriding the workspace: set retentionInDays to at least 90/,
+      );
+      const { messages } = await evaluatePolicy(
+        tableRetention,
+        inStack(deployment({ AzureDiagnostics: { retentionInDays: 30, totalRetentionInDays: 180 } }), "prod"),
+      );
+      assert.equal(messages.length, 2, "interactive and total both short");
+      assert.ok(messages.every((m) => /template's table AzureDiagnostics/.test(m)));
+    });
+    it("fails a template table whose retention is an ARM expression, and does not apply to a template without tables", async () => {
+      await expectFail(
+        tableRetention,
+        deployment({ AzureDiagnostics: { retentionInDays: "[parameters('days')]", totalRetentionInDays: 365 } }),
+        /template's table AzureDiagnostics sets retentionInDays with an ARM expression the pack cannot read: write the value/,
+      );
+      await expectNotApplicable(
+        tableRetention,
+        deployment({}, { resources: [{ type: "Microsoft.Synapse/workspaces/keys", name: "x", properties: {} }] }),
+      );
+    });
+    it("cannot decide while a deployment's template is unknown", () =>
+      expectUndecided(tableRetention, deployment({}, UNKNOWN)));
   });
 
   describe(workspaceDailyCap.name, () => {

@@ -59,6 +59,9 @@ export const ARM_TYPES: Record<string, ArmSpec> = {
     path: "Microsoft.OperationalInsights/workspaces/{workspaceName}",
     outputs: (_i, c) => ({ customerId: guidFor(`${c.id}/customerId`) }),
   },
+  "azure-native:operationalinsights:Table": {
+    path: "Microsoft.OperationalInsights/workspaces/{workspaceName}/tables/{tableName}",
+  },
   "azure-native:network:NetworkSecurityGroup": {
     path: "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}",
   },

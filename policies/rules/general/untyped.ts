@@ -13,7 +13,7 @@ import { EU_LOCATIONS, locationAllowed } from "./locations";
 /**
  * What the program creates through inline ARM deployments (singletons azure-native cannot create or adopt: the
  * Synapse workspace's key activation, SQL administrator and SQL security settings, the factory's managed virtual
- * network). Each has its own rule reading the template (synapseSql.ts); anything else in a template would escape
+ * network, the workspace tables' retention). Each has its own rule reading the template (synapseSql.ts); anything else in a template would escape
  * every typed rule of the pack.
  */
 export const ALLOWED_TEMPLATE_TYPES = [
@@ -23,6 +23,8 @@ export const ALLOWED_TEMPLATE_TYPES = [
   "Microsoft.Synapse/workspaces/securityAlertPolicies",
   "Microsoft.Synapse/workspaces/vulnerabilityAssessments",
   "Microsoft.DataFactory/factories/managedVirtualNetworks",
+  // Read by azure-native-operationalinsights-table-configure-retention (a table's retention: Azure creates its tables).
+  "Microsoft.OperationalInsights/workspaces/tables",
   // Read by azure-native-resources-deployment-require-defender-standard-plans.
   "Microsoft.Security/pricings",
   "Microsoft.Security/securityContacts",

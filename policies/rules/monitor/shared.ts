@@ -12,6 +12,9 @@ export const minRetentionDaysKnob = (description: string): PolicyConfigJSONSchem
   description,
 });
 export const TABLE = "azure-native:operationalinsights:Table";
+/** An inline ARM deployment, and the ARM type of a workspace table in its template (the table rule reads both). */
+export const DEPLOYMENT = "azure-native:resources:Deployment";
+export const TABLE_ARM_TYPE = "Microsoft.OperationalInsights/workspaces/tables";
 export const COMPONENT = "azure-native:applicationinsights:Component";
 export const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 export const PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope";

@@ -6,7 +6,8 @@ import type * as operationalinsights from "@pulumi/azure-native/operationalinsig
 import { resourcePolicy, stackOfUrn } from "../../lib/policy";
 import { isProdStack, prodStacksKnob } from "../../lib/scope";
 import { oneOf, requireKnown, sameText, valueAt, who } from "../../lib/values";
-import { WORKSPACE, minRetentionDaysKnob, TABLE } from "./shared";
+import { requireKnownTemplate, templateResources } from "../../lib/templates";
+import { WORKSPACE, minRetentionDaysKnob, TABLE, TABLE_ARM_TYPE, DEPLOYMENT } from "./shared";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Log Analytics workspace
@@ -98,11 +99,11 @@ export const workspaceDailyCap = resourcePolicy<operationalinsights.WorkspaceArg
   },
 );
 
-export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
+export const tableRetention = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-operationalinsights-table-configure-retention",
     description:
-      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule.",
+      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule. Tables set through an inline ARM deployment's template (Azure creates its tables itself, which azure-native's typed Table cannot adopt) are held to the same.",
     severity: "high",
     pci: ["10.5.1"],
     gdpr: ["5(1)(e)", "5(2)", "32(1)(b)", "33"],
@@ -133,7 +134,7 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
       },
     },
   },
-  TABLE,
+  [TABLE, DEPLOYMENT],
   (props, args, report) => {
     const cfg = args.getConfig<{
       minRetentionDays: number;
@@ -141,39 +142,70 @@ export const tableRetention = resourcePolicy<operationalinsights.TableArgs>(
       maxTotalRetentionDays: number;
     }>();
     const prod = isProdStack(args);
+    if (args.type === DEPLOYMENT) {
+      requireKnownTemplate(props);
+      const tables = templateResources({ props }).filter((r) => sameText(r.type, TABLE_ARM_TYPE));
+      if (tables.length === 0) args.notApplicable("its template declares no Log Analytics table");
+      for (const t of tables) {
+        const label = `${who(args)} template's table ${tableOfEntry(t.name)}`;
+        // A value the template computes (an ARM expression) is not one the pack can hold to the minimum.
+        const computed = ["plan", "retentionInDays", "totalRetentionInDays"].filter(
+          (k) => typeof t.properties[k] === "string" && String(t.properties[k]).startsWith("["),
+        );
+        if (computed.length > 0)
+          report(`${label} sets ${computed.join(", ")} with an ARM expression the pack cannot read: write the value.`);
+        else checkTable(t.properties, label, cfg, prod, args, report);
+      }
+      return;
+    }
     requireKnown(props, "plan");
-    // "Basic plan tables have a fixed period of 30 days for queries while Auxiliary plan tables can be queried for the
-    // total retention period", and "Basic and Auxiliary tables only have a total retention period, which is 30 days by
-    // default" (data-retention-configure): the plan decides, not the retention a program sets.
-    const basic = oneOf(props.plan, ["Basic"]);
-    const auxiliary = oneOf(props.plan, ["Auxiliary"]);
-    // Absent or -1: the workspace's retention (the Table API's default), which the workspace rule checks.
-    const own = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
-    const planTotal = own(props.totalRetentionInDays) ?? 30;
-    // An Auxiliary table's queries reach its whole total retention, which the total check below reads.
-    const interactive = basic ? 30 : auxiliary ? undefined : own(props.retentionInDays);
-    // totalRetentionInDays absent or -1: the table's own retention, not the workspace's (the Table API).
-    const total = basic || auxiliary ? planTotal : (own(props.totalRetentionInDays) ?? interactive);
-    if (interactive !== undefined && interactive < cfg.minRetentionDays) {
-      report(
-        basic
-          ? `${who(args)} is on the Basic plan, queryable only 30 days: keep audit tables on the Analytics plan (plan "Analytics"), at least ${cfg.minRetentionDays} days interactive.`
-          : `${who(args)} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,
-      );
-    }
-    if (total !== undefined && total > cfg.maxTotalRetentionDays) {
-      report(
-        `${who(args)} keeps its logs ${total} days in all, beyond the ${cfg.maxTotalRetentionDays}-day maximum (GDPR storage limitation; maxTotalRetentionDays): lower totalRetentionInDays.`,
-      );
-    }
-    const minTotal = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinTotalRetentionDays) : cfg.minRetentionDays;
-    if (total !== undefined && total < minTotal) {
-      report(
-        `${who(args)} keeps its logs ${total} days in all${prod ? ` in stack '${stackOfUrn(args.urn)}'` : ""}: set totalRetentionInDays to at least ${minTotal} (or -1 for the workspace's).`,
-      );
-    }
+    checkTable(props, who(args), cfg, prod, args, report);
   },
 );
+
+/** The table an ARM template entry names: the last segment of its name (`[concat(parameters('workspaceName'), '/T')]`). */
+const tableOfEntry = (name: string): string => /([A-Za-z0-9_]+)'?\)?\]?$/.exec(name)?.[1] ?? name;
+
+/** The table retention rule's checks of one table's settings (a Table's inputs or a template entry's properties). */
+function checkTable(
+  props: Record<string, unknown>,
+  label: string,
+  cfg: { minRetentionDays: number; prodMinTotalRetentionDays: number; maxTotalRetentionDays: number },
+  prod: boolean,
+  args: ResourceValidationArgs,
+  report: ReportViolation,
+): void {
+  // "Basic plan tables have a fixed period of 30 days for queries while Auxiliary plan tables can be queried for the
+  // total retention period", and "Basic and Auxiliary tables only have a total retention period, which is 30 days by
+  // default" (data-retention-configure): the plan decides, not the retention a program sets.
+  const basic = oneOf(props.plan, ["Basic"]);
+  const auxiliary = oneOf(props.plan, ["Auxiliary"]);
+  // Absent or -1: the workspace's retention (the Table API's default), which the workspace rule checks.
+  const own = (v: unknown) => (typeof v === "number" && v >= 0 ? v : undefined);
+  const planTotal = own(props.totalRetentionInDays) ?? 30;
+  // An Auxiliary table's queries reach its whole total retention, which the total check below reads.
+  const interactive = basic ? 30 : auxiliary ? undefined : own(props.retentionInDays);
+  // totalRetentionInDays absent or -1: the table's own retention, not the workspace's (the Table API).
+  const total = basic || auxiliary ? planTotal : (own(props.totalRetentionInDays) ?? interactive);
+  if (interactive !== undefined && interactive < cfg.minRetentionDays) {
+    report(
+      basic
+        ? `${label} is on the Basic plan, queryable only 30 days: keep audit tables on the Analytics plan (plan "Analytics"), at least ${cfg.minRetentionDays} days interactive.`
+        : `${label} keeps its logs ${interactive} days interactively, overriding the workspace: set retentionInDays to at least ${cfg.minRetentionDays} (or -1 for the workspace's).`,
+    );
+  }
+  if (total !== undefined && total > cfg.maxTotalRetentionDays) {
+    report(
+      `${label} keeps its logs ${total} days in all, beyond the ${cfg.maxTotalRetentionDays}-day maximum (GDPR storage limitation; maxTotalRetentionDays): lower totalRetentionInDays.`,
+    );
+  }
+  const minTotal = prod ? Math.max(cfg.minRetentionDays, cfg.prodMinTotalRetentionDays) : cfg.minRetentionDays;
+  if (total !== undefined && total < minTotal) {
+    report(
+      `${label} keeps its logs ${total} days in all${prod ? ` in stack '${stackOfUrn(args.urn)}'` : ""}: set totalRetentionInDays to at least ${minTotal} (or -1 for the workspace's).`,
+    );
+  }
+}
 
 export const workspaceLocalAuth = resourcePolicy<operationalinsights.WorkspaceArgs>(
   {

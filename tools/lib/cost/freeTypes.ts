@@ -24,6 +24,8 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:privatedns:VirtualNetworkLink`]: "virtual network links are not a meter (zones and queries are)",
   [`${AN}:monitor:DiagnosticSetting`]:
     "no charge; the logs it sends are priced as Log Analytics ingestion on the workspace",
+  [`${AN}:operationalinsights:Table`]:
+    "no charge of its own; the retention it sets is priced on the records that reach the table (the SQL audit's, on the audit policy)",
   [`${AN}:monitor:PrivateLinkScope`]: "no charge; its private endpoint is priced",
   [`${AN}:monitor:PrivateLinkScopedResource`]: "no charge; its private endpoint is priced",
   [`${AN}:keyvault:Vault`]: "no charge for the vault; its keys and operations are priced on the keys",
@@ -48,7 +50,7 @@ export const FREE: Readonly<Record<string, string>> = {
   [`${AN}:alertsmanagement:AlertProcessingRuleByName`]:
     "alert processing rules have no charge (the alert rules they act on are priced)",
   [`${AN}:resources:Deployment`]:
-    "an ARM deployment has no charge; what it deploys here is settings or has no charge of its own (the Synapse workspace's key activation, SQL admin and SQL security settings; the factory's managed virtual network, whose compute the factory's managed VNet activity hours price)",
+    "an ARM deployment has no charge; what it deploys here is settings or has no charge of its own (the Synapse workspace's key activation, SQL admin and SQL security settings; the factory's managed virtual network, whose compute the factory's managed VNet activity hours price; the workspace tables' retention, priced on the records that reach them)",
   [`${AN}:web:WebAppApplicationSettings`]: "app settings have no charge (the plan and executions are priced)",
   [`${AN}:web:WebAppFtpAllowed`]: "publishing-credential policies are settings, with no charge",
   [`${AN}:web:WebAppScmAllowed`]: "publishing-credential policies are settings, with no charge",

@@ -526,6 +526,30 @@ export const STORED_PRICES: readonly PriceRow[] = [
     date: READ,
     source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "log_analytics_workspace_test"),
   },
+  {
+    id: "log-analytics-long-term-retention",
+    service: "Log Analytics",
+    meter: "Long-term retention (formerly archive): a table's total retention beyond its interactive retention",
+    unit: "GB-month",
+    region: "westeurope",
+    currency: "USD",
+    list: 0.026,
+    date: READ,
+    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "log_analytics_workspace_test"),
+    note: "The golden's 'Archive data' line (skuName and meterName 'Data Archive', internal/resources/azure/log_analytics_workspace.go). Reaching the data costs apart (a search job per GB scanned, a restore per GB a day), unpriced: the estimate assumes none.",
+  },
+  {
+    id: "log-analytics-search-job",
+    service: "Log Analytics",
+    meter: "Search jobs: GB scanned (reading long-term retention back)",
+    unit: "GB",
+    region: "westeurope",
+    currency: "USD",
+    list: 0.0065,
+    date: READ,
+    source: golden("01c59b17a6fbaab511ccab5fb75ce760ad694eef", "log_analytics_workspace_test"),
+    note: "The golden's 'Archive data searched' line (skuName 'Search Jobs', meterName 'Search Jobs Scanned'). docs/cost.md quotes it; the estimate assumes no search job.",
+  },
   // Commitment tiers (the workspace's `sku: CapacityReservation`, `capacityReservationLevel`): a daily price for the
   // tier's GB, and usage above it "billed using the same commitment tier billing meter ... 300 GB in a day ... billed
   // as 1.5 units of the 200 GB/day commitment tier" (azure-monitor-docs articles/azure-monitor/logs/cost-logs.md). A

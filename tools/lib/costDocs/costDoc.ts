@@ -5,6 +5,7 @@ import { offHoursSchedule } from "../cost/model";
 import { commitmentLevel } from "../cost/rules/monitoring";
 import { DAYS_PER_MONTH, price, PRICES } from "../cost/prices";
 import { LOG_ANALYTICS_COMMITMENT_LEVELS } from "../../../lib/config";
+import { MIN_INTERACTIVE_RETENTION_DAYS } from "../../../lib/config/logRetention";
 import {
   COST_TARGETS,
   PROD_CAPACITY_CEILING_USD,
@@ -34,6 +35,7 @@ import {
   hotToCool,
   workspaceTier,
   workspacePayAsYouGo,
+  longTermRetention,
   scoringSize,
   evhUnits,
   cosmosMaxRu,
@@ -269,25 +271,50 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
       ? ` and than the ${previousTier.level} GB/day tier from ${Math.round((tierDay(tier.level) * previousTier.level) / tierDay(previousTier.level))} GB a day`
       : ""
   }, and most of the volume is the SQL audit of the polls, an upper bound until a dev day is measured ([SQL audit of the trigger's polls](#sql-audit-of-the-triggers-polls)): choose the tier on the measured volume`;
+  // Long-term retention of the table the OLTP server's SQL audit lands in (legacy mode: AzureDiagnostics), 92 days
+  // queryable and the rest of the workspace's retention long-term (config logLongTermRetention), while prod keeps none.
+  const workspaceDays = Number(workspace?.inputs.retentionInDays ?? 30);
+  const ltrTables = ["AzureDiagnostics"];
+  const ltrEdit =
+    !prod.resources.some(
+      (r) => sdkTypeOf(r) === "azure-native:resources:Deployment" && /-table-retention$/.test(r.name),
+    ) && workspaceDays > MIN_INTERACTIVE_RETENTION_DAYS
+      ? longTermRetention(prod, MIN_INTERACTIVE_RETENTION_DAYS, ltrTables)
+      : [];
+  const ltr = ltrEdit.length > 0 ? scenario(prod, {}, ltrEdit) : undefined;
+  const ltrName = `long-term retention of ${ltrTables.join(" and ")} after ${MIN_INTERACTIVE_RETENTION_DAYS} days`;
   // The single levers of the table below that keep every control (the firewall downgrade is rejected there).
   const singleLevers = [
     { name: "Synapse DW300c", committed: scenario(prod, {}, poolSku("DW300c")).total.committed },
     { name: "DW500c paused 12 h/day", committed: scenario(prod, { synapsePoolHoursPerMonth: 365 }).total.committed },
     { name: "5 TB hot to cool", committed: scenario(prod, hotToCool(prod, 5120)).total.committed },
     ...(tier.level === deployedLevel ? [] : [{ name: tierName, committed: tier.e.total.committed }]),
+    ...(ltr ? [{ name: ltrName, committed: ltr.total.committed }] : []),
   ];
   const largest = singleLevers.reduce((a, b) => (b.committed < a.committed ? b : a));
   // Every lever of the table below that keeps every control and lowers the committed total, together (the paused
   // pool loses its reservation and costs more; the firewall downgrade is rejected).
-  const keepingControls = `DW300c, 5 TB hot to cool${tier.level === deployedLevel ? "" : ` and ${tierName}`}`;
-  const allKeepingControls = scenario(prod, hotToCool(prod, 5120), poolSku("DW300c"), workspaceTier(tier.level)).total
-    .committed;
+  const keepingControlNames = [
+    "DW300c",
+    "5 TB hot to cool",
+    ...(tier.level === deployedLevel ? [] : [tierName]),
+    ...(ltr ? [ltrName] : []),
+  ];
+  const keepingControls = `${keepingControlNames.slice(0, -1).join(", ")} and ${keepingControlNames.at(-1)}`;
+  const allKeepingControls = scenario(
+    prod,
+    hotToCool(prod, 5120),
+    poolSku("DW300c"),
+    workspaceTier(tier.level),
+    ltrEdit,
+  ).total.committed;
   // …and the smaller geo-secondary, which keeps every control but not Microsoft's same-size advice.
   const withSmallSecondary = scenario(
     prod,
     hotToCool(prod, 5120),
     poolSku("DW300c"),
     workspaceTier(tier.level),
+    ltrEdit,
     secondaryVcores(4),
   ).total.committed;
   const bcCompute = PRICES.find((p) => p.id === "sql-bc-compute");
@@ -567,7 +594,13 @@ ${
     ? `The workspace is on ${tierName}, the cheapest for this volume: every GB it ingests, these included, is billed at the tier's rate.`
     : `At this volume a commitment tier of the workspace cuts the price of every GB it ingests, these included: ${tierName}
 is a lever [below](#levers-not-applied-prod-as-deployed-computed-by-the-estimator) (${sign(tier.e.total.committed - base.committed)} a month).`
-}
+}${
+    ltr
+      ? `
+Their retention beyond Sentinel's 90 free days is another: ${ltrTables.join(" and ")} (where the server audit lands) kept
+${MIN_INTERACTIVE_RETENTION_DAYS} days queryable and the rest long-term (\`logLongTermRetention\`, ${sign(ltr.total.committed - base.committed)} a month).`
+      : ""
+  }
 
 | Lever | dev list | prod list/month | prod committed/month | prod committed total | Scorer capacity (target ${changes(prod.load.transactionsPerSecond)}) | Trade-off |
 |---|---:|---:|---:|---:|---|---|
@@ -638,6 +671,15 @@ ${[
           `The Log Analytics workspace on pay-as-you-go instead of the ${deployedLevel} GB/day tier`,
           scenario(prod, {}, workspacePayAsYouGo),
           `\`logAnalyticsCommitmentGbPerDay: 0\`: $${price("log-analytics-ingestion").list.toFixed(2)}${sentinelOn ? ` and $${price("sentinel-ingestion").list.toFixed(2)}` : ""} a GB for the workspace's ${Math.round(ingestedGbDay)} GB a day; Azure takes it 31 days after the tier's last change`,
+        ),
+      ]
+    : []),
+  ...(ltr
+    ? [
+        L(
+          `The SQL audit's table (${ltrTables.join(", ")}) ${MIN_INTERACTIVE_RETENTION_DAYS} days queryable, the rest of its ${workspaceDays} days in long-term retention`,
+          ltr,
+          `\`logLongTermRetention: { interactiveDays: ${MIN_INTERACTIVE_RETENTION_DAYS}, tables: [${ltrTables.join(", ")}] }\`: the OLTP server's SQL audit (legacy mode, the SQL audit of the scorer's polls above all) kept from day ${MIN_INTERACTIVE_RETENTION_DAYS + 1} to day ${workspaceDays} at $${price("log-analytics-long-term-retention").list} a GB-month instead of $${price("log-analytics-retention").list} (interactive retention). Every control stays: PCI DSS 10.5.1's three most recent months immediately available (up to 92 days), its twelve months kept, nothing deleted. Records older than ${MIN_INTERACTIVE_RETENTION_DAYS} days are no longer queried directly: a search job reads them back (asynchronous, up to 24 hours; $${price("log-analytics-search-job").list} a GB scanned) or a restore (at least 2 TB for 12 hours), neither priced here (docs/operations.md, "Long-term retention of the busiest tables"); every other table keeps the workspace's ${workspaceDays} days`,
         ),
       ]
     : []),

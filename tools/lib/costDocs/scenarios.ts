@@ -7,6 +7,7 @@ import { alwaysReadyInstances, isSqlTriggerSettings, sqlTriggerInstances } from 
 import { SEED_COSMOS_MAX_RU, type UsageConfig } from "../../../lib/usage";
 import { SEED, StackCost, planned } from "./seed";
 import { sdkTypeOf } from "../sdkType";
+import { tableRetentionTemplate } from "../../../components/operations/retention";
 
 export type Edit = (r: ResourceRecord) => ResourceRecord | undefined;
 export function scenario(
@@ -61,6 +62,24 @@ export const workspacePayAsYouGo = setInputs("operationalinsights:Workspace", (i
   ...i,
   sku: { name: "PerGB2018" },
 }));
+/**
+ * The listed tables of the stack's workspace keeping `interactiveDays` queryable and the rest of the workspace's
+ * retention in long-term retention (config logLongTermRetention: components/operations/retention.ts's resources).
+ */
+export function longTermRetention(s: StackCost, interactiveDays: number, tables: readonly string[]): ResourceRecord[] {
+  const ws = s.resources.find((r) => sdkTypeOf(r) === "azure-native:operationalinsights:Workspace");
+  if (!ws) return [];
+  return [
+    planned("resources:Deployment", "operations-table-retention", {
+      resourceGroupName: ws.inputs.resourceGroupName,
+      properties: {
+        mode: "Incremental",
+        template: tableRetentionTemplate(tables, interactiveDays, Number(ws.inputs.retentionInDays)),
+        parameters: { workspaceName: { value: ws.inputs.workspaceName } },
+      },
+    }),
+  ];
+}
 export const poolSku = (sku: string) =>
   setInputs("synapse:SqlPool", (i) => ({ ...i, sku: { ...(i.sku as object), name: sku } }));
 export const firewallTier = (tier: string) =>

@@ -18,6 +18,7 @@ import {
 import { AN } from "./common";
 import { account, cosmosRegions } from "./data";
 import { sdkTypeOf } from "../../sdkType";
+import { TABLE_TYPE, tableOfEntryName } from "../../../../components/operations/retention";
 
 // ---- Monitoring and keys --------------------------------------------------------------------------------------------
 
@@ -49,6 +50,48 @@ export const unpricedTier = (level: number): string =>
     ? "sku CapacityReservation without a known capacityReservationLevel: no commitment tier to price"
     : `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`;
 
+/**
+ * A table's own retention settings in the stack: an entry of an inline ARM deployment's template on this workspace
+ * (components/operations/retention.ts, `logLongTermRetention`), or a `Table` resource.
+ */
+function tableSettings(ws: ResourceRecord, table: string, ctx: RuleContext): Record<string, unknown> | undefined {
+  const name = str(ws.inputs, "workspaceName")?.toLowerCase();
+  for (const d of ctx.ofType(`${AN}:resources:Deployment`)) {
+    if (str(d.inputs, "properties.parameters.workspaceName.value")?.toLowerCase() !== name) continue;
+    const entry = templateResources({ props: d.inputs }).find(
+      (e) =>
+        e.type.toLowerCase() === TABLE_TYPE.toLowerCase() &&
+        tableOfEntryName(e.name)?.toLowerCase() === table.toLowerCase(),
+    );
+    if (entry) return entry.properties;
+  }
+  return ctx
+    .ofType(`${AN}:operationalinsights:Table`)
+    .find(
+      (r) =>
+        str(r.inputs, "workspaceName")?.toLowerCase() === name &&
+        str(r.inputs, "tableName")?.toLowerCase() === table.toLowerCase(),
+    )?.inputs;
+}
+
+/**
+ * How long one table of a workspace keeps its records: its own settings when the stack declares them (`tableSettings`;
+ * -1 or absent: the workspace's, and a total of -1 or absent: the table's interactive days, as the Table API reads
+ * them), else the workspace's `retentionInDays` (30 by default), all interactive.
+ */
+export function tableRetentionDays(
+  ws: ResourceRecord,
+  table: string | undefined,
+  ctx: RuleContext,
+): { readonly interactive: number; readonly total: number; readonly declared: boolean } {
+  const workspace = num(ws.inputs, "retentionInDays") ?? 30;
+  const own = (v: number | undefined) => (v !== undefined && v >= 0 ? v : undefined);
+  const t = table === undefined ? undefined : tableSettings(ws, table, ctx);
+  if (!t) return { interactive: workspace, total: workspace, declared: false };
+  const interactive = own(num(t, "retentionInDays")) ?? workspace;
+  return { interactive, total: own(num(t, "totalRetentionInDays")) ?? interactive, declared: true };
+}
+
 /** What the workspace's records cost: priced lines, and the parts without a price row (listed as not estimated). */
 export interface WorkspaceRecordLines {
   readonly lines: LineSpec[];
@@ -69,11 +112,12 @@ export function workspaceRecordLines(
   gb: number,
   what: string,
   note?: string,
+  table?: string,
 ): WorkspaceRecordLines {
   const onboarded = ctx
     .ofType(`${AN}:securityinsights:SentinelOnboardingState`)
     .some((s) => str(s.inputs, "workspaceName") === str(ws.inputs, "workspaceName"));
-  const retention = num(ws.inputs, "retentionInDays") ?? 30;
+  const { interactive: retention, total, declared } = tableRetentionDays(ws, table, ctx);
   const included = includedRetentionDays(ws, ctx);
   const gbDay = gb / DAYS_PER_MONTH;
   const level = commitmentLevel(ws);
@@ -104,12 +148,20 @@ export function workspaceRecordLines(
         commitmentOf,
       });
   }
+  const kept = declared ? ` in ${table}` : "";
   if (retention > included)
     lines.push({
-      meter: `Log Analytics retention ${retention} days (beyond the included ${included}): ${what}`,
+      meter: `Log Analytics retention ${retention} days${declared ? " interactive" : ""} (beyond the included ${included})${kept}: ${what}`,
       priceId: "log-analytics-retention",
       quantity: gbDay * (retention - included),
       note: `steady state: each day's ${gbDay.toFixed(1)} GB kept for the retention beyond ${included} days`,
+    });
+  if (total > retention)
+    lines.push({
+      meter: `Log Analytics long-term retention to ${total} days (after ${retention} interactive)${kept}: ${what}`,
+      priceId: "log-analytics-long-term-retention",
+      quantity: gbDay * (total - retention),
+      note: `steady state: each day's ${gbDay.toFixed(1)} GB kept from day ${retention + 1} to day ${total} (the table's totalRetentionInDays); reading it back (search jobs, restores) is not priced`,
     });
   return { lines, unpriced };
 }

@@ -118,8 +118,15 @@ export function triggerPollers(serverName: string, ctx: RuleContext): TriggerPol
   return pollers;
 }
 
-/** The workspace the master database's diagnostic setting sends SQLSecurityAuditEvents to, by its name. */
-function auditWorkspace(serverName: string, ctx: RuleContext): ResourceRecord | "none" | undefined {
+/**
+ * The workspace the master database's diagnostic setting sends SQLSecurityAuditEvents to, by its name, and the table
+ * they land in: SQLSecurityAuditEvents in resource-specific mode (`logAnalyticsDestinationType: Dedicated`), else
+ * AzureDiagnostics.
+ */
+function auditWorkspace(
+  serverName: string,
+  ctx: RuleContext,
+): { readonly ws: ResourceRecord | undefined; readonly table: string } | "none" {
   const settings = ctx.ofType(`${AN}:monitor:DiagnosticSetting`).filter((d) => {
     const uri = str(d.inputs, "resourceUri") ?? "";
     const logs = (at(d.inputs, "logs") as { category?: string; enabled?: boolean }[] | undefined) ?? [];
@@ -131,10 +138,13 @@ function auditWorkspace(serverName: string, ctx: RuleContext): ResourceRecord | 
   if (settings.length === 0) return "none";
   const workspaces = ctx.ofType(`${AN}:operationalinsights:Workspace`);
   const name = /\/workspaces\/([^/]+)$/i.exec(str(settings[0].inputs, "workspaceId") ?? "")?.[1];
-  return (
-    workspaces.find((w) => str(w.inputs, "workspaceName")?.toLowerCase() === name?.toLowerCase()) ??
-    (workspaces.length === 1 ? workspaces[0] : undefined)
-  );
+  const dedicated = (str(settings[0].inputs, "logAnalyticsDestinationType") ?? "").toLowerCase() === "dedicated";
+  return {
+    ws:
+      workspaces.find((w) => str(w.inputs, "workspaceName")?.toLowerCase() === name?.toLowerCase()) ??
+      (workspaces.length === 1 ? workspaces[0] : undefined),
+    table: dedicated ? "SQLSecurityAuditEvents" : "AzureDiagnostics",
+  };
 }
 
 /**
@@ -158,9 +168,10 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
     return free(
       "no Azure SQL trigger polls this server (a geo-secondary runs no statement): its records are part of usage.logIngestionGbPerDay",
     );
-  const ws = auditWorkspace(server, ctx);
-  if (ws === "none")
+  const audit = auditWorkspace(server, ctx);
+  if (audit === "none")
     return free("the master database sends no SQLSecurityAuditEvents to a workspace (no diagnostic setting)");
+  const { ws, table } = audit;
   if (!ws) return notEstimated("the audit's workspace is not a workspace of this stack");
   const bytes = leftOut ? ctx.usage.sqlTriggerAuditTransactionBytesPerPoll : ctx.usage.sqlTriggerAuditBytesPerPoll;
   const gb = auditGbPerMonth(pollers, bytes);
@@ -173,7 +184,7 @@ export const sqlAuditPolicy: Rule = (r, ctx) => {
   const what = `SQL audit of the trigger's polls (${who}; ${bytes.toLocaleString("en-US")} B/poll${leftOut ? `: the begin and commit records its predicate keeps (${predicate})` : ""})`;
   const note =
     "free-running poll rate (an upper bound: each loop also spends its transaction's time); bytes per poll unmeasured (usage.sqlTriggerAuditBytesPerPoll)";
-  const { lines, unpriced } = workspaceRecordLines(ws, ctx, gb, what, note);
+  const { lines, unpriced } = workspaceRecordLines(ws, ctx, gb, what, note, table);
   return pricedInPart(lines, unpriced);
 };
 
