@@ -65,6 +65,19 @@ describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
     assert.deepEqual(rulesOf([ws, record("azure-native:synapse:Key", { keyName: "another" })]), []);
   });
 
+  it("flags a typed Log Analytics table Azure makes itself, not a custom, search-results or restored one", () => {
+    const table = (tableName: string) =>
+      record("azure-native:operationalinsights:Table", { workspaceName: "log", tableName, retentionInDays: 92 });
+    for (const t of ["AzureDiagnostics", "SQLSecurityAuditEvents", "AppRequests"])
+      assert.deepEqual(rulesOf([table(t)]), ["log-analytics-azure-table-exists"], t);
+    for (const t of ["PaymentsAudit_CL", "AuditQ3_SRCH", "AzureDiagnostics_RST"])
+      assert.deepEqual(rulesOf([table(t)]), [], t);
+    assert.match(
+      firstDeployHazards([table("AzureDiagnostics")])[0].message,
+      /'AzureDiagnostics' is an Azure table, .*azure-native refuses to create a resource that already exists \(a GET answering 200\) once it exists: set its retention through an ARM deployment \(resources\.Deployment/,
+    );
+  });
+
   it("flags Data Factory global parameters declared on their own, not those on the factory", () => {
     assert.deepEqual(rulesOf([record("azure-native:datafactory:GlobalParameter", { factoryName: "adf" })]), [
       "adf-global-parameter-wiped",

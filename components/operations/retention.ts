@@ -8,8 +8,9 @@
  *   azure-native refuses to create a resource whose GET already answers 200 ("cannot create already existing
  *   resource": pulumi-azure-native provider.go `defaultCreate` → `CanCreate`; tables are not among the resources its
  *   defaultResourcesState.go updates in place), as for the Synapse workspace's key and SQL settings
- *   (components/olap/settings.ts). The template is Microsoft's own for a table's retention (azure-monitor-docs
- *   articles/azure-monitor/logs/data-retention-configure.md, "Resource Manager template"): a PUT of
+ *   (components/olap/settings.ts). The template is Microsoft's for a table's retention (azure-monitor-docs
+ *   articles/azure-monitor/logs/data-retention-configure.md, "Resource Manager template") without its workspace
+ *   entry (in Incremental mode a workspace declared with only its location would rewrite its other settings): a PUT of
  *   `workspaces/tables/<table>` with both retention values (a PUT resets one left out: "The PUT API sets
  *   retentionInDays and totalRetentionInDays to the default value if you don't set non-null values"), no `plan` (every
  *   listed table is on Analytics already) and no `schema` (a PUT with one replaces an Azure table's custom columns:

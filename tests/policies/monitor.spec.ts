@@ -64,24 +64,24 @@ describe("policies/monitor", () => {
     it("passes a table that keeps the workspace's retention (absent or -1), or sets enough of its own", async () => {
       await expectPass(tableRetention, table({}));
       await expectPass(tableRetention, table({ retentionInDays: -1, totalRetentionInDays: -1 }));
-      await expectPass(tableRetention, inStack(table({ retentionInDays: 90, totalRetentionInDays: 365 }), "prod"));
+      await expectPass(tableRetention, inStack(table({ retentionInDays: 92, totalRetentionInDays: 365 }), "prod"));
     });
     it("fails an audit table that shortens the workspace's retention", () =>
       expectFail(
         tableRetention,
         table({ retentionInDays: 4, totalRetentionInDays: 365 }),
-        /log-pay-dev-weu-sql-audit .*keeps its logs 4 days interactively, overriding the workspace: set retentionInDays to at least 90/,
+        /log-pay-dev-weu-sql-audit .*keeps its logs 4 days interactively, overriding the workspace: set retentionInDays to at least 92/,
       ));
-    it("fails a prod table that sets 90 days and no total (the total then follows the table's own retention)", () =>
+    it("fails a prod table that sets 92 days and no total (the total then follows the table's own retention)", () =>
       expectFail(
         tableRetention,
-        inStack(table({ retentionInDays: 90 }), "prod"),
-        /keeps its logs 90 days in all in stack 'prod'/,
+        inStack(table({ retentionInDays: 92 }), "prod"),
+        /keeps its logs 92 days in all in stack 'prod'/,
       ));
     it("fails a prod table kept less than a year in all", () =>
       expectFail(
         tableRetention,
-        inStack(table({ retentionInDays: 90, totalRetentionInDays: 180 }), "prod"),
+        inStack(table({ retentionInDays: 92, totalRetentionInDays: 180 }), "prod"),
         /keeps its logs 180 days in all in stack 'prod': set totalRetentionInDays to at least 365/,
       ));
     it("fails a table on the Basic plan (queryable 30 days, whatever it sets) or on Auxiliary with a short total", async () => {
@@ -95,7 +95,7 @@ describe("policies/monitor", () => {
       await expectFail(
         tableRetention,
         table({ plan: "Auxiliary" }),
-        /log-pay-dev-weu-sql-audit .*keeps its logs 30 days in all: set totalRetentionInDays to at least 90/,
+        /log-pay-dev-weu-sql-audit .*keeps its logs 30 days in all: set totalRetentionInDays to at least 92/,
       );
       // Auxiliary tables are queried over their total retention: a year of it passes in prod.
       await expectPass(tableRetention, inStack(table({ plan: "Auxiliary", totalRetentionInDays: 365 }), "prod"));
@@ -104,10 +104,10 @@ describe("policies/monitor", () => {
     it("fails a table kept longer in all than maxTotalRetentionDays (GDPR storage limitation)", async () => {
       await expectFail(
         tableRetention,
-        table({ retentionInDays: 90, totalRetentionInDays: 4383 }),
+        table({ retentionInDays: 92, totalRetentionInDays: 4383 }),
         /keeps its logs 4383 days in all, beyond the 730-day maximum \(GDPR storage limitation; maxTotalRetentionDays\)/,
       );
-      await expectPass(tableRetention, table({ retentionInDays: 90, totalRetentionInDays: 4383 }), {
+      await expectPass(tableRetention, table({ retentionInDays: 92, totalRetentionInDays: 4383 }), {
         maxTotalRetentionDays: 4383,
       });
     });
@@ -146,7 +146,7 @@ describe("policies/monitor", () => {
           }),
           "prod",
         ),
-        /operations-table-retention .*template's table SQLSecurityAuditEvents keeps its logs 30 days interactively, overriding the workspace: set retentionInDays to at least 90/,
+        /operations-table-retention .*template's table SQLSecurityAuditEvents keeps its logs 30 days interactively, overriding the workspace: set retentionInDays to at least 92/,
       );
       const { messages } = await evaluatePolicy(
         tableRetention,
@@ -155,11 +155,61 @@ describe("policies/monitor", () => {
       assert.equal(messages.length, 2, "interactive and total both short");
       assert.ok(messages.every((m) => /template's table AzureDiagnostics/.test(m)));
     });
+    it("fails a template table it cannot read: properties as an expression, a retention as a string, a name in another case", async () => {
+      const dep = (properties: unknown) =>
+        inStack(
+          deployment(
+            {},
+            {
+              resources: [
+                {
+                  type: "Microsoft.OperationalInsights/workspaces/tables",
+                  name: "[concat(parameters('workspaceName'), '/AzureDiagnostics')]",
+                  properties,
+                },
+              ],
+            },
+          ),
+          "prod",
+        );
+      await expectFail(
+        tableRetention,
+        dep("[variables('p')]"),
+        /template's table AzureDiagnostics sets its properties with "\[variables\('p'\)\]", which the pack cannot read: write each value as a literal/,
+      );
+      await expectFail(
+        tableRetention,
+        dep({ retentionInDays: "30", totalRetentionInDays: 365 }),
+        /template's table AzureDiagnostics sets retentionInDays to "30", not a number/,
+      );
+      await expectFail(
+        tableRetention,
+        dep({ RetentionInDays: 30, totalRetentionInDays: 365 }),
+        /template's table AzureDiagnostics spells retentionInDays as RetentionInDays, which the pack does not read/,
+      );
+      await expectPass(tableRetention, dep({ retentionInDays: 92, totalRetentionInDays: 365 }));
+    });
+    it("cannot decide while a template table's properties are unknown", () =>
+      expectUndecided(
+        tableRetention,
+        deployment(
+          {},
+          {
+            resources: [
+              {
+                type: "Microsoft.OperationalInsights/workspaces/tables",
+                name: "[concat(parameters('workspaceName'), '/AzureDiagnostics')]",
+                properties: UNKNOWN,
+              },
+            ],
+          },
+        ),
+      ));
     it("fails a template table whose retention is an ARM expression, and does not apply to a template without tables", async () => {
       await expectFail(
         tableRetention,
         deployment({ AzureDiagnostics: { retentionInDays: "[parameters('days')]", totalRetentionInDays: 365 } }),
-        /template's table AzureDiagnostics sets retentionInDays with an ARM expression the pack cannot read: write the value/,
+        /template's table AzureDiagnostics sets retentionInDays with an ARM expression the pack cannot read: write each value as a literal/,
       );
       await expectNotApplicable(
         tableRetention,

@@ -115,6 +115,19 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    // Custom tables (_CL), search results (_SRCH) and restored logs (_RST) are created by their PUT; every other table
+    // is Azure's, made with the workspace's services and diagnostic settings (manage-logs-tables), with a DELETE in the
+    // Tables API: components/operations/retention.ts sets their retention through a deployment.
+    id: "log-analytics-azure-table-exists",
+    check: (r) => {
+      if (sdkTypeOf(r) !== "azure-native:operationalinsights:Table") return undefined;
+      const table = at(r.inputs, "tableName");
+      return typeof table === "string" && !/_(CL|SRCH|RST)$/.test(table)
+        ? `'${table}' is an Azure table, which Azure creates in the workspace itself ("Azure Monitor Logs creates Azure tables automatically", manage-logs-tables), so ${EXISTS} once it exists: set its retention through an ARM deployment (resources.Deployment, as components/operations/retention.ts does)`
+        : undefined;
+    },
+  },
+  {
     id: "adf-global-parameter-wiped",
     check: (r) =>
       sdkTypeOf(r) === "azure-native:datafactory:GlobalParameter"

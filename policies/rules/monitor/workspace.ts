@@ -5,7 +5,7 @@ import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from
 import type * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import { resourcePolicy, stackOfUrn } from "../../lib/policy";
 import { isProdStack, prodStacksKnob } from "../../lib/scope";
-import { oneOf, requireKnown, sameText, valueAt, who } from "../../lib/values";
+import { oneOf, presence, requireKnown, sameText, valueAt, who } from "../../lib/values";
 import { requireKnownTemplate, templateResources } from "../../lib/templates";
 import { WORKSPACE, minRetentionDaysKnob, TABLE, TABLE_ARM_TYPE, DEPLOYMENT } from "./shared";
 
@@ -103,19 +103,22 @@ export const tableRetention = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-operationalinsights-table-configure-retention",
     description:
-      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule. Tables set through an inline ARM deployment's template (Azure creates its tables itself, which azure-native's typed Table cannot adopt) are held to the same.",
+      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 92 days, the longest three months (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 92 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule. Tables set through an inline ARM deployment's template (Azure creates its tables itself, which azure-native's typed Table cannot adopt) are held to the same.",
     severity: "high",
     pci: ["10.5.1"],
     gdpr: ["5(1)(e)", "5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
-      'Leave `plan` unset or "Analytics" and `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace\'s), or set `retentionInDays` to at least 90 (`minRetentionDays`) and `totalRetentionInDays` to at least 90, 365 in prod stacks (`prodMinTotalRetentionDays`).',
+      'Leave `plan` unset or "Analytics" and `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace\'s), or set `retentionInDays` to at least 92 (`minRetentionDays`) and `totalRetentionInDays` to at least 92, 365 in prod stacks (`prodMinTotalRetentionDays`).',
     url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     config: {
-      minRetentionDays: minRetentionDaysKnob(
-        "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: three months).",
-      ),
+      minRetentionDays: {
+        ...minRetentionDaysKnob(
+          "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: the three most recent months, up to 92 days: June to August).",
+        ),
+        default: 92,
+      },
       prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
       prodMinTotalRetentionDays: {
         type: "integer",
@@ -146,14 +149,16 @@ export const tableRetention = resourcePolicy<Record<string, unknown>>(
       requireKnownTemplate(props);
       const tables = templateResources({ props }).filter((r) => sameText(r.type, TABLE_ARM_TYPE));
       if (tables.length === 0) args.notApplicable("its template declares no Log Analytics table");
+      const raw = valueAt(props, "properties", "template", "resources");
       for (const t of tables) {
         const label = `${who(args)} template's table ${tableOfEntry(t.name)}`;
-        // A value the template computes (an ARM expression) is not one the pack can hold to the minimum.
-        const computed = ["plan", "retentionInDays", "totalRetentionInDays"].filter(
-          (k) => typeof t.properties[k] === "string" && String(t.properties[k]).startsWith("["),
+        const entry = (Array.isArray(raw) ? raw : []).find(
+          (e) => presence(e, "name") === "set" && valueAt(e, "name") === t.name,
         );
-        if (computed.length > 0)
-          report(`${label} sets ${computed.join(", ")} with an ARM expression the pack cannot read: write the value.`);
+        // Properties not known during preview: undecided (reading an unknown value), never passed.
+        if (presence(entry, "properties") === "unknown") void (entry as Record<string, unknown>).properties;
+        const problem = unreadableTable(valueAt(entry, "properties"));
+        if (problem) report(`${label} ${problem}: write each value as a literal, as the Tables API spells it.`);
         else checkTable(t.properties, label, cfg, prod, args, report);
       }
       return;
@@ -162,6 +167,27 @@ export const tableRetention = resourcePolicy<Record<string, unknown>>(
     checkTable(props, who(args), cfg, prod, args, report);
   },
 );
+
+/**
+ * What the pack cannot read in a template table's properties (ARM takes property names in any case and computes
+ * expressions, so a value the rule cannot see could be anything): properties that are not an object, an expression, a
+ * retention that is not a number, a setting spelt otherwise than the API's names. Undefined when all is readable.
+ */
+function unreadableTable(properties: unknown): string | undefined {
+  if (properties === undefined || properties === null) return undefined; // a PUT of nothing: the defaults
+  if (typeof properties !== "object" || Array.isArray(properties))
+    return `sets its properties with ${JSON.stringify(properties)}, which the pack cannot read`;
+  const names = ["plan", "retentionInDays", "totalRetentionInDays"];
+  for (const [key, value] of Object.entries(properties as Record<string, unknown>)) {
+    const name = names.find((n) => n.toLowerCase() === key.toLowerCase());
+    if (!name) continue;
+    if (key !== name) return `spells ${name} as ${key}, which the pack does not read`;
+    if (typeof value === "string" && value.startsWith("["))
+      return `sets ${name} with an ARM expression the pack cannot read`;
+    if (name !== "plan" && typeof value !== "number") return `sets ${name} to ${JSON.stringify(value)}, not a number`;
+  }
+  return undefined;
+}
 
 /** The table an ARM template entry names: the last segment of its name (`[concat(parameters('workspaceName'), '/T')]`). */
 const tableOfEntry = (name: string): string => /([A-Za-z0-9_]+)'?\)?\]?$/.exec(name)?.[1] ?? name;

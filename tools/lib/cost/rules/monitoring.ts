@@ -56,10 +56,13 @@ export const unpricedTier = (level: number): string =>
  */
 function tableSettings(ws: ResourceRecord, table: string, ctx: RuleContext): Record<string, unknown> | undefined {
   const name = str(ws.inputs, "workspaceName")?.toLowerCase();
+  const group = str(ws.inputs, "resourceGroupName")?.toLowerCase();
   for (const d of ctx.ofType(`${AN}:resources:Deployment`)) {
     if (str(d.inputs, "properties.parameters.workspaceName.value")?.toLowerCase() !== name) continue;
+    if (str(d.inputs, "resourceGroupName")?.toLowerCase() !== group) continue;
     const entry = templateResources({ props: d.inputs }).find(
       (e) =>
+        e.deployed === true &&
         e.type.toLowerCase() === TABLE_TYPE.toLowerCase() &&
         tableOfEntryName(e.name)?.toLowerCase() === table.toLowerCase(),
     );
