@@ -34,7 +34,7 @@ const flexApp = (siteConfig: Record<string, unknown>) =>
     FLEX_ID,
   );
 
-describe("first-deploy hazards (tools/lib/hazards.ts)", () => {
+describe("first-deploy hazards (tools/lib/hazards/)", () => {
   it("flags a typed Defender plan, but not the same plan in a subscription deployment", () => {
     assert.deepEqual(rulesOf([record("azure-native:security:Pricing", { pricingName: "SqlServers" })]), [
       "defender-plan-exists",

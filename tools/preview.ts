@@ -27,7 +27,7 @@ const USAGE = `usage: npm run preview:offline -- --stack <dev|prod> [options]
   --verbose             stack traces on errors
 exit codes: 0 no mandatory violation, schema error, first-deploy hazard or passed retirement; 1 mandatory violations
             (in the first preview, or once deployed: over the deployed view), ARM schema errors, first-deploy hazards
-            (tools/lib/hazards.ts) or a retirement whose date has passed and after which deploys fail or the service
+            (tools/lib/hazards/) or a retirement whose date has passed and after which deploys fail or the service
             stops (tools/lib/retirements.ts); 2 usage/config/program error`;
 
 runCli(USAGE, async (argv) => {
