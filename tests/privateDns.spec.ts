@@ -12,7 +12,7 @@ import { PACK_ENFORCEMENT_LEVEL, policies } from "../policies/policies";
 import { peeringApproved } from "../policies/rules/network";
 import { privateLinkZoneWithCentralZones, zoneGroupApprovedZones } from "../policies/rules/privateDns";
 import { resolvePolicies, type PackConfig } from "../tools/lib/policyRunner";
-import { zoneLinkName, zoneLinkOptions } from "../components/platform/network";
+import { zoneLinkName, zoneLinkOptions } from "../components/platform/privateDns";
 import { CENTRAL_ZONES } from "../lib/privateLink";
 import { stackPolicyConfig, type PreviewResult } from "../tools/lib/preview";
 import { rawOf } from "./helpers/config";

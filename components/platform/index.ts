@@ -1,7 +1,8 @@
 /**
  * Platform base: the resource groups, network, private DNS, Key Vault with the customer-managed keys and their
  * identities, Log Analytics, Entra ID groups and the alert action groups (one per priority) that every other tier
- * builds on. One file per concern in this folder: network.ts (subnets, NSGs, routes, VNet, private DNS), firewall.ts,
+ * builds on. One file per concern in this folder: network.ts (subnets, NSGs, routes, VNet), privateDns.ts (the zones,
+ * or the hub's, and their links), firewall.ts,
  * monitoring.ts (workspace, private link scope, the pipeline logs role), flowLogs.ts (the VNet's flow logs),
  * identity.ts (Entra groups), keys.ts and keyVaults.ts.
  * Tiers receive the typed outputs below; they never rebuild ids or names from strings.
@@ -37,7 +38,8 @@ import {
 } from "./keys";
 import { keyExpiryAlerts, type PlatformVault } from "./keyVaults";
 import { logWorkspace, monitorScope, pipelineLogsReader } from "./monitoring";
-import { endpointGroupMembership, hubDnsLinkTarget, hubZones, platformNetwork, privateDnsZones } from "./network";
+import { endpointGroupMembership, hubDnsLinkTarget, platformNetwork } from "./network";
+import { hubZones, privateDnsZones } from "./privateDns";
 
 export {
   EGRESS_SERVICE_TAGS,
@@ -111,7 +113,7 @@ export class Platform extends pulumi.ComponentResource {
   /**
    * The main vault's private endpoint and DNS zone group: what a client in the VNet that reads the vault while it is
    * created (the Application Gateway's certificate) waits for. Its zone id waits for the zone's link to the VNet, in
-   * the hub's zone too (`privateDns.mode: central`, network.ts `hubZones`).
+   * the hub's zone too (`privateDns.mode: central`, privateDns.ts `hubZones`).
    */
   public readonly keyVaultReachable: readonly pulumi.Resource[];
   /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/platform/keyVaults.ts). */

@@ -97,7 +97,7 @@ export function privateDnsIssues(
     return issues;
   }
   // The stack's own groups (rg-<workload>-<env>-<region>-<role>): zones there are no hub's, and a link moving between
-  // modes within one group name would be updated in place (components/platform/network.ts zoneLinkOptions).
+  // modes within one group name would be updated in place (components/platform/privateDns.ts zoneLinkOptions).
   const own = resourceName("resourceGroup", c);
   // (Read even when its own rule refused the id: zod runs this check with every field's issues.)
   const group = zonesResourceGroupId && parseResourceGroupId(zonesResourceGroupId)?.resourceGroupName.toLowerCase();
