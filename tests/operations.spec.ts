@@ -15,15 +15,8 @@ import {
   tolerantQuery,
 } from "../components/operations/sentinel";
 import { isoMinutes, SLA_ROWS, slaAlerts, type SlaConfig } from "../components/operations/sla";
-import {
-  METRICS_NOT_EXPORTED,
-  STANDARD_COLUMNS,
-  stripStrings,
-  TABLES,
-  tablesOf,
-  unknownNames,
-  type TableSource,
-} from "../components/operations/tables";
+import { METRICS_NOT_EXPORTED, STANDARD_COLUMNS, TABLES, type TableSource } from "../components/operations/tables";
+import { stripStrings, tablesOf, unknownNames } from "../components/operations/kqlNames";
 import { RESOURCE_PATH_LINE, SEED_PANELS, WORKBOOK_KINDS, workbookSpecs } from "../components/operations/workbooks";
 import { currencies } from "../pipelines/model/oltp";
 import { NON_BI_CLASSIFIERS } from "../components/olap/settings";
