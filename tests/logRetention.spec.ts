@@ -172,6 +172,42 @@ describe("logLongTermRetention", () => {
           declared: true,
         });
       assert.equal(tableOfEntryName(tableEntryName("AzureDiagnostics")), "AzureDiagnostics");
+      // Only a deployment in the workspace's own group, and only an entry it deploys (not one its condition leaves out).
+      const inGroup = (resourceGroupName: string, extra: Record<string, unknown> = {}) =>
+        res(
+          `${AN}:resources:Deployment`,
+          {
+            resourceGroupName,
+            properties: {
+              template: {
+                resources: [
+                  {
+                    type: TABLE_TYPE,
+                    name: tableEntryName("AzureDiagnostics"),
+                    properties: { retentionInDays: 92, totalRetentionInDays: 365 },
+                    ...extra,
+                  },
+                ],
+              },
+              parameters: { workspaceName: { value: "log-a" } },
+            },
+          },
+          `g-${resourceGroupName}-${Object.keys(extra).join("")}`,
+        );
+      const grouped = { ...ws, inputs: { ...ws.inputs, resourceGroupName: "rg-monitoring" } };
+      const read = (d: ResourceRecord) => tableRetentionDays(grouped, "AzureDiagnostics", contextOf([grouped, d]));
+      assert.deepEqual(read(inGroup("RG-Monitoring")), { interactive: 92, total: 365, declared: true });
+      assert.deepEqual(read(inGroup("rg-other")), { interactive: 365, total: 365, declared: false });
+      assert.deepEqual(read(inGroup("rg-monitoring", { condition: false })), {
+        interactive: 365,
+        total: 365,
+        declared: false,
+      });
+      assert.deepEqual(read(inGroup("rg-monitoring", { condition: "[parameters('on')]" })), {
+        interactive: 365,
+        total: 365,
+        declared: false,
+      });
       assert.deepEqual(tableRetentionDays(ws, undefined, ctx), { interactive: 365, total: 365, declared: false });
     });
     it("prices a table's days beyond the interactive ones at the long-term rate, a fifth of interactive retention", () => {

@@ -64,19 +64,19 @@ describe("policies/monitor", () => {
     it("passes a table that keeps the workspace's retention (absent or -1), or sets enough of its own", async () => {
       await expectPass(tableRetention, table({}));
       await expectPass(tableRetention, table({ retentionInDays: -1, totalRetentionInDays: -1 }));
-      await expectPass(tableRetention, inStack(table({ retentionInDays: 92, totalRetentionInDays: 365 }), "prod"));
+      await expectPass(tableRetention, inStack(table({ retentionInDays: 90, totalRetentionInDays: 365 }), "prod"));
     });
     it("fails an audit table that shortens the workspace's retention", () =>
       expectFail(
         tableRetention,
         table({ retentionInDays: 4, totalRetentionInDays: 365 }),
-        /log-pay-dev-weu-sql-audit .*keeps its logs 4 days interactively, overriding the workspace: set retentionInDays to at least 92/,
+        /log-pay-dev-weu-sql-audit .*keeps its logs 4 days interactively, overriding the workspace: set retentionInDays to at least 90/,
       ));
-    it("fails a prod table that sets 92 days and no total (the total then follows the table's own retention)", () =>
+    it("fails a prod table that sets 90 days and no total (the total then follows the table's own retention)", () =>
       expectFail(
         tableRetention,
-        inStack(table({ retentionInDays: 92 }), "prod"),
-        /keeps its logs 92 days in all in stack 'prod'/,
+        inStack(table({ retentionInDays: 90 }), "prod"),
+        /keeps its logs 90 days in all in stack 'prod'/,
       ));
     it("fails a prod table kept less than a year in all", () =>
       expectFail(
@@ -95,7 +95,7 @@ describe("policies/monitor", () => {
       await expectFail(
         tableRetention,
         table({ plan: "Auxiliary" }),
-        /log-pay-dev-weu-sql-audit .*keeps its logs 30 days in all: set totalRetentionInDays to at least 92/,
+        /log-pay-dev-weu-sql-audit .*keeps its logs 30 days in all: set totalRetentionInDays to at least 90/,
       );
       // Auxiliary tables are queried over their total retention: a year of it passes in prod.
       await expectPass(tableRetention, inStack(table({ plan: "Auxiliary", totalRetentionInDays: 365 }), "prod"));
@@ -146,7 +146,7 @@ describe("policies/monitor", () => {
           }),
           "prod",
         ),
-        /operations-table-retention .*template's table SQLSecurityAuditEvents keeps its logs 30 days interactively, overriding the workspace: set retentionInDays to at least 92/,
+        /operations-table-retention .*template's table SQLSecurityAuditEvents keeps its logs 30 days interactively, overriding the workspace: set retentionInDays to at least 90/,
       );
       const { messages } = await evaluatePolicy(
         tableRetention,
@@ -188,6 +188,34 @@ describe("policies/monitor", () => {
         /template's table AzureDiagnostics spells retentionInDays as RetentionInDays, which the pack does not read/,
       );
       await expectPass(tableRetention, dep({ retentionInDays: 92, totalRetentionInDays: 365 }));
+      // An entry its condition leaves out cannot hide another of the same name, and one without a name is still read.
+      const entry = (properties: unknown, extra: Record<string, unknown> = {}) => ({
+        type: "Microsoft.OperationalInsights/workspaces/tables",
+        name: "[concat(parameters('workspaceName'), '/AzureDiagnostics')]",
+        properties,
+        ...extra,
+      });
+      await expectFail(
+        tableRetention,
+        inStack(
+          deployment(
+            {},
+            {
+              resources: [
+                entry({ retentionInDays: 92, totalRetentionInDays: 365 }, { condition: false }),
+                entry("[variables('p')]"),
+              ],
+            },
+          ),
+          "prod",
+        ),
+        /template's table AzureDiagnostics sets its properties with/,
+      );
+      await expectFail(
+        tableRetention,
+        deployment({}, { resources: [entry({ retentionInDays: "[parameters('d')]" }, { name: undefined })] }),
+        /template's table \(name not known\) sets retentionInDays with an ARM expression/,
+      );
     });
     it("cannot decide while a template table's properties are unknown", () =>
       expectUndecided(

@@ -103,22 +103,19 @@ export const tableRetention = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-operationalinsights-table-configure-retention",
     description:
-      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 92 days, the longest three months (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 92 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule. Tables set through an inline ARM deployment's template (Azure creates its tables itself, which azure-native's typed Table cannot adopt) are held to the same.",
+      "A Log Analytics table that overrides its workspace's retention or plan keeps its logs immediately available for at least 90 days (so not on the Basic plan, queryable 30 days; an Auxiliary table is queryable over its total retention, 30 days unless set) and in all (interactive plus long-term) at least 90 days, 365 in production stacks, and at most the configured maximum: a table's settings override the workspace's, so a short one on an audit table (SQLSecurityAuditEvents, AzureDiagnostics) would undo the workspace rule. Tables set through an inline ARM deployment's template (Azure creates its tables itself, which azure-native's typed Table cannot adopt) are held to the same.",
     severity: "high",
     pci: ["10.5.1"],
     gdpr: ["5(1)(e)", "5(2)", "32(1)(b)", "33"],
     soc2: ["CC7.2"],
     service: "monitor",
     remediationSteps:
-      'Leave `plan` unset or "Analytics" and `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace\'s), or set `retentionInDays` to at least 92 (`minRetentionDays`) and `totalRetentionInDays` to at least 92, 365 in prod stacks (`prodMinTotalRetentionDays`).',
+      'Leave `plan` unset or "Analytics" and `retentionInDays` and `totalRetentionInDays` unset (or -1: the workspace\'s), or set `retentionInDays` to at least 90 (`minRetentionDays`) and `totalRetentionInDays` to at least 90, 365 in prod stacks (`prodMinTotalRetentionDays`).',
     url: "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     config: {
-      minRetentionDays: {
-        ...minRetentionDaysKnob(
-          "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: the three most recent months, up to 92 days: June to August).",
-        ),
-        default: 92,
-      },
+      minRetentionDays: minRetentionDaysKnob(
+        "Minimum interactive retention of a table that sets its own (PCI DSS 10.5.1: three months, 90 days as the workspace rule counts them; the program's logLongTermRetention asks 92, the longest three months).",
+      ),
       prodStacks: prodStacksKnob("Stacks that hold the cardholder data environment."),
       prodMinTotalRetentionDays: {
         type: "integer",
@@ -147,20 +144,26 @@ export const tableRetention = resourcePolicy<Record<string, unknown>>(
     const prod = isProdStack(args);
     if (args.type === DEPLOYMENT) {
       requireKnownTemplate(props);
-      const tables = templateResources({ props }).filter((r) => sameText(r.type, TABLE_ARM_TYPE));
-      if (tables.length === 0) args.notApplicable("its template declares no Log Analytics table");
       const raw = valueAt(props, "properties", "template", "resources");
-      for (const t of tables) {
-        const label = `${who(args)} template's table ${tableOfEntry(t.name)}`;
-        const entry = (Array.isArray(raw) ? raw : []).find(
-          (e) => presence(e, "name") === "set" && valueAt(e, "name") === t.name,
-        );
+      const entries = (Array.isArray(raw) ? raw : []).filter((e) => sameText(valueAt(e, "type"), TABLE_ARM_TYPE));
+      const tables = templateResources({ props }).filter((r) => sameText(r.type, TABLE_ARM_TYPE));
+      if (entries.length === 0 && tables.length === 0)
+        args.notApplicable("its template declares no Log Analytics table");
+      const labelOf = (name: unknown) =>
+        `${who(args)} template's table ${typeof name === "string" && name !== "" ? tableOfEntry(name) : "(name not known)"}`;
+      // Every table entry, whatever its condition, is readable: one its condition leaves out cannot hide another.
+      let unreadable = false;
+      for (const entry of entries) {
         // Properties not known during preview: undecided (reading an unknown value), never passed.
         if (presence(entry, "properties") === "unknown") void (entry as Record<string, unknown>).properties;
         const problem = unreadableTable(valueAt(entry, "properties"));
-        if (problem) report(`${label} ${problem}: write each value as a literal, as the Tables API spells it.`);
-        else checkTable(t.properties, label, cfg, prod, args, report);
+        if (!problem) continue;
+        unreadable = true;
+        report(
+          `${labelOf(valueAt(entry, "name"))} ${problem}: write each value as a literal, as the Tables API spells it.`,
+        );
       }
+      if (!unreadable) for (const t of tables) checkTable(t.properties, labelOf(t.name), cfg, prod, args, report);
       return;
     }
     requireKnown(props, "plan");

@@ -3,6 +3,7 @@ import type { ResourceRecord } from "../policyRunner";
 import { estimate, type Estimate } from "../cost/estimate";
 import { offHoursSchedule } from "../cost/model";
 import { commitmentLevel } from "../cost/rules/monitoring";
+import { sqlAuditTables } from "../cost/rules/sqlAudit";
 import { DAYS_PER_MONTH, price, PRICES } from "../cost/prices";
 import { LOG_ANALYTICS_COMMITMENT_LEVELS } from "../../../lib/config";
 import { MIN_INTERACTIVE_RETENTION_DAYS } from "../../../lib/config/logRetention";
@@ -271,14 +272,16 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
       ? ` and than the ${previousTier.level} GB/day tier from ${Math.round((tierDay(tier.level) * previousTier.level) / tierDay(previousTier.level))} GB a day`
       : ""
   }, and most of the volume is the SQL audit of the polls, an upper bound until a dev day is measured ([SQL audit of the trigger's polls](#sql-audit-of-the-triggers-polls)): choose the tier on the measured volume`;
-  // Long-term retention of the table the OLTP server's SQL audit lands in (legacy mode: AzureDiagnostics), 92 days
+  // Long-term retention of the tables the SQL servers' audit lands in (the OLTP server's, legacy mode: AzureDiagnostics), 92 days
   // queryable and the rest of the workspace's retention long-term (config logLongTermRetention), while prod keeps none.
   const workspaceDays = Number(workspace?.inputs.retentionInDays ?? 30);
-  const ltrTables = ["AzureDiagnostics"];
+  const ltrTables = sqlAuditTables(prod.resources);
   const ltrEdit =
     !prod.resources.some(
       (r) => sdkTypeOf(r) === "azure-native:resources:Deployment" && /-table-retention$/.test(r.name),
-    ) && workspaceDays > MIN_INTERACTIVE_RETENTION_DAYS
+    ) &&
+    ltrTables.length > 0 &&
+    workspaceDays > MIN_INTERACTIVE_RETENTION_DAYS
       ? longTermRetention(prod, MIN_INTERACTIVE_RETENTION_DAYS, ltrTables)
       : [];
   const ltr = ltrEdit.length > 0 ? scenario(prod, {}, ltrEdit) : undefined;
@@ -679,7 +682,7 @@ ${[
         L(
           `The SQL audit's table (${ltrTables.join(", ")}) ${MIN_INTERACTIVE_RETENTION_DAYS} days queryable, the rest of its ${workspaceDays} days in long-term retention`,
           ltr,
-          `\`logLongTermRetention: { interactiveDays: ${MIN_INTERACTIVE_RETENTION_DAYS}, tables: [${ltrTables.join(", ")}] }\`: the OLTP server's SQL audit (legacy mode, the SQL audit of the scorer's polls above all) kept from day ${MIN_INTERACTIVE_RETENTION_DAYS + 1} to day ${workspaceDays} at $${price("log-analytics-long-term-retention").list} a GB-month instead of $${price("log-analytics-retention").list} (interactive retention). Every control stays: PCI DSS 10.5.1's three most recent months immediately available (up to 92 days), its twelve months kept, nothing deleted. Records older than ${MIN_INTERACTIVE_RETENTION_DAYS} days are no longer queried directly: a search job reads them back (asynchronous, up to 24 hours; $${price("log-analytics-search-job").list} a GB scanned) or a restore (at least 2 TB for 12 hours), neither priced here (docs/operations.md, "Long-term retention of the busiest tables"); every other table keeps the workspace's ${workspaceDays} days`,
+          `\`logLongTermRetention: { interactiveDays: ${MIN_INTERACTIVE_RETENTION_DAYS}, tables: [${ltrTables.join(", ")}] }\`: the OLTP server's SQL audit (legacy mode, the SQL audit of the scorer's polls above all) kept from day ${MIN_INTERACTIVE_RETENTION_DAYS + 1} to day ${workspaceDays} at $${price("log-analytics-long-term-retention").list} a GB-month instead of $${price("log-analytics-retention").list} (interactive retention). Every PCI DSS control stays: 10.5.1's three most recent months immediately available (up to 92 days), its twelve months kept, nothing deleted. GDPR: whether Log Analytics' purge of a subject's rows reaches long-term retention is not settled (a 2022 Microsoft page said archived logs cannot be purged; docs/etl.md), so an erasure by purge could miss those days: the platform owner's and the DPO's call. Records older than ${MIN_INTERACTIVE_RETENTION_DAYS} days are no longer queried directly: a search job reads them back (asynchronous, up to 24 hours; $${price("log-analytics-search-job").list} a GB scanned) or a restore (at least 2 TB for 12 hours), neither priced here (docs/operations.md, "Long-term retention of the busiest tables"); every other table keeps the workspace's ${workspaceDays} days`,
         ),
       ]
     : []),

@@ -24,6 +24,7 @@ import {
 import { AN, stoppingSchedule } from "./common";
 import { STORAGE_REDUNDANCY } from "./data";
 import { workspaceRecordLines } from "./monitoring";
+import { sdkTypeOf } from "../../sdkType";
 
 /** The extension's default polling interval, when an app does not set Sql_Trigger_PollingIntervalMs (SqlOptions.cs). */
 export const DEFAULT_SQL_TRIGGER_POLLING_MS = 1_000;
@@ -118,6 +119,30 @@ export function triggerPollers(serverName: string, ctx: RuleContext): TriggerPol
   return pollers;
 }
 
+/** Whether a diagnostic setting is a master database's that sends SQLSecurityAuditEvents (of `serverName`, or any). */
+function isMasterAuditSetting(d: ResourceRecord, serverName = "[^/]+"): boolean {
+  const uri = str(d.inputs, "resourceUri") ?? "";
+  const logs = (at(d.inputs, "logs") as { category?: string; enabled?: boolean }[] | undefined) ?? [];
+  return (
+    new RegExp(`/servers/${serverName}/databases/master$`, "i").test(uri) &&
+    logs.some((l) => l.category === "SQLSecurityAuditEvents" && l.enabled !== false)
+  );
+}
+
+/** The table a master database's audit setting writes to: SQLSecurityAuditEvents (resource-specific), else AzureDiagnostics. */
+const auditTableOf = (setting: ResourceRecord): string =>
+  (str(setting.inputs, "logAnalyticsDestinationType") ?? "").toLowerCase() === "dedicated"
+    ? "SQLSecurityAuditEvents"
+    : "AzureDiagnostics";
+
+/** The tables the stack's SQL server audits land in (docs/cost.md's long-term retention lever), each once. */
+export function sqlAuditTables(resources: readonly ResourceRecord[]): string[] {
+  const tables = resources
+    .filter((r) => sdkTypeOf(r) === `${AN}:monitor:DiagnosticSetting` && isMasterAuditSetting(r))
+    .map(auditTableOf);
+  return [...new Set(tables)].sort();
+}
+
 /**
  * The workspace the master database's diagnostic setting sends SQLSecurityAuditEvents to, by its name, and the table
  * they land in: SQLSecurityAuditEvents in resource-specific mode (`logAnalyticsDestinationType: Dedicated`), else
@@ -127,23 +152,15 @@ function auditWorkspace(
   serverName: string,
   ctx: RuleContext,
 ): { readonly ws: ResourceRecord | undefined; readonly table: string } | "none" {
-  const settings = ctx.ofType(`${AN}:monitor:DiagnosticSetting`).filter((d) => {
-    const uri = str(d.inputs, "resourceUri") ?? "";
-    const logs = (at(d.inputs, "logs") as { category?: string; enabled?: boolean }[] | undefined) ?? [];
-    return (
-      new RegExp(`/servers/${serverName}/databases/master$`, "i").test(uri) &&
-      logs.some((l) => l.category === "SQLSecurityAuditEvents" && l.enabled !== false)
-    );
-  });
+  const settings = ctx.ofType(`${AN}:monitor:DiagnosticSetting`).filter((d) => isMasterAuditSetting(d, serverName));
   if (settings.length === 0) return "none";
   const workspaces = ctx.ofType(`${AN}:operationalinsights:Workspace`);
   const name = /\/workspaces\/([^/]+)$/i.exec(str(settings[0].inputs, "workspaceId") ?? "")?.[1];
-  const dedicated = (str(settings[0].inputs, "logAnalyticsDestinationType") ?? "").toLowerCase() === "dedicated";
   return {
     ws:
       workspaces.find((w) => str(w.inputs, "workspaceName")?.toLowerCase() === name?.toLowerCase()) ??
       (workspaces.length === 1 ? workspaces[0] : undefined),
-    table: dedicated ? "SQLSecurityAuditEvents" : "AzureDiagnostics",
+    table: auditTableOf(settings[0]),
   };
 }
 
