@@ -15,6 +15,7 @@ import {
 } from "../tools/lib/changes";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { toStackExport } from "../tools/lib/preview";
+import { tableRetentionTemplate } from "../components/operations/retention";
 import { previewOf } from "./helpers/stacks";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -250,6 +251,47 @@ describe("npm run changes: what a change deletes or replaces in Azure, from two 
     const tagsOnly = plannedChanges([db("BC_Gen5")], [db("BC_Gen5", { owner: "x" })]);
     assert.equal(tagsOnly[0].disrupts, undefined);
     assert.doesNotMatch(formatChanges(tagsOnly, "prod", false), /Interrupts a service/);
+  });
+
+  it("names the tables a table-retention deployment stops setting, updated or deleted, with the command that resets them", () => {
+    const deployment = (...tables: string[]) =>
+      rec("azure-native:resources:Deployment", "operations-table-retention", {
+        inputs: {
+          resourceGroupName: "rg-pay-prod-weu-monitoring",
+          properties: {
+            mode: "Incremental",
+            template: tableRetentionTemplate(tables, 92, 365),
+            parameters: { workspaceName: { value: "log-pay-prod-weu" } },
+          },
+        },
+      });
+    const both = deployment("AzureDiagnostics", "SQLSecurityAuditEvents");
+    const reset =
+      "az monitor log-analytics workspace table update -g rg-pay-prod-weu-monitoring --workspace-name log-pay-prod-weu -n <table> --retention-time -1 --total-retention-time -1";
+    const [narrowed] = plannedChanges([both], [deployment("AzureDiagnostics")]);
+    assert.equal(narrowed.kind, "update");
+    assert.deepEqual(narrowed.leaves, { tables: ["SQLSecurityAuditEvents"], reset });
+    assert.match(
+      formatChanges([narrowed], "prod", false),
+      /Tables left at their retention: SQLSecurityAuditEvents keeps its long-term retention in Azure, which nothing then follows: return each to the workspace's in the same change \(az monitor log-analytics workspace table update .* --retention-time -1 --total-retention-time -1; docs\/operations\.md, "Long-term retention of the busiest tables"\) \(operations-table-retention no longer sets them\)/,
+    );
+    const [dropped] = plannedChanges([both], []);
+    assert.equal(dropped.kind, "delete");
+    assert.deepEqual(dropped.leaves?.tables, ["AzureDiagnostics", "SQLSecurityAuditEvents"]);
+    assert.match(
+      formatChanges([dropped], "prod", true),
+      /`operations-table-retention` \(`azure-native:resources:Deployment`\): deleted; `AzureDiagnostics`, `SQLSecurityAuditEvents` keep their long-term retention in Azure/,
+    );
+    // Another table added, the days changed, or another deployment: nothing is left behind.
+    assert.equal(
+      plannedChanges([both], [deployment("AzureDiagnostics", "SQLSecurityAuditEvents", "AZKVAuditLogs")])[0].leaves,
+      undefined,
+    );
+    assert.equal(plannedChanges([deployment("AzureDiagnostics")], [both])[0].leaves, undefined);
+    const other = rec("azure-native:resources:Deployment", "olap-sql-security", {
+      inputs: { properties: { template: { resources: [{ type: "Microsoft.Synapse/workspaces/keys", name: "k" }] } } },
+    });
+    assert.equal(plannedChanges([other], [])[0].leaves, undefined);
   });
 
   it("the disruptive updates name types and inputs the stacks have", async function () {

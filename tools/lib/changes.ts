@@ -30,6 +30,7 @@
 import { PROTECTED_CHILD_TYPES, STATEFUL_TYPES } from "../../policies/rules/protection";
 import type { ResourceRecord } from "./policyRunner";
 import { defaultTypeToken, isAzureNative, sdkTypeOf } from "./sdkType";
+import { TABLE_TYPE, tableOfEntryName } from "../../components/operations/retention";
 
 export interface PlannedChange {
   readonly kind: "delete" | "replace" | "rename" | "forget" | "update";
@@ -53,6 +54,12 @@ export interface PlannedChange {
    * or the head, on a resource above it or on a private endpoint's target (logical name and scope, outermost first).
    */
   readonly locked?: readonly Lock[];
+  /**
+   * A table-retention deployment (components/operations/retention.ts) that stops naming tables, updated or deleted:
+   * Azure keeps their retention (the deployment's update or deletion does not touch them), and the command that returns
+   * each to the workspace's.
+   */
+  readonly leaves?: { readonly tables: readonly string[]; readonly reset: string };
 }
 
 /**
@@ -318,6 +325,30 @@ export function movedUrns(base: readonly ResourceRecord[], head: readonly Resour
   return moved;
 }
 
+/** The Azure tables an inline ARM deployment's template sets (their retention), by name. */
+function retentionTables(r: ResourceRecord | undefined): string[] {
+  if (!r || sdkTypeOf(r) !== "azure-native:resources:Deployment") return [];
+  const entries = valueAt(r.inputs, "properties.template.resources");
+  return (Array.isArray(entries) ? entries : []).flatMap((e) => {
+    const name = valueAt(e, "name");
+    const table = typeof name === "string" ? tableOfEntryName(name) : undefined;
+    return String(valueAt(e, "type")).toLowerCase() === TABLE_TYPE.toLowerCase() && table ? [table] : [];
+  });
+}
+
+/** The tables `b`'s template sets that `h`'s (none when deleted) no longer does, with the command that resets them. */
+function tablesLeft(b: ResourceRecord, h: ResourceRecord | undefined): PlannedChange["leaves"] {
+  const kept = new Set(retentionTables(h));
+  const tables = retentionTables(b).filter((t) => !kept.has(t));
+  if (tables.length === 0) return undefined;
+  const workspace = String(valueAt(b.inputs, "properties.parameters.workspaceName.value") ?? "<workspace>");
+  const group = String(valueAt(b.inputs, "resourceGroupName") ?? "<resource group>");
+  return {
+    tables,
+    reset: `az monitor log-analytics workspace table update -g ${group} --workspace-name ${workspace} -n <table> --retention-time -1 --total-retention-time -1`,
+  };
+}
+
 export function plannedChanges(base: readonly ResourceRecord[], head: readonly ResourceRecord[]): PlannedChange[] {
   const heads = new Map(head.map((r) => [r.urn, r]));
   const stateful = new Set<string>(DATA_TYPES);
@@ -342,7 +373,14 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       const renamed = renamedTo(b);
       if (renamed) out.push({ kind: "rename", ...deleting, renamedTo: { urn: renamed.urn, name: renamed.name } });
       // `retainOnDelete`: Pulumi forgets it and leaves it in Azure.
-      else out.push(b.retainOnDelete ? { kind: "forget", ...common } : { kind: "delete", ...deleting });
+      else {
+        const leaves = tablesLeft(b, undefined);
+        out.push(
+          b.retainOnDelete
+            ? { kind: "forget", ...common }
+            : { kind: "delete", ...deleting, ...(leaves ? { leaves } : {}) },
+        );
+      }
       continue;
     }
     const [before, after] = [withoutPaths(b.inputs, h.ignoreChanges), withoutPaths(h.inputs, h.ignoreChanges)];
@@ -366,11 +404,13 @@ export function plannedChanges(base: readonly ResourceRecord[], head: readonly R
       const disrupts = Object.entries(DISRUPTIVE_UPDATES[sdkTypeOf(h)] ?? {})
         .filter(([p]) => canonical(valueAt(before, p)) !== canonical(valueAt(after, p)))
         .map(([path, what]) => ({ path, what }));
+      const leaves = tablesLeft(b, h);
       out.push({
         kind: "update",
         ...common,
         ...(checked.length > 0 ? { checked } : {}),
         ...(disrupts.length > 0 ? { disrupts } : {}),
+        ...(leaves ? { leaves } : {}),
       });
     }
   }
@@ -394,6 +434,7 @@ function line(c: PlannedChange, markdown: boolean): string {
           ? `renamed to ${code(c.renamedTo?.name ?? "?")} without an alias: Pulumi deletes it and creates the new one under the same Azure name; add ${code(`aliases: [{ name: "${c.name}" }]`)} to the new one (or ${code(`aliases: ["${c.urn}"]`)} if its parent or type changed)`
           : `replaced (${(c.because ?? []).join(", ")})`;
   const flags = [
+    c.leaves ? leavesText(c, markdown) : undefined,
     c.stateful ? "stateful: its data goes with it" : undefined,
     c.protected ? "protected: `pulumi up` refuses it until a reviewed change unprotects it" : undefined,
     c.locked
@@ -402,6 +443,13 @@ function line(c: PlannedChange, markdown: boolean): string {
   ].filter(Boolean);
   const name = markdown ? `\`${c.name}\` (\`${c.type}\`)` : `${c.name} (${c.type})`;
   return `${markdown ? "- " : "  "}${name}: ${what}${flags.length ? `; ${flags.join("; ")}` : ""}`;
+}
+
+/** What a table-retention deployment that stops naming tables leaves in Azure, and the reset (docs/operations.md). */
+function leavesText(c: PlannedChange, markdown: boolean): string {
+  const code = (t: string) => (markdown ? `\`${t}\`` : t);
+  const tables = (c.leaves?.tables ?? []).map(code).join(", ");
+  return `${tables} keep${c.leaves?.tables.length === 1 ? "s" : ""} ${c.leaves?.tables.length === 1 ? "its" : "their"} long-term retention in Azure, which nothing then follows: return each to the workspace's in the same change (${code(c.leaves?.reset ?? "")}; docs/operations.md, "Long-term retention of the busiest tables")`;
 }
 
 /** What the head updates in place: one line, or bullets, naming them (at most `UPDATES_SHOWN`), and what follows. */
@@ -417,6 +465,7 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
   );
   const checked = updates.filter((c) => c.checked !== undefined);
   const disruptive = updates.filter((c) => c.disrupts !== undefined);
+  const leaving = updates.filter((c) => c.leaves !== undefined);
   return [
     "",
     `${markdown ? "" : "  "}Updated in place (${updates.length}): ${names.join(", ")}${more}.`,
@@ -436,6 +485,10 @@ function updatesText(updates: readonly PlannedChange[], markdown: boolean): stri
             .join("; ")}.`,
         ]
       : []),
+    ...leaving.map(
+      (c) =>
+        `\n${markdown ? "" : "  "}${markdown ? "**" : ""}Tables left at their retention${markdown ? "**" : ""}: ${leavesText(c, markdown)} (${markdown ? `\`${c.name}\`` : c.name} no longer sets them).`,
+    ),
     ...(checked.length > 0
       ? [
           "",
