@@ -44,6 +44,7 @@ import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, ROOT, toStackExport } from "../tools/lib/preview";
 import { previewOf, prodWithAuditArchiveOf } from "./helpers/stacks";
 import { renderCostDocs } from "../tools/costDocs";
+import { longTermRetention } from "../tools/lib/costDocs/scenarios";
 import { tempDir } from "./helpers/tmp";
 
 const AN = "azure-native";
@@ -1729,12 +1730,13 @@ describe("docs/cost.md and docs/capacity.md", () => {
       assert.deepEqual(ws?.inputs.sku, { name: "PerGB2018" }, stack);
     }
   });
-  it("read right when prod is already on a commitment tier: its volume, the way back to pay-as-you-go, no lever to itself", async () => {
-    const onTier = (await previewOf("prod")).run.resources.map((r) =>
+  it("read right when prod is already on a commitment tier and keeps the audit's table long-term: its volume, the way back to pay-as-you-go, no lever to itself", async () => {
+    const tiered0 = (await previewOf("prod")).run.resources.map((r) =>
       r.type === "azure-native:operationalinsights:Workspace"
         ? { ...r, inputs: { ...r.inputs, sku: { name: "CapacityReservation", capacityReservationLevel: 200 } } }
         : r,
     );
+    const onTier = [...tiered0, ...longTermRetention(tiered0, 92, ["AzureDiagnostics"])];
     const docs = await renderCostDocs((await previewOf("dev")).run.resources, onTier, await prodWithAuditArchiveOf());
     const tiered = (docs.find(([file]) => file.endsWith("cost.md"))?.[1] ?? "").replace(/\s+/g, " ");
     const committed = fs.readFileSync(path.join(ROOT, "docs", "cost.md"), "utf8").replace(/\s+/g, " ");
@@ -1752,6 +1754,16 @@ describe("docs/cost.md and docs/capacity.md", () => {
     assert.doesNotMatch(tiered, /on the 200 GB\/day commitment tier instead of/);
     assert.doesNotMatch(tiered, /is a lever \[below\]\(#levers-not-applied/);
     assert.match(tiered, /The workspace is on the 200 GB\/day commitment tier, the cheapest for this volume/);
+    // Long-term retention applied: no lever to itself, the audit's retention priced long-term in the estimate.
+    assert.doesNotMatch(
+      tiered,
+      /90 free days is another|days queryable, the rest of its 365 days in long-term retention \|/,
+    );
+    assert.match(
+      committed,
+      /\| The SQL audit's table \(AzureDiagnostics\) 92 days queryable, the rest of its 365 days in long-term retention \| −\$[\d,]+ \|/,
+    );
+    assert.match(committed, /Their retention beyond Sentinel's 90 free days is another: AzureDiagnostics/);
     assert.match(
       committed,
       /\| The Log Analytics workspace on the 200 GB\/day commitment tier instead of pay-as-you-go \| −\$[\d,]+ \|/,

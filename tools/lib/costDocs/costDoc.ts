@@ -282,7 +282,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
     ) &&
     ltrTables.length > 0 &&
     workspaceDays > MIN_INTERACTIVE_RETENTION_DAYS
-      ? longTermRetention(prod, MIN_INTERACTIVE_RETENTION_DAYS, ltrTables)
+      ? longTermRetention(prod.resources, MIN_INTERACTIVE_RETENTION_DAYS, ltrTables)
       : [];
   const ltr = ltrEdit.length > 0 ? scenario(prod, {}, ltrEdit) : undefined;
   const ltrName = `long-term retention of ${ltrTables.join(" and ")} after ${MIN_INTERACTIVE_RETENTION_DAYS} days`;

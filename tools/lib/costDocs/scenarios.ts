@@ -66,8 +66,12 @@ export const workspacePayAsYouGo = setInputs("operationalinsights:Workspace", (i
  * The listed tables of the stack's workspace keeping `interactiveDays` queryable and the rest of the workspace's
  * retention in long-term retention (config logLongTermRetention: components/operations/retention.ts's resources).
  */
-export function longTermRetention(s: StackCost, interactiveDays: number, tables: readonly string[]): ResourceRecord[] {
-  const ws = s.resources.find((r) => sdkTypeOf(r) === "azure-native:operationalinsights:Workspace");
+export function longTermRetention(
+  resources: readonly ResourceRecord[],
+  interactiveDays: number,
+  tables: readonly string[],
+): ResourceRecord[] {
+  const ws = resources.find((r) => sdkTypeOf(r) === "azure-native:operationalinsights:Workspace");
   if (!ws) return [];
   return [
     planned("resources:Deployment", "operations-table-retention", {
