@@ -31,6 +31,7 @@ import { PROTECTED_CHILD_TYPES, STATEFUL_TYPES } from "../../policies/rules/prot
 import type { ResourceRecord } from "./policyRunner";
 import { defaultTypeToken, isAzureNative, sdkTypeOf } from "./sdkType";
 import { TABLE_TYPE, tableOfEntryName } from "../../components/operations/retention";
+import { templateResources } from "../../policies/lib/templates";
 
 export interface PlannedChange {
   readonly kind: "delete" | "replace" | "rename" | "forget" | "update";
@@ -325,14 +326,12 @@ export function movedUrns(base: readonly ResourceRecord[], head: readonly Resour
   return moved;
 }
 
-/** The Azure tables an inline ARM deployment's template sets (their retention), by name. */
+/** The Azure tables an inline ARM deployment's template sets (their retention), by name (the pack's template reader). */
 function retentionTables(r: ResourceRecord | undefined): string[] {
   if (!r || sdkTypeOf(r) !== "azure-native:resources:Deployment") return [];
-  const entries = valueAt(r.inputs, "properties.template.resources");
-  return (Array.isArray(entries) ? entries : []).flatMap((e) => {
-    const name = valueAt(e, "name");
-    const table = typeof name === "string" ? tableOfEntryName(name) : undefined;
-    return String(valueAt(e, "type")).toLowerCase() === TABLE_TYPE.toLowerCase() && table ? [table] : [];
+  return templateResources({ props: r.inputs }).flatMap((e) => {
+    const table = tableOfEntryName(e.name);
+    return e.type.toLowerCase() === TABLE_TYPE.toLowerCase() && table ? [table] : [];
   });
 }
 
