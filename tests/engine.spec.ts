@@ -240,7 +240,7 @@ describe("offline engine: Struct.fromJavaScript without the protobuf map, during
 describe("offline engine: the SDK code it stands in for", () => {
   const digest = (f: (...args: never[]) => unknown) =>
     createHash("sha256").update(f.toString()).digest("hex").slice(0, 16);
-  // tools/lib/engine.ts repeats MockMonitor.registerResource step for step and debuggablePromise without its labels,
+  // tools/lib/engine/ repeats MockMonitor.registerResource step for step (run.ts) and debuggablePromise without its labels (sdk.ts),
   // as written in @pulumi/pulumi 3.248.0. A new SDK that changes either fails here, for a review of the engine.
   it("is MockMonitor.registerResource and debuggablePromise as the engine was written against", () => {
     const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as {
