@@ -12,7 +12,8 @@ import {
   UNPUBLISHED_SCHEMAS,
 } from "../tools/lib/armSchema/check";
 import { apiVersionOf, armIdentityFromId, pathParameters } from "../tools/lib/armSchema/identity";
-import { CACHE_SALT, externalFiles, SchemaStore, stripExpression, VENDOR_DIR } from "../tools/lib/armSchema/store";
+import { externalFiles, stripExpression } from "../tools/lib/armSchema/schemaDoc";
+import { CACHE_SALT, checkSources, SchemaStore, VENDOR_DIR } from "../tools/lib/armSchema/store";
 import { sourceAt, vendorSchemas } from "../tools/lib/armSchema/vendor";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack } from "../tools/lib/preview";
@@ -423,6 +424,17 @@ describe("ARM schema check", function () {
       } finally {
         fs.rmSync(vendor, { recursive: true, force: true });
       }
+    });
+
+    it("keys the recorded results by every module of the check and the mocks' ARM type table, each of them there", () => {
+      const dir = path.resolve(__dirname, "../tools/lib/armSchema");
+      const sources = checkSources();
+      for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".ts")))
+        assert.ok(sources.includes(path.join(dir, f)), `${f} decides the check: its source keys the results`);
+      // A file that is not there would key every state of the code alike ("missing").
+      for (const f of sources) assert.ok(fs.existsSync(f), `${path.relative(dir, f)} is read for the key but missing`);
+      const table = sources.filter((f) => /export const ARM_TYPES\b/.test(fs.readFileSync(f, "utf8")));
+      assert.equal(table.length, 1, "the mocks' ARM type table (path parameters) keys the results");
     });
 
     it("keys the compiled validators by the store's own source too (a changed way of building them reads none of the old)", () => {

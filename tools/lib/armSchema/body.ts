@@ -9,7 +9,8 @@
  * - an input that finds no place is reported, never dropped silently.
  * Every input leaf is recorded with the body path it landed at, so a test can prove nothing was lost.
  */
-import type { Located, Schema, SchemaStore } from "./store";
+import type { Located, Schema } from "./schemaDoc";
+import type { SchemaStore } from "./store";
 
 /**
  * SDK property names that azure-native takes from the REST spec's `x-ms-client-name`, per schema definition

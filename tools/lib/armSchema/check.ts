@@ -8,7 +8,8 @@ import type { ErrorObject } from "ajv";
 import type { ResourceRecord } from "../policyRunner";
 import { BodyMapper } from "./body";
 import { apiVersionOf, armIdentityFromId, pathParameters, type ArmIdentity } from "./identity";
-import { SchemaStore, type Schema } from "./store";
+import type { Schema } from "./schemaDoc";
+import { SchemaStore } from "./store";
 import { isAzureNative } from "../sdkType";
 
 /** Input values the engine does not know during a preview (outputs of resources not created yet). */

@@ -6,7 +6,8 @@
  * `$ref`s inlined. For a value of that shape it accepts and rejects exactly what the whole schema does: properties
  * the body does not have are never validated. Bodies of the same shape (44 DNS zones, ...) share one validator.
  */
-import type { Located, Schema, SchemaStore } from "./store";
+import type { Located, Schema } from "./schemaDoc";
+import type { SchemaStore } from "./store";
 
 /** The structure of a JSON value: which keys its objects have, what its arrays hold, whether it has scalars. */
 export interface ShapeNode {

@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ArmPair } from "./check";
-import { candidateFiles, definitionsOf, externalFiles, FALLBACKS_FILE } from "./store";
+import { candidateFiles, definitionsOf, externalFiles } from "./schemaDoc";
+import { FALLBACKS_FILE } from "./store";
 
 /** Read access to a copy of the schemas repository. */
 export interface SchemaSource {
