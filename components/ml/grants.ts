@@ -101,3 +101,15 @@ export function tierGrants(principals: GrantPrincipals): Grant[] {
     },
   }));
 }
+
+/** Logical-name segment of each grant target (matches the resources' own names: `ml-st`, `ml-kv`, ...). */
+export const GRANT_NAMES: Readonly<Record<keyof GrantTargets, string>> = {
+  storage: "st",
+  keyVault: "kv",
+  registry: "cr",
+  appInsights: "appi",
+  featureStore: "cosmos",
+  resourceGroup: "rg",
+  cmkVault: "cmk-kv",
+  cmkKey: "cmk-key",
+};

@@ -32,7 +32,7 @@ import {
   type ManagedIdentity,
   workloadIdentity,
 } from "../shared";
-import { tierGrants, type GrantTargets } from "./grants";
+import { GRANT_NAMES, tierGrants, type GrantTargets } from "./grants";
 import { liveTraffic } from "./traffic";
 import { mlAppInsights, mlKeyVault, mlRegistry, mlStorage, type DependencyContext } from "./dependencies";
 import {
@@ -45,7 +45,6 @@ import {
   trainingCluster,
   TRAINING_CLUSTER_NAME,
 } from "./settings";
-
 import {
   COSMOS_DB_FIRST_PARTY_APP_ID,
   FEATURE_STORE_RULE,
@@ -57,18 +56,6 @@ import {
 export * from "./args";
 export * from "./settings";
 export * from "./grants";
-
-/** Logical-name segment of each grant target (matches the resources' own names: `ml-st`, `ml-kv`, ...). */
-const GRANT_NAMES: Readonly<Record<keyof GrantTargets, string>> = {
-  storage: "st",
-  keyVault: "kv",
-  registry: "cr",
-  appInsights: "appi",
-  featureStore: "cosmos",
-  resourceGroup: "rg",
-  cmkVault: "cmk-kv",
-  cmkKey: "cmk-key",
-};
 
 export class Ml extends pulumi.ComponentResource {
   public readonly workspaceName: pulumi.Output<string>;
