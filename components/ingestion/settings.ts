@@ -108,7 +108,7 @@ export function scorerStalledQuery(paymentApiName: string, scorerName: string): 
  * The containers each app writes, each with the custom item-level role that allows exactly what its code does there
  * (least privilege: no delete, no query, no change feed):
  * - the payment API's `api_logs`: its Cosmos DB output binding, which writes with upsert;
- * - the scorer's `fraud_features`: point reads, creates and If-Match replaces (pipelines/functions/src/lib/azure.ts),
+ * - the scorer's `fraud_features`: point reads, creates and If-Match replaces (pipelines/functions/src/lib/cosmos.ts),
  *   the merchant refresh's too, and its watermark's upserts;
  * - the scorer's `webhook_events`: creates only (an event already queued is left as it is).
  */

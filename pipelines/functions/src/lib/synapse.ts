@@ -1,6 +1,6 @@
 /**
  * Writes to the Synapse dedicated SQL pool with the app's managed identity (flow 3's loader): an Entra access token
- * for Azure SQL from the identity endpoint (src/lib/azure.ts), one TDS connection per batch through the
+ * for Azure SQL from the identity endpoint (src/lib/identity.ts), one TDS connection per batch through the
  * workspace's private endpoint (`<workspace>.sql.azuresynapse.net` resolves to it in the VNet; port 1433: the
  * workspace's Default connection policy proxies this driver), TLS on. Each statement commits on its own: a dedicated
  * pool has no named or nested transactions, and the driver's transaction-manager requests are not known to work

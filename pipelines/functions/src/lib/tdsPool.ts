@@ -41,7 +41,7 @@ export interface TdsPoolOptions<C extends PooledConnection> {
 
 /**
  * How long before its token's expiry a connection is retired (clock skew, a statement started just before). Less than
- * the token cache's refresh lead (lib/azure.ts: a fresh token is fetched from 5 minutes before expiry, the old one
+ * the token cache's refresh lead (lib/identity.ts: a fresh token is fetched from 5 minutes before expiry, the old one
  * still handed out down to 1 minute before), so a connection opened with the old token while a refresh is pending or
  * failing still serves a few minutes instead of one request each.
  */
