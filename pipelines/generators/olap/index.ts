@@ -1,0 +1,9 @@
+// Azure Synapse dedicated SQL pool scripts: the star schema and staging tables, reference data (enum dimensions,
+// unknown members, the calendar) and the dashboards' materialized views. Everything here is written for what a
+// dedicated pool accepts (Microsoft's T-SQL pages for Azure Synapse Analytics): no FOREIGN KEY, PRIMARY KEY only
+// NONCLUSTERED NOT ENFORCED, no CTE in front of INSERT, no recursive CTE or GENERATE_SERIES, MATERIALIZED VIEW only
+// HASH/ROUND_ROBIN with SUM/COUNT_BIG here.
+export * from "./access";
+export * from "./dashboards";
+export * from "./ddl";
+export * from "./referenceData";
