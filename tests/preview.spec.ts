@@ -512,8 +512,8 @@ describe("offline preview", function () {
   });
 
   it("a stack rule reads each resource's options, parent and dependencies as the analyzer server sets them", async () => {
-    // The runner builds them on first read (tools/lib/policyRunner.ts, accessors of each resource's object): own,
-    // enumerable, writable.
+    // The runner builds them on first read (tools/lib/policyRunner/evaluate.ts, accessors of each resource's object):
+    // own, enumerable, writable.
     const { run } = await previewOf("dev");
     const seen: Record<string, unknown>[] = [];
     const probe: StackValidationPolicy = {

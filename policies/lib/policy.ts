@@ -134,9 +134,9 @@ function appliesTo(types: readonly string[], type: string): boolean {
 }
 
 /**
- * The offline runner's fast path (tools/lib/policyRunner.ts): it skips a resource the validation would only mark
- * not applicable without calling it, with the same result (not applicable, not counted). A property of our own: the
- * real analyzer reads only `__pulumiType`, which would skip versioned tokens (see `resourcePolicy`).
+ * The offline runner's fast path (tools/lib/policyRunner/evaluate.ts): it skips a resource the validation would
+ * only mark not applicable without calling it, with the same result (not applicable, not counted). A property of our
+ * own: the real analyzer reads only `__pulumiType`, which would skip versioned tokens (see `resourcePolicy`).
  */
 export const APPLIES_TO = "__paymentsAppliesTo";
 function withAppliesTo<T extends object>(fn: T, predicate: (type: string) => boolean): T {

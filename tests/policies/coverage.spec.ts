@@ -42,7 +42,7 @@ describe("policy test coverage", function () {
     assert.deepEqual(
       reading.map((f) => path.relative(dir, f)),
       [],
-      "tools/lib/policyRunner.ts options() would need the alias URNs",
+      "tools/lib/policyRunner/resources.ts options() would need the alias URNs",
     );
     // The check itself sees a read.
     assert.match("if (args.opts.aliases.length > 0)", /\.aliases\b/);

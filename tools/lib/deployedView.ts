@@ -363,8 +363,8 @@ export function mergeChecks(records: readonly ResourceRecord[], parts: readonly 
 }
 
 /**
- * Where in the pack the policy a runner error names stands (`policy '<name>' failed on …`, tools/lib/policyRunner.ts);
- * after every policy when the error names none.
+ * Where in the pack the policy a runner error names stands (`policy '<name>' failed on …`,
+ * tools/lib/policyRunner/evaluate.ts); after every policy when the error names none.
  */
 export function failedPolicyIndex(e: Error): number {
   const { policies } = require("../../policies/policies") as typeof import("../../policies/policies");
