@@ -128,7 +128,7 @@ describe("offline engine: an error in the program's applies", () => {
     const program = programOf({ stack: "dev", program: path.join(__dirname, "fixtures/programs/unmockedInvoke.ts") });
     await assert.rejects(
       runProgram({ ...program, firstPreview: false }),
-      /the offline preview has no mock for invoke 'azure-native:datafactory:getPipeline' \(add one in tools\/lib\/azureMocks\.ts\)/,
+      /the offline preview has no mock for invoke 'azure-native:datafactory:getPipeline' \(add one in tools\/lib\/azureMocks\/invokes\.ts\)/,
     );
   });
 

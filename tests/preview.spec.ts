@@ -109,7 +109,7 @@ describe("offline preview", function () {
       const { run } = await previewOf(stack);
       const types = new Set(run.resources.filter((r) => r.custom).map((r) => r.type));
       const missing = [...types].filter((t) => !(t in ARM_TYPES));
-      assert.deepEqual(missing, [], `add these types to ARM_TYPES in tools/lib/azureMocks.ts (${stack})`);
+      assert.deepEqual(missing, [], `add these types to ARM_TYPES in tools/lib/azureMocks/ (${stack})`);
       for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
         assert.match(
           String(r.id),

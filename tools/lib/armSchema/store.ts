@@ -446,18 +446,17 @@ export class SchemaStore {
 
 /** sha256 of the parts, NUL-separated, in hex. */
 /**
- * The code a resource's check result depends on (`resultSalt`): every module of this folder (a new one, a concern
- * split out of another, included) and the mock engine's ARM type table, which names the path parameters.
+ * The code a resource's check result depends on (`resultSalt`): every module of this folder and of the mocks' (whose
+ * ARM type tables name the path parameters), a new one (a concern split out of another) included.
  */
 export function checkSources(): string[] {
-  return [
-    ...fs
-      .readdirSync(__dirname)
+  const modulesOf = (dir: string) =>
+    fs
+      .readdirSync(dir)
       .filter((f) => /\.[cm]?[jt]s$/.test(f))
       .sort()
-      .map((f) => path.join(__dirname, f)),
-    path.join(__dirname, "..", "azureMocks.ts"),
-  ];
+      .map((f) => path.join(dir, f));
+  return [...modulesOf(__dirname), ...modulesOf(path.join(__dirname, "..", "azureMocks"))];
 }
 
 function digest(...parts: string[]): string {
