@@ -489,7 +489,7 @@ function main(argv) {
 /**
  * The machine's CPU time (all cores: busy and idle, in ms) and this process's own (all threads, in µs) when the
  * loader started the entry, for the entry to tell how busy other processes kept the machine since
- * (tools/lib/deployedView.ts secondCoreFree); set only when ts-run is the main module.
+ * (tools/lib/deployedView/cores.ts secondCoreFree); set only when ts-run is the main module.
  */
 let cpuAtStart;
 function cpuSample() {

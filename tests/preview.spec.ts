@@ -316,7 +316,8 @@ describe("offline preview", function () {
   });
 
   it("one view evaluated by two callers off a shared queue of policies, merged, is exactly one evaluation's verdict", async () => {
-    // What the deployed view's worker and the main thread do (tools/lib/deployedView.ts): each takes the next policy.
+    // What the deployed view's worker and the main thread do (tools/lib/deployedView/shares.ts): each takes the next
+    // policy.
     const { run, verdict: first } = await previewOf("prod");
     const config = stackPolicyConfig("prod");
     // An exemption too, so that the merge of exemptions is exercised: the first rule that applies to prod.

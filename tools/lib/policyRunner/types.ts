@@ -97,7 +97,7 @@ export interface RunOptions {
   readonly pack?: { readonly name: string; readonly version: string };
   /**
    * The next policy this call evaluates (its index in the pack), for one view evaluated by two threads at once
-   * (tools/lib/deployedView.ts): each calls `runPolicies` with a `take` off a queue they share, so that the thread
+   * (tools/lib/deployedView/): each calls `runPolicies` with a `take` off a queue they share, so that the thread
    * free first takes more, and `mergeVerdicts` puts the parts together. An index past the pack's end stops. Without
    * it: every policy, in the pack's order.
    */
