@@ -22,7 +22,7 @@ export function capacityDoc(dev: StackCost, prod: StackCost): string {
 
 The seed's load test is **10K transactions/s** (1,000 virtual users for 5 minutes) and its nightly ETL handles
 **1M transactions a day**. The target load is config (\`load\` in \`Pulumi.<stack>.yaml\`, seed defaults in
-\`lib/usage.ts\`); \`tools/lib/cost/capacity.ts\` computes, from the same resource inputs the estimator prices, what
+\`lib/usage.ts\`); \`tools/lib/cost/capacity/\` computes, from the same resource inputs the estimator prices, what
 each tier can carry, and a test fails when a prod tier is below the target (except the row named **Short** below,
 whose sizing waits on a load-test measurement).
 

@@ -34,7 +34,7 @@ export const BYTES_PER_GB = 1e9;
 /** One Azure SQL trigger app polling a server: its pollers, their interval and the hours a month they run. */
 export interface TriggerPoller {
   readonly app: string;
-  /** Always-ready instances, each running its own poll loop (Flex cannot scale the trigger out: capacity.ts). */
+  /** Always-ready instances, each running its own poll loop (Flex cannot scale the trigger out: capacity/). */
   readonly instances: number;
   readonly pollIntervalMs: number;
   readonly hoursPerMonth: number;
