@@ -3,7 +3,7 @@
  *   pause-pool|check>
  *   --stack <dev|prod>
  *
- * The ETL tier's steps around `pulumi up` (tools/lib/etlOps.ts), with an Azure CLI logged in to the stack's
+ * The ETL tier's steps around `pulumi up` (tools/lib/etlOps/), with an Azure CLI logged in to the stack's
  * subscription. Resource groups come from the committed stack config (the same names the program gives them), the
  * factory and the Synapse workspace from Azure. `check` exits 1 when a managed private endpoint's connection is not
  * approved or a trigger is not started (the drift workflow runs it); the others exit 0 when done. Bad usage: 2.
