@@ -3,7 +3,7 @@
  * the budget's start month) or anything else that varies from one run of the program to the next would update its
  * resource on every `up` (a create-only one would fail there or be replaced), and every pull request's preview would
  * show the change. The program is run as deployed twice, 45 days apart (a month boundary crossed whatever today is),
- * and compared as `npm run changes` compares two exports (tools/lib/changes.ts: a path the resource ignores with
+ * and compared as `npm run changes` compares two exports (tools/lib/changes/: a path the resource ignores with
  * `ignoreChanges` keeps its old value, as Pulumi keeps it).
  */
 import { strict as assert } from "node:assert";

@@ -1,7 +1,7 @@
 /**
  * npm run changes -- --base <export.json> --head <export.json> [--stack NAME] [--markdown FILE] [--json FILE]
  *
- * Lists what the head renames, deletes, replaces, forgets or updates in Azure compared with the base (tools/lib/changes.ts): two exports of one
+ * Lists what the head renames, deletes, replaces, forgets or updates in Azure compared with the base (tools/lib/changes/): two exports of one
  * stack, e.g. the offline preview's `--export` of the base branch and of the pull request. Informational: exit 0
  * whatever it finds (the real `pulumi preview` decides), 2 on bad usage or files. Under GitHub Actions each change that
  * would fail `pulumi up` or lose what a rename meant to keep is also an error annotation on the run (`::error::`), so

@@ -137,7 +137,7 @@ const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * What the head adds or removes per month against the base, line by line and per tier. `moved` maps base URNs to the
- * head's URN of the same resource (renamed or moved: tools/lib/changes.ts `movedUrns`), so its lines compare as one.
+ * head's URN of the same resource (renamed or moved: tools/lib/changes/ `movedUrns`), so its lines compare as one.
  */
 export function diffEstimates(
   base: Estimate,
