@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { currentPolicyDocs, DOC, knobLines } from "../tools/policyDocs";
 import { policies } from "../policies/policies";
@@ -126,5 +127,31 @@ describe("docs: the commands an operator pastes", () => {
       });
       assert.equal(open, undefined, `${file}: a fence opened at line ${(open ?? 0) + 1} never closes`);
     }
+  });
+});
+
+describe("repository paths named in docs and comments", () => {
+  /** Files a command writes when asked (`npm run cost:retail -- --write`), named before they exist. */
+  const WRITTEN_BY_A_COMMAND = new Set(["tools/lib/cost/retail-overrides.json"]);
+
+  it("every path a README, a doc or a source comment names from the repository root exists (a file split into a folder is renamed there too)", () => {
+    const root = `${__dirname}/..`;
+    const tracked = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => /\.(ts|md|cjs|sh|ya?ml|sql|asaql|ps1)$/.test(f))
+      // Tests name made-up paths on purpose; vendored files are Microsoft's.
+      .filter((f) => !f.startsWith("tests/") && !f.startsWith("vendor/"));
+    assert.ok(tracked.length > 300, `read ${tracked.length} files`);
+    // A path from the root: not inside a longer path or a URL (`src/lib/…`, `…/docs/blob/…`). `lib/` is left out, as
+    // packages name their own `lib/` folder (policies/lib, the functions' src/lib) the same way.
+    const pattern =
+      /(?<![\w/.@-])(?:tools|components|policies|pipelines|scripts|docs)\/[\w./-]*\w\.(?:ts|md|json|cjs|sql|sh|asaql|ya?ml)\b/g;
+    const missing: string[] = [];
+    for (const file of tracked) {
+      const text = fs.readFileSync(`${root}/${file}`, "utf8");
+      for (const m of text.matchAll(pattern))
+        if (!WRITTEN_BY_A_COMMAND.has(m[0]) && !fs.existsSync(`${root}/${m[0]}`)) missing.push(`${file}: ${m[0]}`);
+    }
+    assert.deepEqual([...new Set(missing)], [], "paths that name no file (moved or split?)");
   });
 });

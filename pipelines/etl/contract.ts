@@ -1,6 +1,6 @@
 /**
  * The contract between the ETL definitions generated from the data model (pipelines/etl/, committed as JSON under
- * pipelines/adf/) and the Data Factory that runs them (components/etl.ts): the names the definitions reference and
+ * pipelines/adf/) and the Data Factory that runs them (components/etl/): the names the definitions reference and
  * the factory provides. The generator references only these; the component creates exactly these, and a test on
  * each side holds it.
  */
@@ -40,7 +40,7 @@ export interface AdfGlobalParameterSpec {
 /**
  * One Data Factory child resource in the REST shape (`properties` with nested `typeProperties`): the JSON
  * `az datafactory pipeline|dataset|trigger create --pipeline|--properties @file` accepts, committed under
- * pipelines/adf/<kind>/<name>.json. components/etl.ts converts it to the azure-native input shape.
+ * pipelines/adf/<kind>/<name>.json. components/etl/ converts it to the azure-native input shape.
  */
 export interface AdfResource {
   readonly name: string;

@@ -1,4 +1,4 @@
-// The Data Factory definitions of the nightly ETL, generated from the data model: what components/etl.ts deploys
+// The Data Factory definitions of the nightly ETL, generated from the data model: what components/etl/ deploys
 // and pipelines/adf/ commits as JSON. Pure: the same model and options always give the same definitions.
 //
 //   generateAdfDefinitions(model = dataModel, options?) → { pipelines, datasets, triggers, globalParameters }

@@ -53,7 +53,7 @@ export const ETL_SCHEMA = "etl";
 export const ETL_EXECUTOR_ROLE = "etl_executor";
 
 /**
- * Factory global parameters the definitions read (`@pipeline().globalParameters.<name>`); components/etl.ts sets
+ * Factory global parameters the definitions read (`@pipeline().globalParameters.<name>`); components/etl/ sets
  * each one from the stack. None is a secret: names, resource ids and URLs only.
  */
 export const GLOBAL_PARAMETERS = {

@@ -1,5 +1,5 @@
 // The Synapse tables the streaming path writes, as a TypeScript module of the function package
-// (pipelines/functions/src/generated/streamTargets.ts): the Synapse loader (src/lib/apiPerformance.ts) inserts
+// (pipelines/functions/src/generated/streamTargets.ts): the Synapse loader (src/functions/apiPerformanceLoader.ts) inserts
 // exactly these columns with these types, so a column added to the model reaches the loader with no hand edit.
 import type { OlapModel, SqlType } from "../model/types";
 

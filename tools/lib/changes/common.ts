@@ -7,7 +7,7 @@ export interface PlannedChange {
   readonly name: string;
   /** The base protects it: `pulumi up` refuses to delete or replace it. */
   readonly protected: boolean;
-  /** One of the stateful types (policies/rules/protection.ts): its data goes with it. */
+  /** One of the stateful types (policies/rules/protection/shared.ts): its data goes with it. */
   readonly stateful: boolean;
   /** What makes it a replacement: `id` or the changed property paths. */
   readonly because?: readonly string[];
