@@ -373,8 +373,8 @@ describe("cost: pricing rules on hand-made inputs", () => {
     assert.deepEqual(
       unknown.notEstimated.map((u) => [u.name, u.reason]),
       [
-        ["ws", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)"],
-        ["sentinel", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)"],
+        ["ws", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices/ LOG_COMMITMENT_TIERS)"],
+        ["sentinel", "the 700 GB/day commitment tier has no price row (tools/lib/cost/prices/ LOG_COMMITMENT_TIERS)"],
       ],
     );
     // A tier without its level (an export's unknown value): listed the same way, saying so.

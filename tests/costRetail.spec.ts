@@ -51,7 +51,7 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
       (x) => x.region === "eastus" && /^(functions-flex|vm-Standard_DS|appgw-|sql-bc-compute)/.test(x.id),
     ))
       assert.ok(ids.includes(p.id), `${p.id} is not asked for`);
-    // The other-region rows docs/cost.md and the prices.ts header name are asked for too, with Infracost's filters.
+    // The other-region rows docs/cost.md and the price table's header name are asked for too, with Infracost's filters.
     const match = (id: string) => RETAIL_QUERIES.find((q) => q.id === id)?.match;
     for (const id of [
       "firewall-premium",
@@ -147,7 +147,7 @@ describe("cost: the Retail Prices API helper (npm run cost:retail)", () => {
   it("prints a line to paste per item, or says nothing matched", () => {
     const cold = RETAIL_QUERIES.find((q) => q.id === "storage-cold-GZRS")!;
     assert.deepEqual(formatRetail(cold, [item({ retailPrice: 0.0081 })]), [
-      "storage-cold-GZRS: 0.0081 USD per 1 GB/Month — General Block Blob v2 / Cold GZRS / Cold GZRS Data Stored, westeurope, effective 2026-10-01 (a 2026 capture of this API in prices.ts)",
+      "storage-cold-GZRS: 0.0081 USD per 1 GB/Month — General Block Blob v2 / Cold GZRS / Cold GZRS Data Stored, westeurope, effective 2026-10-01 (a 2026 capture of this API in the price table)",
     ]);
     assert.match(formatRetail(baseline, [])[0], /^functions-flex-ar-baseline: no pay-as-you-go item matched/);
   });

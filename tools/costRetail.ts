@@ -3,7 +3,7 @@
  *
  * Asks the Azure Retail Prices API (public, needs network access; through `HTTPS_PROXY` if set, lib/envProxy.ts) for the meters the price table prices at another
  * region's rates or derives (`RETAIL_QUERIES` in tools/lib/cost/retail.ts; `RETAIL_NOT_ASKED` lists the rest) and prints each pay-as-you-go item. `--write`
- * records each meter's single price in tools/lib/cost/retail-overrides.json, which prices.ts applies over its stored
+ * records each meter's single price in tools/lib/cost/retail-overrides.json, which the price table applies over its stored
  * rows (with the API as source and today's date); then `npm run cost:docs` regenerates the docs. Exit 0, or 2 on bad
  * usage or an API error.
  */

@@ -1,7 +1,7 @@
 /**
  * Long-term retention of the workspace's busiest tables (config `logLongTermRetention`, lib/config/logRetention.ts):
  * each listed table keeps `interactiveDays` of logs immediately queryable and the rest of `logRetentionDays` in
- * long-term retention, at $0.026 a GB-month against $0.13 for interactive retention (tools/lib/cost/prices.ts); the
+ * long-term retention, at $0.026 a GB-month against $0.13 for interactive retention (tools/lib/cost/prices/); the
  * workspace keeps its own `retentionInDays` for every other table.
  *
  * - Through an inline ARM deployment, not `operationalinsights.Table`: Azure creates its tables itself, and

@@ -52,7 +52,7 @@ export const PROD_PRIVATE_ENDPOINTS = 32;
 /**
  * The Log Analytics commitment tiers `logAnalyticsCommitmentGbPerDay` takes, GB a day: a workspace's, up to the 5,000
  * where the price table's capture of the Retail Prices API stops (Azure takes tiers up to 50,000), each with its West
- * Europe price in tools/lib/cost/prices.ts.
+ * Europe price in tools/lib/cost/prices/.
  */
 export const LOG_ANALYTICS_COMMITMENT_LEVELS = [100, 200, 300, 400, 500, 1000, 2000, 5000] as const;
 

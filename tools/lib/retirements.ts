@@ -282,7 +282,7 @@ export const RETIREMENTS: readonly Retirement[] = [
       quote:
         "Capacity growth restrictions mean that Azure might not approve additional quota requests, new deployments, or capacity expansion requests for impacted VM series due to limited availability of the underlying hardware. These capacity controls don't affect existing running VMs. ... New subscription: Can't deploy affected SKUs. ... Existing subscription requesting additional quota: Additional quota isn't approved.",
     },
-    fix: 'choose current sizes before the first deploy: a v5 size for training (`ml.compute.vmSize`, e.g. Standard_D4as_v5 or Standard_D4s_v5, as `az ml compute list-sizes` lists them), a size of the managed online endpoint SKU list off the restricted series for scoring (`ml.endpoint.instanceType`, e.g. Standard_D2as_v4), priced in tools/lib/cost/prices.ts, with their quota requested (docs/operations.md, "Retirements ahead")',
+    fix: 'choose current sizes before the first deploy: a v5 size for training (`ml.compute.vmSize`, e.g. Standard_D4as_v5 or Standard_D4s_v5, as `az ml compute list-sizes` lists them), a size of the managed online endpoint SKU list off the restricted series for scoring (`ml.endpoint.instanceType`, e.g. Standard_D2as_v4), priced in tools/lib/cost/prices/, with their quota requested (docs/operations.md, "Retirements ahead")',
     matches: (r) => sizesMatching(r, [DV2_SIZE, F_B_SIZE, DV3_EV3_SIZE, G_SIZE]),
   },
 ];

@@ -31,7 +31,7 @@ export interface CostLine {
   readonly location?: string;
 }
 
-/** The region the price table is for: its rows are West Europe's (or stand-ins for them, prices.ts says which). */
+/** The region the price table is for: its rows are West Europe's (or stand-ins for them, the price table says which). */
 export const PRICE_REGION = "westeurope";
 
 /** Priced lines of resources in another region than the table's: their figures are West Europe's rates. */
@@ -271,7 +271,7 @@ export function formatEstimate(e: Estimate): string {
 
 /** The JSON written by `--cost FILE`. */
 export function estimateJson(e: Estimate) {
-  return { ...e, generatedBy: "tools/lib/cost (offline estimate; prices in tools/lib/cost/prices.ts)" };
+  return { ...e, generatedBy: "tools/lib/cost (offline estimate; prices in tools/lib/cost/prices/)" };
 }
 
 /** The Markdown cost section (appended to the verdict report and used in the job summary). */
@@ -279,7 +279,7 @@ export function estimateMarkdown(e: Estimate): string {
   const lines = [
     `## Cost estimate: ${e.stack}`,
     "",
-    `USD per month; committed = ${commitLabel(e.commitment)}. Prices: \`tools/lib/cost/prices.ts\` (each with its source and date).`,
+    `USD per month; committed = ${commitLabel(e.commitment)}. Prices: \`tools/lib/cost/prices/\` (each with its source and date).`,
     ...(regionCaveat(e) ? ["", `Regions: ${regionCaveat(e)}.`] : []),
     ...(e.hybridBenefitVcores > 0 ? ["", `Licences: ${hybridCaveat(e)}.`] : []),
     "",

@@ -6,7 +6,7 @@
  * rows it derives (cold and geo-zone-redundant blob capacity, Business Critical SQL compute). The other rows the stacks
  * price at another region's rates are listed in RETAIL_NOT_ASKED with the reason. `npm run cost:retail` prints what
  * the API says for West Europe; with `--write` it records each meter's single price (`overridesFrom`) in
- * retail-overrides.json, which prices.ts applies over its stored rows (`applyOverrides`).
+ * retail-overrides.json, which the price table applies over its stored rows (`applyOverrides`).
  *
  * API: https://learn.microsoft.com/rest/api/cost-management/retail-prices/azure-retail-prices (OData `$filter` on
  * serviceName, armRegionName, skuName, meterName, priceType…; pages through `NextPageLink`).
@@ -39,7 +39,7 @@ type MatchField = "serviceName" | "productName" | "skuName" | "armSkuName" | "me
 
 /** A meter the table wants from the API: the price row it would fill (or replace) and the filter that finds it. */
 export interface RetailQuery {
-  /** The price row id (`prices.ts`), existing or to add. */
+  /** The price row id (`tools/lib/cost/prices/`), existing or to add. */
   readonly id: string;
   /** Why the table needs it. */
   readonly why: string;
@@ -84,7 +84,7 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
   ).map(([id, meterName]) =>
     q(
       id,
-      `East US figure in prices.ts (Flex Consumption${meterName.endsWith("Executions") ? "; the API's unit is 10 executions" : ""})`,
+      `East US figure in the price table (Flex Consumption${meterName.endsWith("Executions") ? "; the API's unit is 10 executions" : ""})`,
       {
         serviceName: "Functions",
         meterName,
@@ -100,7 +100,9 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
     (["Hot", "Cool", "Cold"] as const).map((tier) =>
       q(
         `storage-${tier.toLowerCase()}-${red.replace("-", "")}`,
-        tier === "Hot" ? "Infracost's West Europe golden in prices.ts" : "a 2026 capture of this API in prices.ts",
+        tier === "Hot"
+          ? "Infracost's West Europe golden in the price table"
+          : "a 2026 capture of this API in the price table",
         {
           serviceName: "Storage",
           productName: "General Block Blob v2",
@@ -122,7 +124,7 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
   ).map(([id, meterName, product]) =>
     q(
       id,
-      "Microsoft's East US example rate in prices.ts",
+      "Microsoft's East US example rate in the price table",
       { serviceName: "Application Gateway", meterName },
       { productIncludes: product },
     ),
@@ -131,12 +133,12 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
   // matches them: internal/resources/azure/sql_database.go).
   q(
     "sql-bc-compute",
-    "derived in prices.ts: East US × West Europe's GP compute ratio (per vCore: the 8-vCore SKU's hour / 8)",
+    "derived in the price table: East US × West Europe's GP compute ratio (per vCore: the 8-vCore SKU's hour / 8)",
     { serviceName: "SQL Database", skuName: "8 vCore" },
     { productIncludes: "Business Critical - Compute Gen5", scale: 1 / 8 },
   ),
   ...(["Standard_DS1_v2", "Standard_DS2_v2", "Standard_DS3_v2"] as const).map((size) =>
-    q(`vm-${size}`, "East US or derived in prices.ts (Linux, pay-as-you-go)", {
+    q(`vm-${size}`, "East US or derived in the price table (Linux, pay-as-you-go)", {
       serviceName: "Virtual Machines",
       armSkuName: size,
     }),
@@ -144,25 +146,25 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
   // The meter names below as Infracost's resources filter them (internal/providers/terraform/azure/firewall.go,
   // private_endpoint.go, key_vault_key.go, event_hubs_namespace.go; internal/resources/azure/container_registry.go,
   // security_center_subscription_pricing.go), which read the same API's fields.
-  q("firewall-premium", "East US figure in prices.ts", {
+  q("firewall-premium", "East US figure in the price table", {
     serviceName: "Azure Firewall",
     skuName: "Premium",
     meterName: "Premium Deployment",
   }),
   q(
     "eventhubs-premium-pu",
-    "East US figure in prices.ts (Infracost matches the meter name's end, 'Processing Unit')",
+    "East US figure in the price table (Infracost matches the meter name's end, 'Processing Unit')",
     { serviceName: "Event Hubs", skuName: "Premium" },
     { meterIncludes: "Processing Unit" },
   ),
-  q("asa-su", "South Central US figure in prices.ts (Microsoft's solution price table)", {
+  q("asa-su", "South Central US figure in the price table (Microsoft's solution price table)", {
     serviceName: "Stream Analytics",
     skuName: "Standard",
     meterName: "Standard Streaming Unit",
   }),
   q(
     "defender-cosmos",
-    "East US figure in prices.ts (the API prices 100 RU/s an hour; the row a month: × 730)",
+    "East US figure in the price table (the API prices 100 RU/s an hour; the row a month: × 730)",
     {
       serviceName: "Microsoft Defender for Cloud",
       productName: "Microsoft Defender for Azure Cosmos DB",
@@ -170,27 +172,27 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
     },
     { scale: 730 },
   ),
-  q("private-endpoint", "West US figure in prices.ts", {
+  q("private-endpoint", "West US figure in the price table", {
     productName: "Virtual Network Private Link",
     meterName: "Standard Private Endpoint",
   }),
-  // Log Analytics' commitment tiers and Microsoft Sentinel's classic meters: West Europe in prices.ts, from a 2023
+  // Log Analytics' commitment tiers and Microsoft Sentinel's classic meters: West Europe in the price table, from a 2023
   // capture of this API's answers (the meter names as it holds them).
-  q("sentinel-ingestion", "a 2023 capture of this API in prices.ts", {
+  q("sentinel-ingestion", "a 2023 capture of this API in the price table", {
     serviceName: "Sentinel",
     meterName: "Pay-as-you-go Data Analysis",
   }),
   ...LOG_ANALYTICS_COMMITMENT_LEVELS.flatMap((level) => [
-    q(`log-analytics-commitment-${level}`, "a 2023 capture of this API in prices.ts", {
+    q(`log-analytics-commitment-${level}`, "a 2023 capture of this API in the price table", {
       serviceName: "Azure Monitor",
       meterName: `${level} GB Commitment Tier Capacity Reservation`,
     }),
-    q(`sentinel-commitment-${level}`, "a 2023 capture of this API in prices.ts", {
+    q(`sentinel-commitment-${level}`, "a 2023 capture of this API in the price table", {
       serviceName: "Sentinel",
       meterName: `Classic ${level} GB Commitment Tier Capacity Reservation`,
     }),
   ]),
-  q("acr-premium", "East US figure in prices.ts", {
+  q("acr-premium", "East US figure in the price table", {
     serviceName: "Container Registry",
     productName: "Container Registry",
     skuName: "Premium",
@@ -204,7 +206,7 @@ export const RETAIL_QUERIES: readonly RetailQuery[] = [
       ["kv-rotation", "Secret Renewal"],
     ] as const
   ).map(([id, meterName]) =>
-    q(id, "East US figure in prices.ts (Key Vault Premium)", {
+    q(id, "East US figure in the price table (Key Vault Premium)", {
       productName: "Key Vault",
       skuName: "Premium",
       meterName,
@@ -355,7 +357,7 @@ export interface RetailOverride {
   readonly item: string;
 }
 /**
- * The file `npm run cost:retail -- --write` records (tools/lib/cost/retail-overrides.json) and prices.ts applies:
+ * The file `npm run cost:retail -- --write` records (tools/lib/cost/retail-overrides.json) and the price table applies:
  * one entry per row, each with its own region and date (a later run for some rows leaves the others as recorded).
  */
 export interface RetailOverrides {

@@ -145,7 +145,7 @@ export function costDoc(dev: StackCost, prod: StackCost, prodArchived: StackCost
 
 Every figure here is computed by the estimator (\`tools/lib/cost/\`) over the resources the program declares,
 with the stack's usage assumptions (\`usage\` in \`Pulumi.<stack>.yaml\`, defaults in \`lib/usage.ts\`) and the
-price table \`tools/lib/cost/prices.ts\` (each row with its meter, unit, region, date and public source).
+price table \`tools/lib/cost/prices/\` (each row with its meter, unit, region, date and public source).
 \`npm run preview:offline\` prints the per-tier totals under the verdict; \`--cost FILE\` writes the lines as JSON;
 \`npm run cost:diff -- --base <export> --head <export>\` prints what a change adds or removes per month (a change of
 the usage assumptions themselves needs the base's stack file too, \`--base-stack-file <the base's Pulumi.<stack>.yaml>\`:
@@ -163,7 +163,7 @@ licence meter of the databases that declare it, \`licenseType: BasePrice\`; dev:
 
 **Derived prices**: the GZRS and RA-GZRS capacity rows are derived (zone-redundant price plus the geo-replica
 premium of the same source), not read; so are the cold tier's rows other than LRS (cold LRS plus the cool tier's
-redundancy premium, an upper bound). All are marked in \`prices.ts\`. The lake's cold volume follows its lifecycle
+redundancy premium, an upper bound). All are marked in \`tools/lib/cost/prices/\`. The lake's cold volume follows its lifecycle
 policy: of the cool volume (\`usage.lakeCoolGb\`, spanning \`usage.lakeCoolVolumeMonths\` of steady inflow), what is
 older than the policy's \`tierToCold\` age is priced cold. The scoring deployment's DSv2 sizes are East US prices (DS1_v2
 and DS3_v2 derived from DS2_v2); West Europe is usually dearer (D4s_v3: $0.24/h there against $0.192/h in East US),

@@ -48,7 +48,7 @@ export function commitmentLevel(ws: ResourceRecord): number | undefined {
 export const unpricedTier = (level: number): string =>
   Number.isNaN(level)
     ? "sku CapacityReservation without a known capacityReservationLevel: no commitment tier to price"
-    : `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices.ts LOG_COMMITMENT_TIERS)`;
+    : `the ${level} GB/day commitment tier has no price row (tools/lib/cost/prices/ LOG_COMMITMENT_TIERS)`;
 
 /**
  * A table's own retention settings in the stack: an entry of an inline ARM deployment's template on this workspace
