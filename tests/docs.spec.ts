@@ -133,25 +133,62 @@ describe("docs: the commands an operator pastes", () => {
 describe("repository paths named in docs and comments", () => {
   /** Files a command writes when asked (`npm run cost:retail -- --write`), named before they exist. */
   const WRITTEN_BY_A_COMMAND = new Set(["tools/lib/cost/retail-overrides.json"]);
+  /** What a build writes (the function package's `npm run build`), named before it exists. */
+  const BUILT = new Set(["pipelines/functions/dist/"]);
+  const root = `${__dirname}/..`;
+  const trackedFiles = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+  const tracked = new Set(trackedFiles);
+  const trackedDirs = new Set(
+    trackedFiles.flatMap((f) =>
+      f
+        .split("/")
+        .slice(0, -1)
+        .map((_, i, a) => a.slice(0, i + 1).join("/")),
+    ),
+  );
+  /** Whether a path names a tracked file, a tracked folder (`…/`), or a file a command writes. */
+  const exists = (p: string) =>
+    p.endsWith("/") ? trackedDirs.has(p.slice(0, -1)) : tracked.has(p) || WRITTEN_BY_A_COMMAND.has(p);
+  const text = trackedFiles.filter((f) => /\.(ts|md|cjs|sh|ya?ml|sql|asaql|ps1)$/.test(f) && !f.startsWith("vendor/"));
+  // A path from the root, a file or a folder: not inside a longer path or a URL (`src/lib/…`, `…/docs/blob/…`). `lib/`
+  // is left out, as packages name their own `lib/` folder (policies/lib, the functions' src/lib) the same way.
+  const fromRoot =
+    /(?<![\w/.@-])(?:tools|components|policies|pipelines|scripts|docs)\/(?:[\w./-]*\w\.(?:ts|md|json|cjs|sql|sh|asaql|ya?ml)\b|(?:[\w-]+\/)+(?![\w.]))/g;
 
   it("every path a README, a doc or a source comment names from the repository root exists (a file split into a folder is renamed there too)", () => {
-    const root = `${__dirname}/..`;
-    const tracked = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" })
-      .split("\n")
-      .filter((f) => /\.(ts|md|cjs|sh|ya?ml|sql|asaql|ps1)$/.test(f))
-      // Tests name made-up paths on purpose; vendored files are Microsoft's.
-      .filter((f) => !f.startsWith("tests/") && !f.startsWith("vendor/"));
-    assert.ok(tracked.length > 300, `read ${tracked.length} files`);
-    // A path from the root: not inside a longer path or a URL (`src/lib/…`, `…/docs/blob/…`). `lib/` is left out, as
-    // packages name their own `lib/` folder (policies/lib, the functions' src/lib) the same way.
-    const pattern =
-      /(?<![\w/.@-])(?:tools|components|policies|pipelines|scripts|docs)\/[\w./-]*\w\.(?:ts|md|json|cjs|sql|sh|asaql|ya?ml)\b/g;
+    assert.ok(text.length > 300, `read ${text.length} files`);
     const missing: string[] = [];
-    for (const file of tracked) {
-      const text = fs.readFileSync(`${root}/${file}`, "utf8");
-      for (const m of text.matchAll(pattern))
-        if (!WRITTEN_BY_A_COMMAND.has(m[0]) && !fs.existsSync(`${root}/${m[0]}`)) missing.push(`${file}: ${m[0]}`);
+    for (const file of text) {
+      let body = fs.readFileSync(`${root}/${file}`, "utf8");
+      // Tests name made-up paths on purpose in their code: only their comments are held to the tree.
+      if (file.startsWith("tests/"))
+        body = body
+          .split("\n")
+          .filter((l) => /^\s*(\/\/|\*|\/\*\*)/.test(l))
+          .join("\n");
+      for (const m of body.matchAll(fromRoot)) if (!exists(m[0])) missing.push(`${file}: ${m[0]}`);
     }
-    assert.deepEqual([...new Set(missing)], [], "paths that name no file (moved or split?)");
+    assert.deepEqual([...new Set(missing)], [], "paths that name no file or folder (moved or split?)");
+  });
+
+  it("every path a folder's README names in code spans from its own folder exists (pipelines/README.md's `model/olap.ts`)", () => {
+    const readmes = text.filter((f) => f.endsWith("/README.md"));
+    assert.ok(readmes.length >= 3, readmes.join(", "));
+    const missing: string[] = [];
+    for (const file of readmes) {
+      const dir = file.slice(0, file.lastIndexOf("/") + 1);
+      for (const m of fs
+        .readFileSync(`${root}/${file}`, "utf8")
+        .matchAll(/`((?:[\w.-]+\/)+(?:[\w-]+\.(?:ts|md|json|sql|asaql|ps1))?)`/g)) {
+        const p = m[1];
+        if (/^(?:\.\.?\/|node_modules\/)/.test(p) || p.includes("*")) continue;
+        // Or a cell's path under the README's folder (the generators row's `oltp/` is generators/oltp/).
+        const under = (p.endsWith("/") ? [...trackedDirs].map((d) => `${d}/`) : trackedFiles).some(
+          (t) => t.startsWith(dir) && t.endsWith(`/${p}`),
+        );
+        if (!exists(dir + p) && !exists(p) && !under && !BUILT.has(dir + p)) missing.push(`${file}: ${p}`);
+      }
+    }
+    assert.deepEqual([...new Set(missing)], [], "paths that name no file or folder (moved or split?)");
   });
 });

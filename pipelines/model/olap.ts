@@ -4,12 +4,12 @@
 //   Fact_Payment            one row per OLTP payment, loaded nightly from the extracted changes
 //   Fact_API_Performance    one row per minute, endpoint and merchant (request and error counts, p50/p95/p99
 //                           latency), written by the streaming path (Cosmos DB api_logs → Stream Analytics → Synapse)
-//   stg.<Table>             staging heaps for every extracted OLTP table, derived from the mappings below
+//   stg.<Table>             staging heaps for every extracted OLTP table, derived from the mappings (olapStaging.ts)
 //   mv_*                    materialized views the dashboards read (Synapse keeps them current on every load)
 //
 // Dimension keys are the OLTP surrogate keys (immutable BIGINT IDENTITY values, never reused) or the natural code
 // (currency, status). Key 0 is the "unknown member" (OLTP identities start at 1), so fact keys are never NULL.
-// Merchant and customer attributes keep their history (type 2 with a durable key, `history` below): the key stays
+// Merchant and customer attributes keep their history (type 2 with a durable key, `history` in olapStar.ts): the key stays
 // the OLTP id, so facts reference it as before, and each version carries ValidFrom/ValidTo/IsCurrent; reports join
 // `IsCurrent = 1` for today's attributes or the validity range for the attributes at the payment's time. The other
 // dimensions are type 1 (overwrite).

@@ -1,6 +1,6 @@
 // How each star table is loaded: from the OLTP extract (nightly), the calendar, the status enum, or the streaming
 // path (pipelines/model/olap.ts assembles the model).
-import { paymentStatuses } from "./oltp";
+import { paymentStatuses } from "./oltpColumns";
 import type { TableMapping } from "./types";
 
 const monthNames = [

@@ -53,8 +53,8 @@
 // but unencrypted: Fingerprint is matched by the database (same card ⇒ same fingerprint) and is already a keyed
 // hash; Last4 and expiry are what support staff see, behind DDM. City and IP address stay masked for fraud queries.
 //
-// By concern: the column helpers (oltpColumns.ts), the tables (oltpTables.ts); assembled here with the payment status
-// enum, the erasure subjects and the currencies.
+// By concern: the column helpers and the payment-status enum (oltpColumns.ts), the tables (oltpTables.ts); assembled
+// here with the erasure subjects and the currencies.
 import type { OltpModel } from "./types";
 import {
   currency,

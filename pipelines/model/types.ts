@@ -110,7 +110,7 @@ export interface CheckConstraint {
   expression: string;
 }
 
-/** Azure SQL ledger table flavour (see oltp.ts for why and where ledger is used). */
+/** Azure SQL ledger table flavour (see oltp.ts for why and oltpTables.ts for where ledger is used). */
 export type LedgerKind = "append-only" | "updatable";
 
 /**

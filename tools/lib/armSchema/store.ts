@@ -271,8 +271,8 @@ export class SchemaStore {
 
   /**
    * Everything besides a resource's own type, id and inputs that decides what the check finds for it: the check's
-   * code (every module of this folder and the mock engine's ARM type table, which names the path parameters), the vendored schemas
-   * and fallbacks, the installed azure-native (the API version of each class) and the validators' key. Computed once
+   * code (checkSources: every module of this folder and of ../azureMocks/, whose ARM type tables name the path
+   * parameters), the vendored schemas and fallbacks, the installed azure-native (the API version of each class) and the validators' key. Computed once
    * per store (the code is hashed from its sources; about 6 MB read and hashed).
    */
   resultSalt(): string {
@@ -444,7 +444,6 @@ export class SchemaStore {
   }
 }
 
-/** sha256 of the parts, NUL-separated, in hex. */
 /**
  * The code a resource's check result depends on (`resultSalt`): every module of this folder and of the mocks' (whose
  * ARM type tables name the path parameters), a new one (a concern split out of another) included.
@@ -459,6 +458,7 @@ export function checkSources(): string[] {
   return [...modulesOf(__dirname), ...modulesOf(path.join(__dirname, "..", "azureMocks"))];
 }
 
+/** sha256 of the parts, NUL-separated, in hex. */
 function digest(...parts: string[]): string {
   const h = crypto.createHash("sha256");
   parts.forEach((p, i) => (i > 0 ? h.update("\0").update(p) : h.update(p)));

@@ -12,7 +12,7 @@
  * Refresh: `npm run cost:retail -- --write` (network access) asks the Azure Retail Prices API in West Europe for the
  * derived rows and the other-region rows its RETAIL_QUERIES name (retail.ts; RETAIL_NOT_ASKED lists, with the reason,
  * the other-region rows the stacks use that it does not ask for) and records the answers in retail-overrides.json,
- * which `PRICES` applies over the stored rows below (`applyOverrides`); for any other row, update `list`, `date` and
+ * which `PRICES` applies over the stored rows (`STORED_PRICES`, from the family files) (`applyOverrides`); for any other row, update `list`, `date` and
  * `source` together by hand.
  */
 import * as fs from "node:fs";
@@ -27,7 +27,10 @@ import type { PriceRow } from "./sources";
 
 export { LOG_COMMITMENT_TIERS, type PriceRow } from "./sources";
 
-/** Every stored row, by service family (databases.ts, network.ts, monitoring.ts, analytics.ts, compute.ts). */
+/**
+ * The rows as stored, before the Retail Prices API overrides, by service family (databases.ts, network.ts,
+ * monitoring.ts, analytics.ts, compute.ts).
+ */
 export const STORED_PRICES: readonly PriceRow[] = [
   ...DATABASE_ROWS,
   ...NETWORK_ROWS,

@@ -120,5 +120,3 @@ export const reserved = (list: number, ri: { y1: number; y3: number }) => ({
   reserved1y: r(list * ri.y1),
   reserved3y: r(list * ri.y3),
 });
-
-/** The rows as stored here, before the Retail Prices API overrides (below). */
