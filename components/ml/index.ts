@@ -55,7 +55,7 @@ import {
 
 export * from "./args";
 export * from "./settings";
-export * from "./grants";
+export { tierGrants, type Grant, type GrantPrincipals, type GrantTargets } from "./grants";
 
 export class Ml extends pulumi.ComponentResource {
   public readonly workspaceName: pulumi.Output<string>;

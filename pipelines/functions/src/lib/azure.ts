@@ -7,7 +7,15 @@
 import { DeadlineError, discard, type Fetch, type ManagedIdentityTokens } from "./identity";
 
 export * from "./cosmos";
-export * from "./identity";
+export {
+  DeadlineError,
+  discard,
+  ManagedIdentityTokens,
+  REFRESH_RETRY_MS,
+  TOKEN_TIMEOUT_MS,
+  TokenUnavailableError,
+  type Fetch,
+} from "./identity";
 
 /** Azure ML online endpoints take Entra tokens for this resource (endpoint auth mode AADToken). */
 export const AML_RESOURCE = "https://ml.azure.com";
