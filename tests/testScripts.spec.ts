@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { cpuReportHooks, reportLine } from "./helpers/cpuReport";
 import { tempDir } from "./helpers/tmp";
 
 const ROOT = path.join(__dirname, "..");
@@ -101,6 +102,47 @@ describe("tests/policies.spec.ts (the policy specs, together in one worker)", ()
         listed.tests.some((t) => t.fullTitle.startsWith(title)),
         `${file}: '${title}' not loaded`,
       );
+    }
+  });
+});
+
+describe("TEST_CPU_REPORT (tests/helpers/cpuReport.ts: where the suite's time goes, per spec file)", () => {
+  it("writes one line per spec file of a parallel run, CPU and wall seconds then the file; nothing without the variable", () => {
+    const dir = tempDir("cpu-report-");
+    try {
+      const report = path.join(dir, "cpu.tsv");
+      const mocha = (env: NodeJS.ProcessEnv) =>
+        spawnSync(
+          path.join(ROOT, "node_modules", ".bin", "mocha"),
+          ["--parallel", "--jobs", "2", "tests/assertOk.spec.ts", "tests/pipelines/validate.spec.ts"],
+          { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } },
+        );
+      const without = mocha({ TEST_CPU_REPORT: "" });
+      assert.equal(without.status, 0, without.stderr);
+      assert.ok(!fs.existsSync(report), "no report without the variable");
+      const run = mocha({ TEST_CPU_REPORT: report });
+      assert.equal(run.status, 0, run.stderr);
+      const lines = fs.readFileSync(report, "utf8").trimEnd().split("\n").sort();
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.match(lines[0], /^\d+\.\d\t\d+\.\d\ttests\/assertOk\.spec\.ts$/);
+      assert.match(lines[1], /^\d+\.\d\t\d+\.\d\ttests\/pipelines\/validate\.spec\.ts$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the first file of a serial run and counts the others; rounds to a tenth of a second", () => {
+    const dir = tempDir("cpu-report-");
+    try {
+      const report = path.join(dir, "cpu.tsv");
+      const hooks = cpuReportHooks(report) as { beforeAll(): void; afterAll(this: unknown): void };
+      const file = (f: string) => ({ file: path.join(ROOT, f) });
+      hooks.beforeAll();
+      hooks.afterAll.call({ test: { parent: { suites: [file("tests/a.spec.ts"), file("tests/b.spec.ts")] } } });
+      assert.match(fs.readFileSync(report, "utf8"), /^\d+\.\d\t\d+\.\d\ttests\/a\.spec\.ts \(\+1 files\)\n$/);
+      assert.equal(reportLine(1_250_000, 3_040, path.join(ROOT, "tests/x.spec.ts")), "1.3\t3.0\ttests/x.spec.ts\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
