@@ -440,6 +440,43 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
     assert.deepEqual(firstDeployHazards([container(), managed(`${ACCOUNT}-other`)]), []);
   });
 
+  it("Cosmos DB: an ML workspace provisioned with its managed network makes its private endpoint connections there, ordered with the account's writes", () => {
+    const ACCOUNT =
+      "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-pay";
+    const endpoint = waiting("azure-native:network:PrivateEndpoint", {
+      resourceGroupName: "rg-data",
+      privateLinkServiceConnections: [{ privateLinkServiceId: ACCOUNT, groupIds: ["Sql"] }],
+    });
+    const workspace = (target: string, provisionNetworkNow: boolean, dependencies: string[] = []) =>
+      waiting("azure-native:machinelearningservices:Workspace", {
+        resourceGroupName: "rg-ml",
+        provisionNetworkNow,
+        managedNetwork: {
+          isolationMode: "AllowOnlyApprovedOutbound",
+          outboundRules: {
+            "fraud-features-cosmos": {
+              type: "PrivateEndpoint",
+              destination: { serviceResourceId: target, subresourceTarget: "Sql" },
+            },
+          },
+        },
+      })(dependencies);
+    const pe = endpoint();
+    const ws = workspace(ACCOUNT, true);
+    const racing = firstDeployHazards([pe, ws]);
+    assert.deepEqual(
+      racing.map((h) => [h.rule, h.name]),
+      [["serialised-children-race", ws.name]],
+    );
+    assert.match(racing[0].message, /private endpoint connections of one Cosmos DB account \(412 'exclusive lock'\)/);
+    const first = endpoint();
+    assert.deepEqual(firstDeployHazards([first, workspace(ACCOUNT, true, [first.urn])]), [], "chained");
+    // Without provisionNetworkNow the managed network is built on first use, after the deploy; another account is
+    // another parent.
+    assert.deepEqual(firstDeployHazards([endpoint(), workspace(ACCOUNT, false)]), []);
+    assert.deepEqual(firstDeployHazards([endpoint(), workspace(`${ACCOUNT}-other`, true)]), []);
+  });
+
   it("SQL: a geo-secondary and a failover group are operations on the primary database, ordered with its settings", () => {
     const SERVER = "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay";
     const PRIMARY = `${SERVER}/databases/sqldb-pay`;

@@ -135,19 +135,40 @@ export const SERIALISED_CHILDREN: readonly {
     what: "writes to one Event Hubs namespace",
   },
   {
-    // Private endpoint connections (ours, and Data Factory's managed ones) are account-level writes that take the
-    // account's exclusive lock (components/nosql/index.ts); databases and containers may be created side by side.
+    // Private endpoint connections (ours, Data Factory's managed ones, and those an Azure ML workspace's managed
+    // network makes for its private endpoint outbound rules when it is provisioned with the workspace,
+    // `provisionNetworkNow`) are account-level writes that take the account's exclusive lock
+    // (components/nosql/index.ts); databases and containers may be created side by side.
     type: [
       "azure-native:cosmosdb:SqlResourceSqlDatabase",
       "azure-native:cosmosdb:SqlResourceSqlContainer",
       "azure-native:network:PrivateEndpoint",
       "azure-native:datafactory:ManagedPrivateEndpoint",
+      "azure-native:machinelearningservices:Workspace",
     ],
-    parent: (r) =>
-      sdkTypeOf(r) === "azure-native:datafactory:ManagedPrivateEndpoint"
-        ? resourceKey(at(r.inputs, "properties", "privateLinkResourceId"), "microsoft.documentdb/databaseaccounts")
-        : childOrEndpoint("microsoft.documentdb/databaseaccounts", "accountName")(r),
-    exclusive: ["azure-native:network:PrivateEndpoint", "azure-native:datafactory:ManagedPrivateEndpoint"],
+    parent: (r) => {
+      const COSMOS = "microsoft.documentdb/databaseaccounts";
+      switch (sdkTypeOf(r)) {
+        case "azure-native:datafactory:ManagedPrivateEndpoint":
+          return resourceKey(at(r.inputs, "properties", "privateLinkResourceId"), COSMOS);
+        case "azure-native:machinelearningservices:Workspace": {
+          if (at(r.inputs, "provisionNetworkNow") !== true) return undefined;
+          const rules = at(r.inputs, "managedNetwork", "outboundRules");
+          const targets = Object.values(rules !== null && typeof rules === "object" ? rules : {})
+            .filter((rule) => at(rule, "type") === "PrivateEndpoint")
+            .map((rule) => resourceKey(at(rule, "destination", "serviceResourceId"), COSMOS))
+            .filter((k): k is readonly string[] => k !== undefined);
+          return { several: targets };
+        }
+        default:
+          return childOrEndpoint(COSMOS, "accountName")(r);
+      }
+    },
+    exclusive: [
+      "azure-native:network:PrivateEndpoint",
+      "azure-native:datafactory:ManagedPrivateEndpoint",
+      "azure-native:machinelearningservices:Workspace",
+    ],
     what: "databases, containers and private endpoint connections of one Cosmos DB account (412 'exclusive lock')",
   },
   {
