@@ -477,6 +477,37 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
     assert.deepEqual(firstDeployHazards([endpoint(), workspace(`${ACCOUNT}-other`, true)]), []);
   });
 
+  it("storage and key vault: an ML workspace provisioned with its managed network connects to its own storage and vault, ordered with their writes", () => {
+    const ST = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/stml";
+    const KV = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv-ml";
+    const container = waiting("azure-native:storage:BlobContainer", {
+      resourceGroupName: "rg-ml",
+      accountName: "stml",
+    });
+    const secret = waiting("azure-native:keyvault:Secret", { resourceGroupName: "rg-ml", vaultName: "kv-ml" });
+    const workspace = (provisionNetworkNow: boolean, dependencies: string[] = []) =>
+      waiting("azure-native:machinelearningservices:Workspace", {
+        resourceGroupName: "rg-ml",
+        provisionNetworkNow,
+        storageAccount: ST,
+        keyVault: KV,
+      })(dependencies);
+    const [c, k, ws] = [container(), secret(), workspace(true)];
+    const racing = firstDeployHazards([c, k, ws]);
+    assert.deepEqual(racing.map((h) => [h.rule, h.name]).sort(), [
+      ["serialised-children-race", ws.name],
+      ["serialised-children-race", ws.name],
+    ]);
+    assert.match(
+      racing.map((h) => h.message).join("\n"),
+      /of one storage account \(409 StorageAccountOperationInProgress\)/,
+    );
+    assert.match(racing.map((h) => h.message).join("\n"), /of one key vault \(409 ConflictError\)/);
+    const [c2, k2] = [container(), secret()];
+    assert.deepEqual(firstDeployHazards([c2, k2, workspace(true, [c2.urn, k2.urn])]), [], "chained");
+    assert.deepEqual(firstDeployHazards([container(), secret(), workspace(false)]), [], "no network at creation");
+  });
+
   it("SQL: a geo-secondary and a failover group are operations on the primary database, ordered with its settings", () => {
     const SERVER = "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay";
     const PRIMARY = `${SERVER}/databases/sqldb-pay`;

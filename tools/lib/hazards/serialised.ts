@@ -100,8 +100,12 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:storage:ManagementPolicy",
       "azure-native:storage:BlobContainerImmutabilityPolicy",
       "azure-native:network:PrivateEndpoint",
+      "azure-native:machinelearningservices:Workspace",
     ],
-    parent: childOrEndpoint("microsoft.storage/storageaccounts", "accountName"),
+    parent: (r) =>
+      sdkTypeOf(r) === "azure-native:machinelearningservices:Workspace"
+        ? workspaceDependency(r, "storageAccount", "microsoft.storage/storageaccounts")
+        : childOrEndpoint("microsoft.storage/storageaccounts", "accountName")(r),
     what: "containers, blob settings and private endpoint connections of one storage account (409 StorageAccountOperationInProgress)",
   },
   {
@@ -191,11 +195,14 @@ export const SERIALISED_CHILDREN: readonly {
       "azure-native:keyvault:Secret",
       "azure-native:network:PrivateEndpoint",
       "azure-native:eventgrid:SystemTopicEventSubscription",
+      "azure-native:machinelearningservices:Workspace",
     ],
     parent: (r, records) =>
       sdkTypeOf(r) === "azure-native:eventgrid:SystemTopicEventSubscription"
         ? topicSource(r, records, "microsoft.keyvault/vaults")
-        : childOrEndpoint("microsoft.keyvault/vaults", "vaultName")(r),
+        : sdkTypeOf(r) === "azure-native:machinelearningservices:Workspace"
+          ? workspaceDependency(r, "keyVault", "microsoft.keyvault/vaults")
+          : childOrEndpoint("microsoft.keyvault/vaults", "vaultName")(r),
     what: "keys, secrets, private endpoint connections and event subscriptions of one key vault (409 ConflictError)",
   },
 ];
@@ -212,6 +219,15 @@ function childOrEndpoint(
     sdkTypeOf(r) === "azure-native:network:PrivateEndpoint"
       ? privateLinkTarget(r, providerType)
       : [at(r.inputs, "resourceGroupName"), at(r.inputs, nameInput)];
+}
+
+/**
+ * The [resource group, name] of an Azure ML workspace's dependency (`storageAccount`, `keyVault`) of `providerType`,
+ * when the workspace is provisioned with its managed network (`provisionNetworkNow`): its required outbound rules then
+ * make private endpoint connections on them as the workspace is created (how-to-managed-network).
+ */
+function workspaceDependency(r: ResourceRecord, input: string, providerType: string): readonly string[] | undefined {
+  return at(r.inputs, "provisionNetworkNow") === true ? resourceKey(at(r.inputs, input), providerType) : undefined;
 }
 
 /**
