@@ -19,6 +19,7 @@ import {
 } from "./keys";
 import { ConfigError, show } from "./errors";
 import { stackConfigSchema as schema } from "./schema";
+import { findPlaceholders, placeholderVerdict } from "./placeholders";
 
 export * from "./common";
 export * from "./data";
@@ -29,6 +30,7 @@ export * from "./keys";
 export { ConfigError } from "./errors";
 export * from "./schema";
 export * from "./offHoursWindow";
+export * from "./placeholders";
 
 export type RawConfig = z.input<typeof schema>;
 type Parsed = z.output<typeof schema>;
@@ -197,6 +199,14 @@ export function loadConfig(): PlatformConfig {
     throw e instanceof ConfigError && early.length > 0 ? new ConfigError([...early, ...e.problems]) : e;
   }
   if (early.length > 0) throw new ConfigError(early);
+  // Documentation names left in the receivers and the API's host name (./placeholders): refused by prod's `up`, the
+  // run that changes Azure (a preview, the offline one included, runs with dryRun true), warned of otherwise.
+  const placeholders = placeholderVerdict(findPlaceholders(parsed), {
+    prod: parsed.isProd,
+    dryRun: pulumi.runtime.isDryRun(),
+  });
+  if (placeholders.errors.length > 0) throw new ConfigError(placeholders.errors);
+  for (const w of placeholders.warnings) void pulumi.log.warn(w);
   const alertWebhookUrl = cfg.getSecret("alertWebhookUrl");
   return { ...parsed, secrets: alertWebhookUrl ? { alertWebhookUrl } : {} };
 }

@@ -30,6 +30,15 @@ function once<T>(key: string, run: () => Promise<T>): Promise<T> {
   return p;
 }
 
+let exclusiveRuns = 0;
+/**
+ * Runs `run` with the mock engine to itself, after the shared runs started before it and before any started after:
+ * a test that sets its own mocks or config. Each call runs again (not cached).
+ */
+export function exclusively<T>(run: () => Promise<T>): Promise<T> {
+  return once(`exclusive#${++exclusiveRuns}`, run);
+}
+
 /** Runs (once) and returns the offline preview of a committed stack. */
 export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
   return once(stack, () => previewStack({ stack }));

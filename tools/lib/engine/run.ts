@@ -80,6 +80,12 @@ export interface RunProgramOptions {
    * user reads each once, as the CLI prints them once.
    */
   readonly quietWarnings?: boolean;
+  /**
+   * false: the program runs as the update of `pulumi up` runs it (`pulumi.runtime.isDryRun()` false: the engine's
+   * RunRequest `dryRun`), not as a preview. Default true; the tools preview only, tests use it for what a program
+   * does differently when it changes Azure (lib/config/placeholders.ts).
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -184,7 +190,7 @@ export async function runProgram(opts: RunProgramOptions): Promise<ProgramRun> {
     },
     opts.project,
     opts.stack,
-    true,
+    opts.dryRun ?? true,
   );
 
   const records = new Map<string, ResourceRecord>();
