@@ -508,6 +508,40 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
     assert.deepEqual(firstDeployHazards([container(), secret(), workspace(false)]), [], "no network at creation");
   });
 
+  it("container registry: its replications, private endpoints and an ML workspace provisioned with its managed network are ordered", () => {
+    const CR = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.ContainerRegistry/registries/crml";
+    const replication = waiting("azure-native:containerregistry:Replication", {
+      resourceGroupName: "rg-ml",
+      registryName: "crml",
+    });
+    const endpoint = waiting("azure-native:network:PrivateEndpoint", {
+      privateLinkServiceConnections: [{ privateLinkServiceId: CR, groupIds: ["registry"] }],
+    });
+    const workspace = (provisionNetworkNow: boolean, dependencies: string[] = [], registry = CR) =>
+      waiting("azure-native:machinelearningservices:Workspace", {
+        resourceGroupName: "rg-ml",
+        provisionNetworkNow,
+        containerRegistry: registry,
+      })(dependencies);
+    const [rep, pe, ws] = [replication(), endpoint(), workspace(true)];
+    const racing = firstDeployHazards([rep, pe, ws]);
+    assert.deepEqual(
+      racing.map((h) => h.rule),
+      ["serialised-children-race", "serialised-children-race", "serialised-children-race"],
+    );
+    assert.match(racing[0].message, /replications and private endpoint connections of one container registry/);
+    const [rep2] = [replication()];
+    const pe2 = endpoint([rep2.urn]);
+    assert.deepEqual(firstDeployHazards([rep2, pe2, workspace(true, [pe2.urn])]), [], "chained");
+    const [pe3, pe4] = [endpoint(), endpoint()];
+    assert.deepEqual(firstDeployHazards([pe3, pe4, workspace(false)]).length, 1, "two endpoints at once race");
+    assert.deepEqual(
+      firstDeployHazards([endpoint(), workspace(true, [], `${CR}-other`)]),
+      [],
+      "another registry's workspace",
+    );
+  });
+
   it("SQL: a geo-secondary and a failover group are operations on the primary database, ordered with its settings", () => {
     const SERVER = "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Sql/servers/sql-pay";
     const PRIMARY = `${SERVER}/databases/sqldb-pay`;

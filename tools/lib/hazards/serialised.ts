@@ -176,6 +176,23 @@ export const SERIALISED_CHILDREN: readonly {
     what: "databases, containers and private endpoint connections of one Cosmos DB account (412 'exclusive lock')",
   },
   {
+    // A registry's replications and private endpoint connections are registry-level writes: a private endpoint
+    // created while a replication is (the first deployment fails, the second passes: Azure/bicep-registry-modules
+    // #4040, fixed by ordering them in #4346), and eight endpoints created on one registry at once
+    // (hashicorp/terraform-provider-azurerm#10880), fail. An Azure ML workspace provisioned with its managed network
+    // (`provisionNetworkNow`) connects to its registry as it is created (how-to-managed-network).
+    type: [
+      "azure-native:containerregistry:Replication",
+      "azure-native:network:PrivateEndpoint",
+      "azure-native:machinelearningservices:Workspace",
+    ],
+    parent: (r) =>
+      sdkTypeOf(r) === "azure-native:machinelearningservices:Workspace"
+        ? workspaceDependency(r, "containerRegistry", "microsoft.containerregistry/registries")
+        : childOrEndpoint("microsoft.containerregistry/registries", "registryName")(r),
+    what: "replications and private endpoint connections of one container registry",
+  },
+  {
     type: "azure-native:monitor:PrivateLinkScopedResource",
     parent: ["resourceGroupName", "scopeName"],
     what: "resources linked to one Azure Monitor Private Link Scope",
