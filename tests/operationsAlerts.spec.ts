@@ -30,9 +30,18 @@ import {
 import { DEPLOYMENT_CONTAINER } from "../components/shared/functionAppSettings";
 import { slaAlerts } from "../components/operations/sla";
 import { watermarkQuery } from "../components/streaming/freshness";
-import { ALERT_PRIORITIES, PROJECT, SLA_DEFAULTS } from "../lib/config";
+import { ALERT_PRIORITIES, SLA_DEFAULTS } from "../lib/config";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, configOf, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
+import {
+  byName,
+  configOf,
+  DEPLOY_PRINCIPAL_ID,
+  input,
+  ofType,
+  previewEdited,
+  previewOf,
+  prodWithDeployPrincipalOf,
+} from "./helpers/stacks";
 
 type Resources = readonly ResourceRecord[];
 
@@ -673,12 +682,8 @@ describe("operations alerts: a package writer role granted outside the deploy wo
     this.timeout(120_000);
     const committed = (await previewOf("prod")).run.resources;
     assert.ok(!committed.some((r) => r.name === "operations-rule-package-writer-granted-outside-deploy"));
-    const id = "44444444-aaaa-4bbb-8ccc-000000000004";
-    const prod = (
-      await previewEdited("prod", (config) => {
-        (config[`${PROJECT}:operations`] as Record<string, unknown>).deployPrincipalId = id;
-      })
-    ).run.resources;
+    const id = DEPLOY_PRINCIPAL_ID;
+    const prod = (await prodWithDeployPrincipalOf()).run.resources;
     const deployed = String(byName(prod, "operations-rule-package-writer-granted-outside-deploy").inputs.query);
     const roles = ["ingestion-package-writer", "streaming-package-writer"].map((r) =>
       String(byName(prod, r).inputs.roleDefinitionId),

@@ -4,10 +4,20 @@
  * settings and wirings from config that could change without any other spec failing. Reads the shared previews.
  */
 import { strict as assert } from "node:assert";
+import { groupOwnership } from "../components/platform/identity";
 import { BuiltInRoles } from "../components/shared";
 import { SUBSCRIPTION_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
-import { byName, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
+import {
+  byName,
+  configOf,
+  DEPLOY_PRINCIPAL_ID,
+  input,
+  ofType,
+  previewEdited,
+  previewOf,
+  prodWithDeployPrincipalOf,
+} from "./helpers/stacks";
 
 const roleId = (guid: string) =>
   `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -49,6 +59,40 @@ for (const stack of ["dev", "prod"] as const) {
         assert.equal(groups.length, 5);
         for (const g of groups) assert.equal(g.inputs.preventDuplicateNames, true, String(g.inputs.displayName));
       });
+
+      it(
+        prod
+          ? "makes the deploy identity the created groups' sole owner with operations.deployPrincipalId, and warns without it"
+          : "leaves the created groups' owner to azuread without operations.deployPrincipalId, and says nothing in dev",
+        async function () {
+          this.timeout(120_000);
+          const owners = (rs: readonly ResourceRecord[]) =>
+            ofType(rs, "azuread:index/group:Group").map((g) => g.inputs.owners);
+          assert.deepEqual(owners(resources), [undefined, undefined, undefined, undefined, undefined]);
+          const cfg = configOf(stack);
+          const warning = groupOwnership(cfg).warning;
+          if (!prod) return assert.equal(warning, undefined);
+          assert.match(
+            warning ?? "",
+            /^operations\.deployPrincipalId is not set: the Entra groups this stack creates are owned by whoever runs the first `pulumi up`/,
+          );
+          // Every group given by id: nothing created, nothing to say.
+          const given = "11111111-2222-4333-8444-555555555555";
+          assert.deepEqual(
+            groupOwnership({
+              ...cfg,
+              platformAdminsGroupId: given,
+              databaseAdminsGroupId: given,
+              dataEngineersGroupId: given,
+              analystsGroupId: given,
+              fraudMlGroupId: given,
+            }),
+            {},
+          );
+          const withDeploy = (await prodWithDeployPrincipalOf()).run.resources;
+          assert.deepEqual(owners(withDeploy), Array(5).fill([DEPLOY_PRINCIPAL_ID]));
+        },
+      );
 
       it("names every private endpoint's DNS zone group `default` (an endpoint has one; a rename replaces it)", () => {
         const zoneGroups = ofType(resources, "azure-native:network:PrivateDnsZoneGroup");

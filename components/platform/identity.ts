@@ -25,6 +25,28 @@ const GROUP_DESCRIPTIONS: Readonly<Record<GroupRole, string>> = {
   fraudMl: "Fraud/ML team: Azure ML workspace users; read fraud features.",
 };
 
+/** Who owns the groups the stack creates (pure): the config's deploy identity, or a warning in prod without one. */
+export function groupOwnership(
+  cfg: Pick<StackContext["config"], "isProd" | "operations"> &
+    Partial<Record<`${GroupRole}GroupId`, string | undefined>>,
+): { readonly owners?: readonly string[]; readonly warning?: string } {
+  // The deploy identity owns the groups the stack creates (operations.deployPrincipalId): without `owners`, azuread
+  // makes whoever runs the create the sole owner ("The calling principal is the default owner if no others are
+  // specified", terraform-provider-azuread internal/services/groups/group_resource.go), and an owner can add
+  // themselves to the platform or database admins at any time. Set, the list is exactly that identity: a person who
+  // runs the first `up` is not made an owner (their Groups Administrator role, which azuread needs anyway, lets them
+  // finish the create), and a later `up` hands groups created before it to the deploy identity.
+  const deployPrincipal = cfg.operations.deployPrincipalId;
+  if (deployPrincipal) return { owners: [deployPrincipal] };
+  const creates = GROUP_ROLES.some((role) => !cfg[`${role}GroupId`]);
+  return cfg.isProd && creates
+    ? {
+        warning:
+          "operations.deployPrincipalId is not set: the Entra groups this stack creates are owned by whoever runs the first `pulumi up`, and an owner can add themselves to the platform or database admins; set it to the deploy workflow's service principal's object id, which then owns them (docs/operations.md, \"Before the first prod deployment\")",
+      }
+    : {};
+}
+
 export function entraGroups(
   name: string,
   args: { readonly context: StackContext },
@@ -41,6 +63,8 @@ export function entraGroups(
     analysts: cfg.analystsGroupId,
     fraudMl: cfg.fraudMlGroupId,
   };
+  const ownership = groupOwnership(cfg);
+  if (ownership.warning) void pulumi.log.warn(ownership.warning);
   const groupIds = {} as Record<GroupRole, pulumi.Output<string>>;
   const groupNames = {} as Record<GroupRole, pulumi.Output<string>>;
   for (const role of GROUP_ROLES) {
@@ -58,6 +82,7 @@ export function entraGroups(
         securityEnabled: true,
         mailEnabled: false,
         preventDuplicateNames: true,
+        ...(ownership.owners ? { owners: [...ownership.owners] } : {}),
       },
       // Where stateful resources are protected (prod), a group the stack stops declaring stays in Entra: an operator
       // who adopts the created group through `<role>GroupId` (handing it to the identity team) would otherwise delete

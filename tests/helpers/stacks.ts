@@ -79,6 +79,21 @@ export function previewCentralDevOf(): Promise<PreviewResult> {
   return once("dev+privateDns.central", () => previewEdited("dev", useCentralDns));
 }
 
+/** The deploy identity's object id `prodWithDeployPrincipalOf` sets (`operations.deployPrincipalId`). */
+export const DEPLOY_PRINCIPAL_ID = "44444444-aaaa-4bbb-8ccc-000000000004";
+
+/**
+ * Runs (once) and returns prod with `operations.deployPrincipalId` set: the operations tier's Sentinel rule and the
+ * platform's group owners read it.
+ */
+export function prodWithDeployPrincipalOf(): Promise<PreviewResult> {
+  return once("prod+deployPrincipalId", () =>
+    previewEdited("prod", (config) => {
+      (config[`${PROJECT}:operations`] as Record<string, unknown>).deployPrincipalId = DEPLOY_PRINCIPAL_ID;
+    }),
+  );
+}
+
 /**
  * Runs (once) and returns tools/costDocs.ts's prod stack with the audit archive on (the resources docs/cost.md prices
  * for that lever): the cost docs' test and the OLTP tier's test read the same preview.
