@@ -486,6 +486,13 @@ for (const stack of ["dev", "prod"] as const) {
         assert.match(String(a.inputs.scope), /\/resourceGroups\/rg-pay-dev-weu-integration$/);
         const params = a.inputs.parameters as { effect: { value: string }; allowedDomainNames: { value: string[] } };
         assert.equal(params.effect.value, "Deny");
+        // No custom non-compliance message: the definition's mode is a resource provider mode
+        // (Microsoft.DataFactory.Data), for which Azure supports none; the guidance is in the description.
+        assert.equal(a.inputs.nonComplianceMessages, undefined);
+        assert.match(
+          String(a.inputs.description),
+          /outboundDomains \(components\/etl\/settings\.ts\) in a reviewed change/,
+        );
         const domains = params.allowedDomainNames.value;
         assert.ok(domains.includes("management.azure.com"));
         assert.ok(

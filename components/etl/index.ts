@@ -235,8 +235,13 @@ export class Etl extends pulumi.ComponentResource {
           scope: factory.id.apply((id) => id.split("/providers/")[0]),
           policyDefinitionId: ADF_OUTBOUND_POLICY_DEFINITION_ID,
           displayName: "Data Factory pipelines reach only the platform's stores",
+          // The guidance in the description, not in `nonComplianceMessages`: "Custom messages for non-compliance are
+          // only supported on definitions or initiatives with Resource Manager modes definitions" (azure-docs
+          // governance/policy/concepts/assignment-structure.md), and this definition's mode is the resource provider
+          // mode `Microsoft.DataFactory.Data` (Azure/azure-policy, Data Factory/Factory_OutboundTraffic_Audit.json);
+          // an assignment of a `Microsoft.Kubernetes.Data` definition with a message is refused (Azure/alzlib#243).
           description:
-            "The factory's managed virtual network opens every port outbound; this allow-list keeps pipelines to the stores they move data between. Managed by Pulumi (payments-data-platform).",
+            "The factory's managed virtual network opens every port outbound; this allow-list keeps pipelines to the stores they move data between and Resource Manager: a new domain is added to outboundDomains (components/etl/settings.ts) in a reviewed change (docs/etl.md, Outbound traffic). Managed by Pulumi (payments-data-platform).",
           enforcementMode: authorization.EnforcementMode.Default,
           parameters: {
             effect: { value: "Deny" },
@@ -258,12 +263,6 @@ export class Etl extends pulumi.ComponentResource {
                 ),
             },
           },
-          nonComplianceMessages: [
-            {
-              message:
-                "Data Factory may reach only the platform's stores and Resource Manager: a new domain is added to outboundDomains (components/etl/settings.ts) in a reviewed change (docs/etl.md, Outbound traffic).",
-            },
-          ],
         },
         { parent: this, dependsOn: [factory] },
       );
