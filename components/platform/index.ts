@@ -108,7 +108,7 @@ export class Platform extends pulumi.ComponentResource {
   public readonly privateEndpointTarget: PrivateEndpointTarget;
   /** Where tiers send their diagnostics. */
   public readonly diagnostics: DiagnosticSettingsTarget;
-  /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's. */
+  /** The main vault (private endpoint only): every customer-managed key but Cosmos DB's, Event Hubs' and ML's. */
   public readonly keyVault: PlatformVault["ref"];
   /**
    * The main vault's private endpoint and DNS zone group: what a client in the VNet that reads the vault while it is
@@ -116,7 +116,10 @@ export class Platform extends pulumi.ComponentResource {
    * the hub's zone too (`privateDns.mode: central`, privateDns.ts `hubZones`).
    */
   public readonly keyVaultReachable: readonly pulumi.Resource[];
-  /** The vault of Cosmos DB's customer-managed key (trusted Azure services admitted; see components/platform/keyVaults.ts). */
+  /**
+   * The vault of Cosmos DB's and Event Hubs' customer-managed keys (trusted Azure services admitted; see
+   * components/platform/keyVaults.ts).
+   */
   public readonly cosmosKeyVault: PlatformVault["ref"];
   /** The vault of the ML workspace's customer-managed key (trusted Azure services admitted, a vault of its own). */
   public readonly mlKeyVault: PlatformVault["ref"];
@@ -309,9 +312,9 @@ export class Platform extends pulumi.ComponentResource {
     this.groupObjectIds = entra.objectIds;
     this.groupDisplayNames = entra.displayNames;
 
-    // Key vaults (keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos DB's key has a
-    // vault of its own whose firewall also admits trusted Azure services, because Cosmos DB cannot use a vault that
-    // only private endpoints reach. Every other key stays in the private vault.
+    // Key vaults (keys.ts, keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos DB's
+    // and Event Hubs' keys are in a vault whose firewall also admits trusted Azure services, the ML workspace's in a
+    // vault of its own likewise. Every other key stays in the private vault.
     const keyArgs = { context, resourceGroupName: groups.security.name, tags: securityTags };
     const vaults = platformVaults(
       name,

@@ -23,7 +23,10 @@ import { platformVault, type PlatformVault } from "./keyVaults";
 /** Services that get a customer-managed key (one key and one identity each, least privilege). */
 export const CMK_SERVICES = ["sql", "cosmos", "synapse", "dataFactory", "storage", "eventHubs", "ml"] as const;
 export type CmkService = (typeof CMK_SERVICES)[number];
-/** Keys Cosmos DB uses, which therefore live in the vault that admits trusted Azure services (not private-only). */
+/**
+ * Keys their services reach as trusted Azure services, which therefore live in vaults that admit them (not
+ * private-only): Cosmos DB's and Event Hubs' in the trusted-services vault, the ML workspace's in its own.
+ */
 // Event Hubs wraps its keys from the service, not from the VNet: it reaches a firewalled vault only as a trusted
 // service (Key Vault's trusted services list: "Azure Event Hubs ... customer-managed keys scenario").
 export const TRUSTED_SERVICES_KEYS: readonly CmkService[] = ["cosmos", "ml", "eventHubs"];
@@ -87,9 +90,10 @@ export function platformVaults(
 ): { readonly main: PlatformVault; readonly cosmos: PlatformVault; readonly ml: PlatformVault } {
   const { context } = args;
   const cfg = context.config;
-  // Key vaults (keyVaults.ts): the main vault is reachable only through its private endpoint; Cosmos
-  // DB's key has a vault of its own whose firewall also admits trusted Azure services, because Cosmos DB cannot
-  // use a vault that only private endpoints reach. Every other key stays in the private vault.
+  // Key vaults (keyVaults.ts): the main vault is reachable only through its private endpoint; the keys reached as
+  // trusted Azure services (TRUSTED_SERVICES_KEYS: Cosmos DB's and Event Hubs') are in a vault whose firewall also
+  // admits them, as neither service can use a vault that only private endpoints reach; the ML workspace's key has a
+  // vault of its own. Every other key stays in the private vault.
   const vaultArgs = {
     resourceGroupName: args.resourceGroupName,
     location: cfg.location,
