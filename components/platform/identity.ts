@@ -35,7 +35,8 @@ export function groupOwnership(
   // specified", terraform-provider-azuread internal/services/groups/group_resource.go), and an owner can add
   // themselves to the platform or database admins at any time. Set, the list is exactly that identity: a person who
   // runs the first `up` is not made an owner (their Groups Administrator role, which azuread needs anyway, lets them
-  // finish the create), and a later `up` hands groups created before it to the deploy identity.
+  // finish the create), and a later `up` by such a person hands groups created before it to the deploy identity (the
+  // deploy identity's own `up` cannot: with `Group.Create` it manages only the groups it owns, docs/ci.md).
   const deployPrincipal = cfg.operations.deployPrincipalId;
   if (deployPrincipal) return { owners: [deployPrincipal] };
   const creates = GROUP_ROLES.some((role) => !cfg[`${role}GroupId`]);
