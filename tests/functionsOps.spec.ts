@@ -4,6 +4,7 @@
  * and with the fallback `always`.
  */
 import { strict as assert } from "node:assert";
+import { apiVersionOf } from "../tools/lib/armSchema/identity";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -822,5 +823,11 @@ describe("function packages: functionPackageWrites always (the fallback)", () =>
       APPS.map(({ app }) => `${app}-st-ra-blob-data-owner`).sort(),
     );
     for (const v of found) assert.match(v.message, /\(no condition\): code running in the app could replace/);
+  });
+});
+
+describe("function packages: the tool reads sites at the program's API version", () => {
+  it("SITE_API is the API version azure-native's WebApp deploys the apps with (a field read must exist there)", () => {
+    assert.equal(SITE_API, apiVersionOf("azure-native:web:WebApp", {}));
   });
 });

@@ -329,6 +329,72 @@ describe("stream:ops (the Stream Analytics job around pulumi up)", () => {
         ),
       );
 
+    it("stop-for-update reads the CLI's preview as one document even where the caller's environment asks the CLI to stream events", async () => {
+      // A fake az (a running dev job, stopped on request) and a fake pulumi that prints the preview document only
+      // when PULUMI_ENABLE_STREAMING_JSON_PREVIEW is off, engine events otherwise (the CLI's two --json forms).
+      const bin = tempDir("fake-cli-");
+      const { resourceGroup, jobName } = jobLocation(ROOT, "dev");
+      const job = `/subscriptions/s/resourceGroups/${resourceGroup}/providers/Microsoft.StreamAnalytics/streamingjobs/${jobName}`;
+      const stoppedMark = path.join(bin, "stopped");
+      fs.writeFileSync(
+        path.join(bin, "az"),
+        `#!/usr/bin/env node
+const fs = require("fs");
+const a = process.argv.slice(2).filter((x, i, all) => x !== "--output" && all[i - 1] !== "--output").join(" ");
+const out = (v) => process.stdout.write(JSON.stringify(v));
+if (a === "account show --query id") out("s");
+else if (a.startsWith("group exists")) out(true);
+else if (a.startsWith("resource list")) out([${JSON.stringify(job)}]);
+else if (a.startsWith("rest --method get")) out({ id: ${JSON.stringify(job)}, name: ${JSON.stringify(jobName)}, properties: { jobState: fs.existsSync(${JSON.stringify(stoppedMark)}) ? "Stopped" : "Running" } });
+else if (a.startsWith("rest --method post") && a.includes("/stop?")) fs.writeFileSync(${JSON.stringify(stoppedMark)}, "");
+else { process.stderr.write("unexpected az " + a); process.exit(3); }
+`,
+        { mode: 0o755 },
+      );
+      const urn = `urn:pulumi:dev::payments-data-platform::payments:streaming:Streaming$azure-native:streamanalytics:StreamingJob::streaming-job`;
+      fs.writeFileSync(
+        path.join(bin, "pulumi"),
+        `#!/usr/bin/env node
+const streaming = !["", "0", "false"].includes((process.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW || "").toLowerCase());
+const steps = [{ op: "update", urn: ${JSON.stringify(urn)}, diffReasons: ["transformation"] }];
+if (streaming) for (const e of [{ sequence: 0, preludeEvent: {} }, { sequence: 1, resourcePreEvent: { metadata: steps[0] } }]) console.log(JSON.stringify(e));
+else console.log(JSON.stringify({ config: {}, steps, changeSummary: { update: 1 } }, null, 4));
+`,
+        { mode: 0o755 },
+      );
+      const run = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [
+            path.join(ROOT, "scripts", "ts-run.cjs"),
+            "tools/streamOps.ts",
+            "stop-for-update",
+            "--stack",
+            "dev",
+            "--pulumi-stack",
+            "org/payments-data-platform/dev",
+            "--delay-seconds",
+            "0",
+          ],
+          {
+            cwd: ROOT,
+            env: {
+              ...process.env,
+              PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+              ARM_SUBSCRIPTION_ID: "s",
+              PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
+              GITHUB_OUTPUT: "",
+            },
+          },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 99) : 0, out: stdout + stderr }),
+        ),
+      );
+      fs.rmSync(bin, { recursive: true, force: true });
+      assert.equal(run.code, 0, run.out);
+      assert.match(run.out, new RegExp(`^stopped job ${jobName} for this update: update \\(transformation\\)$`, "m"));
+    });
+
     it("answers bad usage with exit 2 and the allowed values, before touching Azure", async () => {
       const [command, stack, source] = await Promise.all([
         cli(["restart", "--stack", "prod"]),

@@ -982,6 +982,30 @@ describe("tools edges: errors exit 2 under their own kind", function () {
     );
   });
 
+  it("changes and cost:diff read an export without the old copies it keeps for deletion (delete: true), as the CLI's analysis does", () => {
+    const urn = "urn:pulumi:prod::payments-data-platform::azure-native:storage:StorageAccount::lake";
+    const live = {
+      urn,
+      custom: true,
+      type: "azure-native:storage:StorageAccount",
+      id: "/new",
+      inputs: {},
+      outputs: {},
+    };
+    const file = path.join(dir, "pending-delete.json");
+    const doc = (resources: object[]) => ({ version: 3, deployment: { manifest: {}, resources } });
+    fs.writeFileSync(file, JSON.stringify(doc([live, { ...live, id: "/old", delete: true }])));
+    assert.deepEqual(
+      readExportFile(file, "--base").map((r) => [r.urn, r.id]),
+      [[urn, "/new"]],
+    );
+    fs.writeFileSync(file, JSON.stringify(doc([live])));
+    assert.deepEqual(
+      readExportFile(file, "--base").map((r) => [r.urn, r.id]),
+      [[urn, "/new"]],
+    );
+  });
+
   it("changes and cost:diff refuse two exports of different stacks, naming both", () => {
     const r = (stack: string, project = "payments-data-platform") => [{ urn: `urn:pulumi:${stack}::${project}::t::n` }];
     assert.throws(

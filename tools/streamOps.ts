@@ -75,6 +75,10 @@ runCli(USAGE, async (argv) => {
           encoding: "utf8",
           maxBuffer: 256 * 1024 * 1024,
           stdio: ["ignore", "pipe", "inherit"],
+          // One JSON document, whatever the caller's environment: with PULUMI_ENABLE_STREAMING_JSON_PREVIEW set, the
+          // CLI streams engine events instead (pulumi/pulumi sdk/go/common/env/env.go, pkg/cmd/pulumi/operations/
+          // preview.go), which parsePreviewJson does not read.
+          env: { ...process.env, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "false" },
         });
     return ops.parsePreviewJson(text);
   };

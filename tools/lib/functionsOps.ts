@@ -31,7 +31,7 @@ import { roleAssignmentName } from "../../lib/uuid";
 import { resourceIds, type Az } from "./etlOps";
 
 /** REST API versions: sites as the program deploys them (azure-native web), role assignments with conditions. */
-export const SITE_API = "2024-04-01";
+export const SITE_API = "2025-05-01";
 export const ROLE_ASSIGNMENT_API = "2022-04-01";
 const ARM = "https://management.azure.com";
 

@@ -244,14 +244,16 @@ export function fromStackExport(
 }
 
 /**
- * The resources of an export file (fromStackExport); ExportFormatError when it is missing or not JSON. `role` (`--base`,
- * `--head`) names which of a tool's two files an error is about.
+ * The resources of an export file (fromStackExport) without those pending deletion (withoutPendingDeletes: a real
+ * `pulumi stack export` after an interrupted replacement holds the old copy under the same URN, which `changes` would
+ * otherwise read as a second resource and `cost:diff` price twice); ExportFormatError when it is missing or not JSON.
+ * `role` (`--base`, `--head`) names which of a tool's two files an error is about.
  */
 export function readExportFile(file: string, role?: string): ResourceRecord[] {
   const which = role ? `${role} ${file}: ` : "";
   if (!fs.existsSync(file)) throw new ExportFormatError(`${which}export file not found: ${file}`);
   try {
-    return fromStackExport(JSON.parse(fs.readFileSync(file, "utf8")));
+    return fromStackExport(withoutPendingDeletes(JSON.parse(fs.readFileSync(file, "utf8"))));
   } catch (e) {
     if (e instanceof SyntaxError) throw new ExportFormatError(`${which || `${file} `}is not valid JSON: ${e.message}`);
     if (e instanceof ExportFormatError && role) throw new ExportFormatError(`${which}${e.message}`);

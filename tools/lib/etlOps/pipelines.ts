@@ -141,7 +141,7 @@ export async function runAndWait(
     }
     if (attempt >= opts.attempts)
       throw new Error(
-        `${pipeline} run ${runId} is still ${status} after ${attempt} checks: follow it with az datafactory pipeline-run show --run-id ${runId}`,
+        `${pipeline} run ${runId} is still ${status} after ${attempt} checks: follow it with az rest --method get --url "${ARM}${factoryId}/pipelineruns/${runId}?api-version=${ADF_API}" --query "{status: status, message: message}"`,
       );
   }
 }
