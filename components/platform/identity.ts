@@ -33,10 +33,13 @@ export function groupOwnership(
   // The deploy identity owns the groups the stack creates (operations.deployPrincipalId): without `owners`, azuread
   // makes whoever runs the create the sole owner ("The calling principal is the default owner if no others are
   // specified", terraform-provider-azuread internal/services/groups/group_resource.go), and an owner can add
-  // themselves to the platform or database admins at any time. Set, the list is exactly that identity: a person who
-  // runs the first `up` is not made an owner (their Groups Administrator role, which azuread needs anyway, lets them
-  // finish the create), and a later `up` by such a person hands groups created before it to the deploy identity (the
-  // deploy identity's own `up` cannot: with `Group.Create` it manages only the groups it owns, docs/ci.md).
+  // themselves to the platform or database admins at any time. Set, a group is created with that identity as its
+  // sole owner: a person who runs the first `up` is not made one (their Groups Administrator role, which azuread needs
+  // anyway, lets them finish the create). At creation only (`ignoreChanges` below): on a group that already exists,
+  // azuread would add the identity and then remove the person, and Microsoft Graph refuses to remove a group's last
+  // user owner ("The group must have at least one owner", hashicorp/terraform-provider-azuread#1435), which would fail
+  // every `up` of a stack whose groups a person created; those groups are handed over by hand (README, "Deploying for
+  // real").
   const deployPrincipal = cfg.operations.deployPrincipalId;
   if (deployPrincipal) return { owners: [deployPrincipal] };
   const creates = GROUP_ROLES.some((role) => !cfg[`${role}GroupId`]);
@@ -89,7 +92,8 @@ export function entraGroups(
       // who adopts the created group through `<role>GroupId` (handing it to the identity team) would otherwise delete
       // it, and with the database admins' group the only Entra admin of both SQL servers. dev deletes its groups with
       // the stack (a kept group would block the next dev's `preventDuplicateNames`).
-      { parent, retainOnDelete: cfg.protectStatefulResources },
+      // `owners` is set at creation only (groupOwnership): an `up` never rewrites a group's owners.
+      { parent, retainOnDelete: cfg.protectStatefulResources, ignoreChanges: ["owners"] },
     );
     groupIds[role] = group.objectId;
     groupNames[role] = group.displayName;
