@@ -769,6 +769,10 @@ for (const stack of ["dev", "prod"] as const) {
           "maximumDaysToRotate-d8cf8476-a2ec-4916-896e-992351803c44": { value: configOf(stack).keyRotationDays },
           "modeRequirement-12430be1-6cc8-4527-a9a8-e3d38f250096": { value: "Prevention" },
         });
+        // No custom non-compliance message: the initiative holds resource provider mode members, for which Azure
+        // supports none; the guidance is in the description.
+        assert.equal(pci.inputs.nonComplianceMessages, undefined);
+        assert.match(String(pci.inputs.description), /fixed in the Pulumi program/);
         const defender = byName(resources, "operations-defender");
         assert.equal(defender.inputs.deploymentName, "defender-for-cloud-plans");
         assert.equal(defender.inputs.location, "westeurope");

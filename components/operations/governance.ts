@@ -304,8 +304,12 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
       scope: pulumi.interpolate`/subscriptions/${args.subscriptionId}`,
       policyDefinitionId: PCI_DSS_INITIATIVE,
       displayName: "PCI DSS v4.0.1 (audit)",
+      // The guidance is in the description, with no `nonComplianceMessages`: "Custom messages for non-compliance are
+      // only supported on definitions or initiatives with Resource Manager modes definitions" (azure-docs
+      // governance/policy/concepts/assignment-structure.md), and this initiative holds resource provider mode members
+      // (the Key Vault key rotation definition d8cf8476 is `Microsoft.KeyVault.Data`), as the ETL tier's allow-list does.
       description:
-        "Built-in PCI DSS v4.0.1 initiative in audit mode: compliance of resources changed outside Pulumi shows in Defender for Cloud's regulatory compliance dashboard.",
+        "Built-in PCI DSS v4.0.1 initiative in audit mode: compliance of resources changed outside Pulumi shows in Defender for Cloud's regulatory compliance dashboard. A resource not compliant is fixed in the Pulumi program (payments-data-platform).",
       // Its policies audit; DoNotEnforce also guarantees no deployment is ever blocked or remediated by it.
       enforcementMode: authorization.EnforcementMode.DoNotEnforce,
       // Required by its DeployIfNotExists members (an assignment holding one needs a managed identity, and so a
@@ -318,9 +322,6 @@ export function subscriptionGovernance(name: string, args: SubscriptionGovernanc
         "maximumDaysToRotate-d8cf8476-a2ec-4916-896e-992351803c44": { value: args.keyRotationDays },
         "modeRequirement-12430be1-6cc8-4527-a9a8-e3d38f250096": { value: "Prevention" },
       },
-      nonComplianceMessages: [
-        { message: "Not compliant with PCI DSS v4.0.1: fix it in the Pulumi program (payments-data-platform)." },
-      ],
     },
     { parent },
   );

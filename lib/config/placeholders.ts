@@ -8,8 +8,11 @@
  * `api.payments.example.com` answers a name no client resolves to it and no public authority certifies.
  *
  * A preview (the offline one, a pull request's) says so in one warning; prod's `pulumi up` (the program run that
- * changes Azure, not its preview) refuses them before any resource registers, one line per key, since prod's alerts
- * and security contacts are its incident response (PCI DSS v4.0.1 10.7.2, 12.10.1). A dev `up` warns only.
+ * changes Azure, not its preview; `destroy` and `refresh` with `--run-program` run it so too) refuses them before any
+ * resource registers, one line per key, since prod's alerts and security contacts are its incident response (PCI DSS
+ * v4.0.1 10.7.2, 12.10.1). A dev `up` warns only. In deploy.yml the approval preview shows the warning; an approved
+ * `up` then stops at the config before changing anything, and the ETL triggers and stream job its earlier steps
+ * stopped are started again by the steps that run whatever `up`'s outcome.
  * Pure: loadConfig passes what it read and whether the run is a preview.
  */
 import { PROJECT } from "./common";
