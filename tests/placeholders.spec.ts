@@ -104,6 +104,16 @@ describe("placeholders: names reserved for documentation in receivers and the AP
       ],
     );
     assert.deepEqual(findPlaceholders({ alertEmails: ["oncall@payments.eu"] }), []);
+    // Case does not hide one (an e-mail's domain and a host name are case-insensitive).
+    assert.deepEqual(
+      findPlaceholders({ alertEmails: ["Oncall@Payments.EXAMPLE.com"], ingestion: { apiHostName: "api.test" } }).map(
+        (p) => [p.setPath, p.domain],
+      ),
+      [
+        ["alertEmails[0]", "example.com"],
+        ["ingestion.apiHostName", "test"],
+      ],
+    );
   });
 
   it("prod's up refuses each placeholder on a line of its own; a preview, and dev's up, warn once", () => {

@@ -62,7 +62,7 @@ for (const stack of ["dev", "prod"] as const) {
 
       it(
         prod
-          ? "makes the deploy identity the created groups' sole owner with operations.deployPrincipalId, and warns without it"
+          ? "makes the deploy identity the created groups' sole owner with operations.deployPrincipalId (groupOwnership says what to warn without it)"
           : "leaves the created groups' owner to azuread without operations.deployPrincipalId, and says nothing in dev",
         async function () {
           this.timeout(120_000);

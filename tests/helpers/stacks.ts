@@ -36,7 +36,17 @@ let exclusiveRuns = 0;
  * a test that sets its own mocks or config. Each call runs again (not cached).
  */
 export function exclusively<T>(run: () => Promise<T>): Promise<T> {
-  return once(`exclusive#${++exclusiveRuns}`, run);
+  const key = `exclusive#${++exclusiveRuns}`;
+  const p = once(key, run);
+  // Chained like the shared runs, but not kept: the next run waits for it to settle, not for its result.
+  cache.set(
+    key,
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+  return p;
 }
 
 /** Runs (once) and returns the offline preview of a committed stack. */
