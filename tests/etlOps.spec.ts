@@ -2,6 +2,8 @@ import { strict as assert } from "node:assert";
 import {
   approveAll,
   connectionProblems,
+  pagedGet,
+  pagedQuery,
   expectations,
   factoryExpectations,
   isOffHours,
@@ -658,5 +660,46 @@ describe("etl:ops schema-deploy: waits for a run already going before it changes
     );
     assert.deepEqual(lines, ["waiting for etl_oltp_to_olap (run r1, InProgress) to finish"]);
     assert.equal(await waitForIdle(factoryWith([[nightly], [nightly], [nightly]]).az, FACTORY, opts), false);
+  });
+});
+
+describe("the ops tools read every page of what Azure lists", () => {
+  it("follows a list's nextLink to the last page (triggers, pipelines, endpoints, pools, role assignments)", () => {
+    const calls: string[] = [];
+    const az: Az = (args) => {
+      const url = args[args.indexOf("--url") + 1];
+      calls.push(url);
+      if (url === "https://management.azure.com/x/triggers?api-version=1")
+        return { value: [{ name: "a" }, { name: "b" }], nextLink: "https://management.azure.com/x/triggers?page=2" };
+      if (url === "https://management.azure.com/x/triggers?page=2")
+        return { value: [{ name: "c" }], nextLink: "https://management.azure.com/x/triggers?page=3" };
+      if (url === "https://management.azure.com/x/triggers?page=3") return { value: [], nextLink: null };
+      throw new Error(`unexpected ${url}`);
+    };
+    assert.deepEqual(
+      pagedGet<{ name: string }>(az, "https://management.azure.com/x/triggers?api-version=1").map((t) => t.name),
+      ["a", "b", "c"],
+    );
+    assert.equal(calls.length, 3);
+  });
+
+  it("sends a query's continuationToken back until the last page (the factory's runs, a run's activities)", () => {
+    const bodies: Record<string, unknown>[] = [];
+    const az: Az = (args) => {
+      const body = JSON.parse(args[args.indexOf("--body") + 1]) as Record<string, unknown>;
+      bodies.push(body);
+      return body.continuationToken === undefined
+        ? { value: [{ runId: "r1" }], continuationToken: "t2" }
+        : body.continuationToken === "t2"
+          ? { value: [{ runId: "r2" }], continuationToken: null }
+          : { value: [{ runId: "never" }] };
+    };
+    assert.deepEqual(
+      pagedQuery<{ runId: string }>(az, "/x/queryPipelineRuns?api-version=2018-06-01", { filters: [] }).map(
+        (r) => r.runId,
+      ),
+      ["r1", "r2"],
+    );
+    assert.deepEqual(bodies, [{ filters: [] }, { filters: [], continuationToken: "t2" }]);
   });
 });

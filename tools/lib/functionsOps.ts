@@ -28,7 +28,7 @@ import {
 } from "../../components/shared/functionAppSettings";
 import { blobWritesOf, conditionAllows, type RolePermissions } from "../../policies/lib/abac";
 import { roleAssignmentName } from "../../lib/uuid";
-import { resourceIds, type Az } from "./etlOps";
+import { pagedGet, resourceIds, type Az } from "./etlOps";
 
 /** REST API versions: sites as the program deploys them (azure-native web), role assignments with conditions. */
 export const SITE_API = "2025-05-01";
@@ -266,15 +266,12 @@ function assignmentsOf(az: Az, target: PackageTarget): AssignmentInfo[] {
   const subscription = target.resourceGroupId.split("/")[2];
   const seen = new Set<string>();
   return target.principalIds.flatMap((principal) => {
-    const listed = az([
-      "rest",
-      "--method",
-      "get",
-      "--url",
+    const listed = pagedGet<AssignmentInfo>(
+      az,
       `${ARM}/subscriptions/${subscription}/providers/Microsoft.Authorization/roleAssignments?$filter=${encodeURIComponent(`assignedTo('${principal}')`)}&api-version=${ROLE_ASSIGNMENT_API}`,
-    ]) as { value?: AssignmentInfo[] } | null;
+    );
     // A group's grant shared by two of the app's identities is one grant.
-    return (listed?.value ?? []).filter((a) => !seen.has(a.id) && seen.add(a.id) !== undefined);
+    return listed.filter((a) => !seen.has(a.id) && seen.add(a.id) !== undefined);
   });
 }
 

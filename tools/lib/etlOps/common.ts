@@ -69,8 +69,49 @@ export const resourceIds = (az: Az, rg: string, type: string): string[] =>
         string[] | null) ?? [])
     : [];
 
-export const list = <T>(az: Az, url: string): T[] =>
-  (az(["rest", "--method", "get", "--url", `${ARM}${url}`]) as { value?: T[] } | null)?.value ?? [];
+/** Every page of a Resource Manager list (`url` after the ARM host): each page's `value`, then its `nextLink`. */
+export const list = <T>(az: Az, url: string): T[] => pagedGet<T>(az, `${ARM}${url}`);
+
+/**
+ * Every item of a Resource Manager GET list at `fullUrl`, following `nextLink` ("If there are more results, the
+ * response includes a nextLink value": Resource Manager's list pagination) until a page has none. Capped at 1,000
+ * pages: a service answering the same link again would otherwise loop for ever.
+ */
+export function pagedGet<T>(az: Az, fullUrl: string): T[] {
+  const items: T[] = [];
+  let next: string | undefined = fullUrl;
+  for (let page = 0; next !== undefined && page < 1000; page++) {
+    const body = az(["rest", "--method", "get", "--url", next]) as { value?: T[]; nextLink?: string | null } | null;
+    items.push(...(body?.value ?? []));
+    next = body?.nextLink || undefined;
+  }
+  return items;
+}
+
+/**
+ * Every item of a Data Factory query (a POST whose answer carries `continuationToken` while more rows remain: "The
+ * continuation token for getting the next page of results. Null for first page", the 2018-06-01 RunFilterParameters),
+ * the token sent back in the next request's body. Capped at 1,000 pages.
+ */
+export function pagedQuery<T>(az: Az, url: string, body: Record<string, unknown>): T[] {
+  const items: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const answer = az([
+      "rest",
+      "--method",
+      "post",
+      "--url",
+      `${ARM}${url}`,
+      "--body",
+      JSON.stringify(token === undefined ? body : { ...body, continuationToken: token }),
+    ]) as { value?: T[]; continuationToken?: string | null } | null;
+    items.push(...(answer?.value ?? []));
+    token = answer?.continuationToken || undefined;
+    if (token === undefined) break;
+  }
+  return items;
+}
 
 /** The factory (at most one per integration group), or undefined before the first `up`. */
 export function findFactory(az: Az, s: StackResources): { id: string; name: string } | undefined {

@@ -26,6 +26,8 @@ export {
   type StackResources,
   resourceIds,
   findFactory,
+  pagedGet,
+  pagedQuery,
 } from "./common";
 export {
   type Connection,

@@ -1,5 +1,5 @@
 /** The factory's pipelines: listing them, starting one and waiting for its run, waiting for the runs under way. */
-import { ADF_API, ARM, list, type Az } from "./common";
+import { ADF_API, ARM, list, pagedQuery, type Az } from "./common";
 
 /** The names of the factory's pipelines. */
 export function pipelinesOf(az: Az, factoryId: string): string[] {
@@ -47,12 +47,12 @@ const FINISHED = ["Succeeded", "Failed", "Cancelled"];
 
 /** What the failed activities of a run said (their error messages, one line each, named). */
 export function failuresOf(az: Az, factoryId: string, runId: string, since: Date, until: Date): string[] {
-  const out = post<{ value?: ActivityRunInfo[] }>(
+  const out = pagedQuery<ActivityRunInfo>(
     az,
     `${factoryId}/pipelineruns/${runId}/queryActivityruns?api-version=${ADF_API}`,
     { lastUpdatedAfter: since.toISOString(), lastUpdatedBefore: until.toISOString() },
   );
-  return (out?.value ?? [])
+  return out
     .filter((a) => a.status === "Failed")
     .map((a) => `${a.activityName ?? "?"}: ${(a.error?.message ?? "no message").replace(/\s+/g, " ").trim()}`);
 }
@@ -66,12 +66,11 @@ export interface FactoryRun {
 
 /** The factory's runs still going (Queued, InProgress, Canceling) that started in the last `hours` hours. */
 export function runsInProgress(az: Az, factoryId: string, now: Date, hours = 24): FactoryRun[] {
-  const out = post<{ value?: FactoryRun[] }>(az, `${factoryId}/queryPipelineRuns?api-version=${ADF_API}`, {
+  return pagedQuery<FactoryRun>(az, `${factoryId}/queryPipelineRuns?api-version=${ADF_API}`, {
     lastUpdatedAfter: new Date(now.getTime() - hours * 3_600_000).toISOString(),
     lastUpdatedBefore: new Date(now.getTime() + 60_000).toISOString(),
     filters: [{ operand: "Status", operator: "In", values: ["Queued", "InProgress", "Canceling"] }],
   });
-  return out?.value ?? [];
 }
 
 /**
