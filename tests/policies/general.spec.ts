@@ -76,6 +76,15 @@ describe("policies/general", () => {
         }),
         /locationName in 'global'/,
       );
+      // Event Hubs' geo-replicas, on a local package of an API version that has them (the default 3.28 class does not).
+      await expectFail(
+        allowedLocations,
+        resourceRecord("azure-native_eventhub_v20250501preview:eventhub:Namespace", "evh", {
+          location: "westeurope",
+          geoDataReplication: { locations: [{ locationName: "westeurope" }, { locationName: "eastus2" }] },
+        }),
+        /places geoDataReplication\.locations\[1\]\.locationName in 'eastus2'/,
+      );
       // A managed integration runtime (no location of its own) computing in East US fails; resolving to the factory's
       // region passes. Keys that name no region (a tag, a web test's probe) are not read; Cosmos DB's regions are its
       // own rule's (no second message).

@@ -67,6 +67,8 @@ export function locationAllowed(location: string, allowed: readonly string[], ty
 export const NESTED_REGION_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   "azure-native:apimanagement:ApiManagementService": [["additionalLocations", "*", "location"]],
   "azure-native:servicebus:Namespace": [["geoDataReplication", "locations", "*", "locationName"]],
+  // Not in the default Event Hubs namespace of azure-native 3.28 (only Service Bus has it there): read on a local
+  // package of a newer API version (`azure-native_eventhub_v<date>:eventhub:Namespace`, defaultTypeToken).
   "azure-native:eventhub:Namespace": [["geoDataReplication", "locations", "*", "locationName"]],
   "azure-native:datafactory:IntegrationRuntime": [["properties", "computeProperties", "location"]],
   "azure-native:synapse:IntegrationRuntime": [["properties", "computeProperties", "location"]],
