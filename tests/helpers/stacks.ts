@@ -51,7 +51,9 @@ export function exclusively<T>(run: () => Promise<T>): Promise<T> {
 
 /** Runs (once) and returns the offline preview of a committed stack. */
 export function previewOf(stack: "dev" | "prod"): Promise<PreviewResult> {
-  return once(stack, () => previewStack({ stack }));
+  // Quiet: the program's warnings (placeholders, routing) would print once per worker in every run; tests that are
+  // about a warning capture it from a run of their own.
+  return once(stack, () => previewStack({ stack, quietWarnings: true }));
 }
 
 /**
@@ -200,7 +202,7 @@ export async function previewEdited(
   try {
     const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
     fs.writeFileSync(stackFile, stringifyYaml(doc));
-    return await previewStack({ ...options, stack, stackFile });
+    return await previewStack({ quietWarnings: true, ...options, stack, stackFile });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
