@@ -59,6 +59,29 @@ export function requireKnown(obj: unknown, ...path: string[]): void {
 }
 
 /**
+ * For a stack rule that must place a resource by its ARM id: azure-native answers the id only once the resource is
+ * created, so a create in a first preview has none in its outputs, and its computed outputs (provisioning state,
+ * etag...) are unknown. Reading the id when unknown, or else one of those unknown outputs, makes the rule undecided
+ * ("can't run during preview") instead of passing on a resource it could not place. A resource with an id, or with no
+ * unknown output at all (a hand-made record), reads nothing.
+ */
+export function requireId(props: Record<string, unknown>): void {
+  const state = presence(props, "id");
+  if (state === "unknown") return requireKnown(props, "id");
+  if (state === "set") return;
+  const pending = Object.keys(props).find((k) => presence(props, k) === "unknown");
+  if (pending !== undefined) requireKnown(props, pending);
+}
+
+/** Whether a resource's id is not known yet (`requireId`): unknown, or absent from a create's preview outputs. */
+export function idPending(props: Record<string, unknown>): boolean {
+  const state = presence(props, "id");
+  return (
+    state === "unknown" || (state === "absent" && Object.keys(props).some((k) => presence(props, k) === "unknown"))
+  );
+}
+
+/**
  * `requireKnown` for a list a rule must read whole (an allow list): the list itself, then each of its elements, so
  * that one element unknown during preview (another resource's output) makes the rule undecided instead of being
  * skipped by `stringsAt`. An absent list or a value that is not a list reads nothing.

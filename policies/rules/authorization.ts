@@ -154,7 +154,9 @@ export const roleAssignmentBroadScope = stackPolicy(
     for (const a of all.filter((x) => presence(x.props, "roleDefinitionId") === "unknown")) {
       const deps = a.propertyDependencies.roleDefinitionId ?? [];
       const definitions = roleDefinitions.filter((d) => deps.some((r) => r.urn === d.urn));
-      const outside = definitions.map((d) => valueAt(d.props, "roleDefinitionId"));
+      // A definition's GUID is its `name` once created (`roleDefinitionId` is a path input, never an output); unknown
+      // in the preview that creates it, which leaves the assignment undecided.
+      const outside = definitions.map((d) => valueAt(d.props, "name"));
       if (
         outside.length === 0 ||
         definitions.length !== deps.length ||

@@ -9,7 +9,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ofType, stackPolicy } from "../lib/policy";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { normalId } from "../lib/exemptions";
-import { presence, requireKnown, sameText, valueAt, who } from "../lib/values";
+import { presence, requireId, requireKnown, sameText, valueAt, who } from "../lib/values";
 
 const PUBLIC_IP = "azure-native:network:PublicIPAddress";
 const VNET = "azure-native:network:VirtualNetwork";
@@ -23,20 +23,15 @@ function planProtected(vnet: PolicyResource): boolean {
 }
 
 /**
- * Whether the network a subnet id names (`networkId`, the id up to `/subnets/`) is `vnet`: its id when known (once
- * deployed, or given); else its `resourceGroupName` and `virtualNetworkName` inputs, so a network of the same name in
- * another group is not it.
+ * Whether the network a subnet id names (`networkId`, the id up to `/subnets/`) is `vnet`, by its id. A network's
+ * group and name are path inputs, never outputs: a network created in a first preview has no id yet, which leaves the
+ * rule undecided (`requireId`) rather than matching a same-named network elsewhere.
  */
 function isNetwork(vnet: PolicyResource, networkId: string): boolean {
   const id = valueAt(vnet.props, "id");
   if (typeof id === "string") return normalId(id) === normalId(networkId);
-  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i.exec(networkId);
-  const name = valueAt(vnet.props, "virtualNetworkName");
-  const group = valueAt(vnet.props, "resourceGroupName");
-  if (m === null || typeof name !== "string" || !sameText(m[2], name)) return false;
-  // The same name with the group unknown during preview: it may be this network or one elsewhere (undecided).
-  if (typeof group !== "string") requireKnown(vnet.props, "resourceGroupName");
-  return typeof group !== "string" || sameText(m[1], group);
+  requireId(vnet.props);
+  return false;
 }
 
 /** The ids of the virtual networks whose subnets `resource`'s known properties name (each once). */
@@ -114,7 +109,7 @@ export const publicIpDdos = stackPolicy(
         // Some networks with a plan, some without, and no subnet of the address's user known: a first preview reads
         // the address's id and its users whole (the engine's unknown-value error: undecided); the deployed view names
         // the subnet.
-        requireKnown(ip.props, "id");
+        requireId(ip.props);
         for (const user of users) JSON.stringify(user.props);
         report(
           `${who(ip)} inherits DDoS protection from its virtual network, and no resource using it names a subnet, so the pack cannot tell whether that network is one with a DDoS Network Protection plan: set ddosSettings.protectionMode to "Enabled" (DDoS IP Protection).`,

@@ -12,7 +12,7 @@
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { idAllowListKnob, listedId, normalId, type Exemption } from "../lib/exemptions";
 import { ofType, stackPolicy } from "../lib/policy";
-import { presence, requireKnown, show, valueAt, who } from "../lib/values";
+import { presence, requireId, requireKnown, show, valueAt, who } from "../lib/values";
 import { stackIds, unknownIdOf } from "./networkRules";
 
 /**
@@ -151,7 +151,7 @@ export const foreignDestinations = stackPolicy(
       if (d.id === undefined || inStack(ids, d.id) || listedId(allowedDestinations, d.id) !== undefined) continue;
       // A resource of the stack created by this update has no id yet: it may be the one named.
       const pending = unknownIdOf(args.resources, "resource");
-      if (pending !== undefined) requireKnown(pending.props, "id");
+      if (pending !== undefined) requireId(pending.props);
       report(
         `${who(d.owner)} sends its data to ${show(d.id)} (${d.path}), which is not one of the stack's resources: point it at the stack's own, or list it in allowedDestinations with the reason.`,
         d.owner.urn,

@@ -15,8 +15,8 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { blobWritesOf, conditionAllows, type BlobWrites, type RolePermissions } from "../lib/abac";
-import { ofType, pointsAt, recordedDependency, references, stackPolicy } from "../lib/policy";
-import { presence, requireKnown, stringsAt, valueAt, who } from "../lib/values";
+import { extensionScopeOf, ofType, pointsAt, recordedDependency, references, stackPolicy } from "../lib/policy";
+import { presence, requireId, requireKnown, stringsAt, valueAt, who } from "../lib/values";
 
 const APP = "azure-native:web:WebApp";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
@@ -102,16 +102,25 @@ function scopeCovers(
   groups: readonly PolicyResource[],
 ): boolean {
   if (pointsAt(ra, account, "scope", [`/blobServices/default/containers/${container}`])) return true;
-  const scope = valueAt(ra.props, "scope");
+  // `scope` is a path input, not an output: once the assignment exists, its id names it.
+  const scope = valueAt(ra.props, "scope") ?? extensionScopeOf(ra);
   const accountId = valueAt(account.props, "id");
-  if (typeof scope === "string" && typeof accountId === "string") {
-    const s = scope.toLowerCase().replace(/\/+$/, "");
-    return s === "" || accountId.toLowerCase().startsWith(`${s}/`);
+  if (typeof scope === "string") {
+    if (typeof accountId === "string") {
+      const s = scope.toLowerCase().replace(/\/+$/, "");
+      return s === "" || accountId.toLowerCase().startsWith(`${s}/`);
+    }
+    // A known scope over an account created in this preview: decided once the account's id is known.
+    requireId(account.props);
+    return false;
   }
-  if (presence(ra.props, "scope") !== "unknown") return false;
+  // In a first preview: the dependencies the engine recorded for the scope (built from the account's group).
   if (groups.some((g) => recordedDependency(ra, g, "scope") && recordedDependency(account, g, "resourceGroupName")))
     return true;
-  if ((ra.propertyDependencies.scope ?? []).length === 0) requireKnown(ra.props, "scope");
+  if ((ra.propertyDependencies.scope ?? []).length === 0) {
+    requireKnown(ra.props, "scope");
+    requireId(ra.props);
+  }
   return false;
 }
 
@@ -220,9 +229,12 @@ export const packageWritesByApp = stackPolicy(
           report(`${base} (no condition): ${fix}`, ra.urn);
           continue;
         }
-        // The account's name is an output in a first preview: a condition that reads it waits for the name.
-        if (typeof accountName !== "string" && /storageAccounts:name/i.test(condition))
+        // The account's name is an output in a first preview (`name`; `accountName` is a path input, in hand-made
+        // records only): a condition that reads it waits for the name.
+        if (typeof accountName !== "string" && /storageAccounts:name/i.test(condition)) {
+          requireKnown(account.props, "name");
           requireKnown(account.props, "accountName");
+        }
         const name = typeof accountName === "string" ? accountName : "stpackagecheck";
         const verdicts = writes.actions.map((action) =>
           conditionAllows(condition, { action, account: name, container }),

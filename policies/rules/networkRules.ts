@@ -11,7 +11,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { idAllowListKnob, listedId, normalId, type Exemption } from "../lib/exemptions";
 import { subnetsById } from "../lib/network";
 import { ofType, stackPolicy, stringListKnob } from "../lib/policy";
-import { presence, requireKnown, show, valueAt, who } from "../lib/values";
+import { idPending, presence, requireId, requireKnown, show, valueAt, who } from "../lib/values";
 
 /** One allow entry of a service firewall that names a resource or a subnet. */
 interface NamedEntry {
@@ -127,7 +127,7 @@ export function unknownIdOf(
     kind === "subnet"
       ? ofType(resources, "azure-native:network:Subnet", "azure-native:network:VirtualNetwork")
       : resources.filter((r) => r.type.startsWith("azure-native"));
-  return candidates.find((r) => presence(r.props, "id") === "unknown");
+  return candidates.find((r) => idPending(r.props));
 }
 
 /**
@@ -187,7 +187,7 @@ export const foreignNetworkRules = stackPolicy(
       if (!ids.has(normalId(e.id)) && listed === undefined) {
         // Not one of the ids known: undecided while one of the stack's could still be it (a first preview).
         const pending = unknownIdOf(args.resources, e.kind);
-        if (pending !== undefined) requireKnown(pending.props, "id");
+        if (pending !== undefined) requireId(pending.props);
         report(
           `${who(e.owner)} admits ${e.kind === "subnet" ? "the subnet" : "the resource"} ${show(e.id)} (${e.path}), which is not one of the stack's own ${e.kind === "subnet" ? "subnets" : "resources"}: name the stack's ${e.kind}, or list it in allowedResources with the reason.`,
           e.owner.urn,

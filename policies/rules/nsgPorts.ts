@@ -8,13 +8,26 @@
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { checkExemption, exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
-import { ofType, resourcePolicy, stackPolicy } from "../lib/policy";
-import { globMatch, oneOf, presence, requireKnown, sameText, show, stringsAt, valueAt, who } from "../lib/values";
+import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
+import {
+  globMatch,
+  oneOf,
+  presence,
+  requireId,
+  requireKnown,
+  sameText,
+  show,
+  stringsAt,
+  valueAt,
+  who,
+} from "../lib/values";
 import { destinationPorts, OPEN_SOURCES, openSourcesOf, portRanges, securityRulesOf } from "./network";
 
 const NSG = "azure-native:network:NetworkSecurityGroup";
 const SECURITY_RULE = "azure-native:network:SecurityRule";
 const NIC = "azure-native:network:NetworkInterface";
+const VNET = "azure-native:network:VirtualNetwork";
+const SUBNET = "azure-native:network:Subnet";
 /** Protocols without ports (ICMP, ESP, AH): an "every port" rule of theirs means nothing more. */
 const PORTLESS = ["Icmp", "Esp", "Ah"];
 /**
@@ -163,6 +176,17 @@ export const privateEndpointSubnetPolicies = stackPolicy(
 const APP_GATEWAY = "azure-native:network:ApplicationGateway";
 
 /**
+ * Whether a standalone security rule belongs to `nsg`: its `networkSecurityGroupName` is a path parameter, not an
+ * output, so once deployed its id (`<nsg id>/securityRules/<name>`) places it; in a first preview, the name when
+ * known, else the dependency the engine recorded.
+ */
+const ruleOf = (rule: PolicyResource, nsg: PolicyResource): boolean =>
+  refersTo(rule, nsg, {
+    properties: ["networkSecurityGroupName"],
+    byName: { nameKeys: ["networkSecurityGroupName"] },
+  });
+
+/**
  * The NSG rule's exception for the gateway's listener (`allowedPublicInbound`'s default) is bound to an NSG by its
  * name (`*agw*`), which says nothing of where the NSG is attached: an NSG so named on a data subnet would take internet
  * traffic with the exception's blessing (policy review N6). This rule looks at the attachment: an NSG that admits an
@@ -197,22 +221,17 @@ export const openInboundPlacement = stackPolicy(
           openSourcesOf(rule, OPEN_SOURCES).length > 0,
       ),
     );
-    // Standalone rules name their NSG by its Azure name: that NSG counts as open too.
+    // A standalone rule's NSG counts as open too.
     for (const rule of ofType(args.resources, SECURITY_RULE)) {
       const [r] = securityRulesOf(rule.props, SECURITY_RULE);
-      const nsgName = valueAt(rule.props, "networkSecurityGroupName");
       if (
         !sameText(r.direction, "Inbound") ||
         !sameText(r.access, "Allow") ||
         openSourcesOf(r, OPEN_SOURCES).length === 0
       )
         continue;
-      const nsg = ofType(args.resources, NSG).find(
-        (n) =>
-          typeof nsgName === "string" &&
-          [valueAt(n.props, "name"), valueAt(n.props, "networkSecurityGroupName")].some((x) => sameText(x, nsgName)),
-      );
-      if (nsg && !open.includes(nsg)) open.push(nsg);
+      for (const nsg of ofType(args.resources, NSG).filter((n) => ruleOf(rule, n)))
+        if (!open.includes(nsg)) open.push(nsg);
     }
     if (open.length === 0) args.notApplicable("no network security group of the stack admits an open source");
     const gatewaySubnets = new Set(
@@ -224,10 +243,12 @@ export const openInboundPlacement = stackPolicy(
           .map((id) => id.toLowerCase());
       }),
     );
+    // A VNet or subnet created in a first preview has no id yet, nor its subnets: undecided until they are known.
+    for (const owner of [...ofType(args.resources, VNET), ...ofType(args.resources, SUBNET)]) requireId(owner.props);
     const subnets = [...subnetsById(args.resources)];
     for (const nsg of open) {
       // Unknown in a first preview (a new NSG, or a subnet taking one): undecided until both are known.
-      if (presence(nsg.props, "id") === "unknown") requireKnown(nsg.props, "id");
+      requireId(nsg.props);
       const nsgId = valueAt(nsg.props, "id");
       if (typeof nsgId !== "string") continue;
       for (const [subnetId, subnet] of subnets) {
@@ -307,14 +328,12 @@ export const shadowedOutboundDeny = stackPolicy(
     const standalone = ofType(args.resources, SECURITY_RULE);
     let checked = 0;
     for (const nsg of nsgs) {
-      const names = [valueAt(nsg.props, "name"), valueAt(nsg.props, "networkSecurityGroupName"), nsg.name];
       const inline = valueAt(nsg.props, "securityRules");
       const rules: { props: unknown; name: string }[] = [];
       for (let i = 0; i < (Array.isArray(inline) ? inline.length : 0); i++)
         rules.push({ props: valueAt(inline, String(i)), name: String(valueAt(inline, String(i), "name") ?? i) });
       for (const r of standalone)
-        if (names.some((n) => sameText(valueAt(r.props, "networkSecurityGroupName"), String(n))))
-          rules.push({ props: r.props, name: String(valueAt(r.props, "securityRuleName") ?? r.name) });
+        if (ruleOf(r, nsg)) rules.push({ props: r.props, name: String(valueAt(r.props, "name") ?? r.name) });
       const outbound = rules.filter((r) => sameText(valueAt(r.props, "direction"), "Outbound"));
       const denies = outbound.filter(
         (r) => sameText(valueAt(r.props, "access"), "Deny") && openDestinations(r.props).open.length > 0,

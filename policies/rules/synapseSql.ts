@@ -6,9 +6,8 @@
  * azure-native v3 has no class for Synapse auditing or threat detection, so a program declares these workspace
  * singletons in an ARM deployment (`azure-native:resources:Deployment`, see components/olap/settings.ts). A stack
  * policy sees a deployment's outputs, which carry no template (the engine's, during a preview too): the stack rules
- * count a deployment targeting the workspace whose `synapse-sql-security` tag claims the setting, or a template entry
- * where the template is visible (an export of inputs), or the typed vulnerability assessment class; the resource
- * rule `synapseSqlSecurityDeclared`, which sees the deployment's inputs, checks that its template declares every
+ * count a deployment targeting the workspace whose `synapse-sql-security` tag claims the setting, or the typed
+ * vulnerability assessment class; the resource rule `synapseSqlSecurityDeclared`, which sees the deployment's inputs, checks that its template declares every
  * claimed setting, unconditionally, and that every such entry complies.
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
@@ -67,7 +66,10 @@ interface WorkspaceSetting {
 /** The settings of the stack rules below, for the resource rule that checks deployments against their tag. */
 const SETTINGS: WorkspaceSetting[] = [];
 
-/** A stack rule: every Synapse workspace has `setting` declared (in an ARM deployment, or by `typed` resources). */
+/**
+ * A stack rule: every Synapse workspace has `setting` claimed by the tag of an ARM deployment targeting it, or
+ * declared by compliant `typed` resources.
+ */
 function workspaceSettingPolicy(
   meta: RuleMetadata,
   setting: WorkspaceSetting,
@@ -79,33 +81,22 @@ function workspaceSettingPolicy(
     if (workspaces.length === 0) args.notApplicable("the stack has no Synapse workspaces");
     const deployments = ofType(args.resources, DEPLOYMENT);
     for (const ws of workspaces) {
-      const targeting = deployments.filter((d) => deploymentTargets(d, ws));
-      // The claim is checked against the template by synapseSqlSecurityDeclared, which sees the deployment's inputs.
-      const claimed = targeting.some((d) => claimedSettings(d).includes(setting.key));
-      const entries = targeting.flatMap((d) =>
-        templateResources(d).filter((r) => setting.armTypes.some((t) => sameText(r.type, t))),
-      );
-      const declared = entries.map((r) => setting.problem(r.properties));
-      // An entry whose condition the pack cannot evaluate may not be deployed: its problems count, but it is no
-      // evidence that the setting is on.
-      const conditional = entries.filter((r) => r.deployed !== true).map((r) => r.condition ?? "");
+      // The claim is checked against the template by synapseSqlSecurityDeclared, which sees the deployment's inputs
+      // (the outputs a stack rule sees carry no template).
+      const claimed = deployments.some((d) => deploymentTargets(d, ws) && claimedSettings(d).includes(setting.key));
+      // Every declaration writes the same singleton, so each must be compliant: a weaker typed one next to the
+      // deployment would overwrite the good one.
       const typedProblems = typed
         ? ofType(args.resources, typed.type)
             .filter((r) => refersTo(r, ws, { properties: ["workspaceName"], byName: { nameKeys: ["workspaceName"] } }))
             .map((r) => typed.problem(r.props as Record<string, unknown>))
         : [];
-      // Every declaration writes the same singleton, so each must be compliant: a second, weaker one (another
-      // deployment, or the typed class next to the template) would overwrite the good one.
-      const all = [...declared, ...typedProblems];
-      const problems = all.filter((p): p is string => p !== undefined);
-      const certain = all.length - conditional.length;
-      if ((certain > 0 || claimed) && problems.length === 0) continue;
+      const problems = typedProblems.filter((p): p is string => p !== undefined);
+      if ((claimed || typedProblems.length > 0) && problems.length === 0) continue;
       report(
         problems.length > 0
           ? `${who(ws)} ${problems.join("; ")}.`
-          : all.length > 0
-            ? `${who(ws)} declares ${setting.what} only under a condition the pack cannot evaluate (${conditional.join(", ")}): make the template entry unconditional, or gate it on a parameter the deployment sets.`
-            : `${who(ws)} has no ${setting.what}: ${setting.remedy}`,
+          : `${who(ws)} has no ${setting.what}: ${setting.remedy}`,
         ws.urn,
       );
     }

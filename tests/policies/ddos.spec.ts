@@ -108,7 +108,17 @@ describe("policies/ddos", () => {
       ]);
     });
     it("passes an inheriting address in a first preview when every network of the stack has a plan", () =>
-      expectPass(publicIpDdos, [pip(undefined, UNKNOWN), vnet("vnet-pay-prod-weu", true), gateway(UNKNOWN, UNKNOWN)]));
+      expectPass(publicIpDdos, [
+        pip({ protectionMode: "VirtualNetworkInherited" }, UNKNOWN),
+        vnet("vnet-pay-prod-weu", true),
+        gateway(UNKNOWN, UNKNOWN),
+      ]));
+    it("cannot decide an address created without ddosSettings (the provider answers it unknown in a first preview)", () =>
+      expectUndecided(publicIpDdos, [
+        pip(undefined, UNKNOWN),
+        vnet("vnet-pay-prod-weu", true),
+        gateway(UNKNOWN, UNKNOWN),
+      ]));
     it("fails protection turned off (the review's mutation #98)", () =>
       expectFail(
         publicIpDdos,
@@ -151,28 +161,29 @@ describe("policies/ddos", () => {
         /no resource using it names a subnet/,
       );
     });
-    it("matches the gateway's network by id or by group and name: a same-named network with a plan elsewhere is not it", async () => {
-      const elsewhere = (plan: boolean, id?: string) => {
-        const v = vnet("vnet-pay-prod-weu", plan);
-        return {
-          ...v,
-          name: "hub-vnet",
-          outputs: { ...v.outputs, resourceGroupName: "rg-hub", ...(id ? { id } : {}) },
-        };
-      };
-      const HUB_ID = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/vnet-pay-prod-weu`;
-      for (const other of [elsewhere(true), elsewhere(true, HUB_ID)])
-        await expectFail(
-          publicIpDdos,
-          [pip(undefined), vnet("vnet-pay-prod-weu", false), other, gateway("vnet-pay-prod-weu")],
-          /inherits DDoS protection from its virtual network \(vnet-pay-prod-weu\), which has no DDoS Network Protection plan/,
+    it("matches the gateway's network by id: a same-named network with a plan elsewhere is not it", async () => {
+      const hub = (plan: boolean) =>
+        resourceRecord(
+          "azure-native:network:VirtualNetwork",
+          "hub-vnet",
+          {
+            resourceGroupName: "rg-hub",
+            virtualNetworkName: "vnet-pay-prod-weu",
+            ...(plan ? { enableDdosProtection: true, ddosProtectionPlan: { id: PLAN_ID } } : {}),
+          },
+          { stack: "prod" },
         );
+      await expectFail(
+        publicIpDdos,
+        [pip(undefined), vnet("vnet-pay-prod-weu", false), hub(true), gateway("vnet-pay-prod-weu")],
+        /inherits DDoS protection from its virtual network \(vnet-pay-prod-weu\), which has no DDoS Network Protection plan/,
+      );
       // The stack's own network by its known id (a group spelt in another case) passes.
       const own = vnet("vnet-pay-prod-weu", true);
       await expectPass(publicIpDdos, [
         pip(undefined),
         { ...own, outputs: { ...own.outputs, id: `${NET.toUpperCase()}/virtualNetworks/vnet-pay-prod-weu` } },
-        elsewhere(false, HUB_ID),
+        hub(false),
         gateway("vnet-pay-prod-weu"),
       ]);
     });
@@ -188,25 +199,13 @@ describe("policies/ddos", () => {
       );
       assert.doesNotMatch(r.message, /vnet-pay-prod-weu/);
     });
-    it("does not match a network whose name is unknown, and cannot decide one whose group is unknown", async () => {
-      const unnamed = vnet("vnet-pay-prod-weu", true);
-      await expectFail(
-        publicIpDdos,
-        [
-          pip(undefined),
-          { ...unnamed, outputs: { ...unnamed.outputs, virtualNetworkName: UNKNOWN } },
-          vnet("vnet-pay-prod-sandbox", false),
-          gateway("vnet-pay-prod-weu"),
-        ],
-        /which has no DDoS Network Protection plan/,
-      );
-      await expectUndecided(publicIpDdos, [
+    it("cannot decide while a network the gateway's subnet may be in has no id yet (created in this preview)", () =>
+      expectUndecided(publicIpDdos, [
         pip(undefined),
-        { ...unnamed, outputs: { ...unnamed.outputs, resourceGroupName: UNKNOWN } },
+        mutate(vnet("vnet-pay-prod-weu", true), "ddosProtectionPlan.id", UNKNOWN),
         vnet("vnet-pay-prod-sandbox", false),
         gateway("vnet-pay-prod-weu"),
-      ]);
-    });
+      ]));
     it("cannot decide while the mode is unknown in a first preview", () =>
       expectUndecided(publicIpDdos, [pip({ protectionMode: UNKNOWN }), vnet("vnet-pay-prod-weu", true)]));
     it("is not applicable outside production or without public addresses", async () => {

@@ -155,9 +155,20 @@ describe("policies/destinations", () => {
 
     it("is undecided on a destination unknown in a preview, or one a resource not created yet may be", async () => {
       await expectUndecided(foreignDestinations, [...own(), synapse(UNKNOWN)]);
-      // Unknown but recorded as depending on a resource of the stack (workspaceId: workspace.id): the stack's own.
-      const wired = { ...setting({ workspaceId: UNKNOWN }), propertyDependencies: { workspaceId: [own()[1].urn] } };
+      // Unknown but recorded as depending on a resource of the stack (workspaceId: workspace.id): the stack's own,
+      // once the setting's other destinations are known (outputs where only workspaceId is unknown).
+      const known = setting({});
+      const wired = {
+        ...known,
+        outputs: { ...known.outputs, workspaceId: UNKNOWN },
+        propertyDependencies: { workspaceId: [own()[1].urn] },
+      };
       await expectPass(foreignDestinations, [...own(), wired]);
+      // A setting created in a first preview: the provider answers every destination it was not given as unknown.
+      await expectUndecided(foreignDestinations, [
+        ...own(),
+        { ...setting({ workspaceId: UNKNOWN }), propertyDependencies: wired.propertyDependencies },
+      ]);
       const newLake = mutate(own()[0], "id", UNKNOWN);
       await expectUndecided(foreignDestinations, [newLake, synapse(LAKE_ID)]);
     });

@@ -423,11 +423,15 @@ describe("policies/egress", () => {
       id: `${VNET_ID}/subnets/AzureFirewallSubnet`,
     };
     const APP_SUBNET = { name: "snet-apps", addressPrefix: "10.40.4.0/24", id: `${VNET_ID}/subnets/snet-apps` };
-    const firewall = (privateIPAddress: unknown, subnetId: unknown = FIREWALL_SUBNET.id) =>
-      resourceRecord("azure-native:network:AzureFirewall", "platform-afw", {
+    /** The firewall with the private IP Azure gave it (an output: the mocks' own address replaced). */
+    const firewall = (privateIPAddress: unknown, subnetId: unknown = FIREWALL_SUBNET.id) => {
+      const r = resourceRecord("azure-native:network:AzureFirewall", "platform-afw", {
         resourceGroupName: RG_NAME,
-        ipConfigurations: [{ name: "ipconfig", privateIPAddress, subnet: { id: subnetId } }],
+        ipConfigurations: [{ name: "ipconfig", subnet: { id: subnetId } }],
       });
+      const [config] = r.outputs.ipConfigurations as Record<string, unknown>[];
+      return { ...r, outputs: { ...r.outputs, ipConfigurations: [{ ...config, privateIPAddress }] } };
+    };
     const deployed = (ip: unknown, routes: unknown[] = [TO_FIREWALL]) => [
       vnet([FIREWALL_SUBNET, APP_SUBNET]),
       firewall(ip),

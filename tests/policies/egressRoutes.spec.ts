@@ -78,7 +78,8 @@ const batchSubnet = (routeTableId?: string): ResourceRecord =>
       defaultOutboundAccess: false,
       ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
     },
-    { stack: "prod" },
+    // Deployed: its id, under the VNet's, places it (the VNet's name is a path input, not an output).
+    { stack: "prod", id: `${VNET_ID}/subnets/snet-batch` },
   );
 const stack = (subnets: unknown[] = PLATFORM_SUBNETS(), routes: unknown[] = [TO_FIREWALL]) => [
   vnet(subnets),
@@ -216,7 +217,8 @@ describe("policies/egressRoutes", () => {
               nextHopType: "VirtualAppliance",
               nextHopIpAddress: "10.30.4.68",
             },
-            { stack: "prod" },
+            // Deployed: its id, under the table's, places it (the table's name is a path input, not an output).
+            { stack: "prod", id: `${TABLE_ID}/routes/upper-half` },
           ),
         ],
         EXEMPT,
@@ -329,6 +331,17 @@ describe("policies/egressRoutes", () => {
         { ...subnet("snet-stream-analytics", "10.30.8.0/24", table), ...extra },
       ];
       const CONFIG = { exemptSubnets: [...EXEMPT.exemptSubnets, STREAM] };
+      /**
+       * The stack with `extra` on the stream subnet in the VNet's outputs only: a list Azure fills that the SDK does
+       * not model yet (its outputs drop it), or lists unknown in an update's preview while the subnet's id is known.
+       */
+      const withStreamOutputs = (extra: Record<string, unknown>) => {
+        const [v, ...rest] = stack(withStream());
+        const subnets = (v.outputs.subnets as Record<string, unknown>[]).map((x) =>
+          x.name === "snet-stream-analytics" ? { ...x, ...extra } : x,
+        );
+        return [{ ...v, outputs: { ...v.outputs, subnets } }, ...rest];
+      };
       const LINK = {
         id: `${VNET_ID}/subnets/snet-stream-analytics/serviceAssociationLinks/asa-link`,
         linkedResourceType: "Microsoft.StreamAnalytics/streamingJobs",
@@ -364,7 +377,9 @@ describe("policies/egressRoutes", () => {
         for (const key of [...OCCUPANT_KEYS, "injectedContainerLinks"])
           await expectFail(
             subnetEgressRoute,
-            stack(withStream({ [key]: [{ id: "x" }] })),
+            (OCCUPANT_KEYS as readonly string[]).includes(key)
+              ? stack(withStream({ [key]: [{ id: "x" }] }))
+              : withStreamOutputs({ [key]: [{ id: "x" }] }),
             new RegExp(`snet-stream-analytics' has no route table.*Azure now lists ${key} \\(1\\) in it`),
             CONFIG,
           );
@@ -412,11 +427,11 @@ describe("policies/egressRoutes", () => {
       it("cannot decide a subnet that exists (its id known) while its lists are unknown (an update's preview)", async () => {
         const id = { id: `${VNET_ID}/subnets/snet-stream-analytics` };
         for (const unknown of [{ serviceAssociationLinks: UNKNOWN }, { ipConfigurations: UNKNOWN }])
-          await expectUndecided(subnetEgressRoute, stack(withStream({ ...id, ...unknown })), CONFIG);
+          await expectUndecided(subnetEgressRoute, withStreamOutputs({ ...id, ...unknown }), CONFIG);
         // Only a whileEmpty listing reads them: without one the subnet is checked on its route as ever.
         await expectFail(
           subnetEgressRoute,
-          stack(withStream({ ...id, serviceAssociationLinks: UNKNOWN })),
+          withStreamOutputs({ ...id, serviceAssociationLinks: UNKNOWN }),
           /subnet 'snet-stream-analytics' has no route table/,
           EXEMPT,
         );

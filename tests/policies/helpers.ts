@@ -3,8 +3,10 @@
  * fixture), `inStack`, and assertions that run one policy through the in-process engine (`evaluatePolicy`).
  */
 import { strict as assert } from "node:assert";
+import { isDeepStrictEqual } from "node:util";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
+  engineOutputs,
   evaluatePolicy,
   resourceRecord,
   type ResourceRecord,
@@ -20,8 +22,9 @@ type Records = ResourceRecord | readonly ResourceRecord[];
 type Config = Record<string, unknown>;
 
 /**
- * A copy of `record` with the input (and output) at `path` (dot-separated; numeric segments index arrays) set to
- * `value`, or deleted when `value` is undefined.
+ * A copy of `record` with the input at `path` (dot-separated; numeric segments index arrays) set to `value`, or
+ * deleted when `value` is undefined, and its outputs those the engine derives from the new inputs (`engineOutputs`: a
+ * path parameter or a write-only input changes no output), keeping what a test set in the outputs by hand.
  */
 export function mutate(record: ResourceRecord, path: string, value: unknown): ResourceRecord {
   const set = (root: Record<string, unknown>) => {
@@ -40,11 +43,19 @@ export function mutate(record: ResourceRecord, path: string, value: unknown): Re
     }
     return root;
   };
-  return {
-    ...record,
-    inputs: set(structuredClone(record.inputs)),
-    outputs: set(structuredClone(record.outputs)),
-  };
+  const inputs = set(structuredClone(record.inputs));
+  const derive = (from: Record<string, unknown>) =>
+    engineOutputs(record.type, record.name, record.urn, from, record.id);
+  const before = derive(record.inputs);
+  const byHand = Object.keys({ ...before, ...record.outputs }).filter(
+    (k) => !isDeepStrictEqual(before[k], record.outputs[k]),
+  );
+  const outputs = derive(inputs);
+  for (const k of byHand) {
+    if (k in record.outputs) outputs[k] = record.outputs[k];
+    else delete outputs[k];
+  }
+  return { ...record, inputs, outputs };
 }
 
 /** The same resource in another stack (URN rewritten). */

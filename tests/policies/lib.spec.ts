@@ -27,10 +27,12 @@ import {
 } from "../../policies/lib/scope";
 import {
   globMatch,
+  idPending,
   isSet,
   normaliseLocation,
   oneOf,
   presence,
+  requireId,
   safeGet,
   sameText,
   show,
@@ -38,7 +40,8 @@ import {
   valueAt,
   who,
 } from "../../policies/lib/values";
-import { UNKNOWN } from "./helpers";
+import { resourceRecord } from "../../tools/lib/policyRunner";
+import { mutate, UNKNOWN } from "./helpers";
 
 /** A stack-policy resource as the engine passes it: outputs behind the unknown-checking proxy. */
 function resource(
@@ -111,6 +114,17 @@ describe("policies/lib", () => {
       assert.deepEqual(stringsAt(props, "nested", "list"), ["one", "two"]);
       assert.deepEqual(stringsAt(props, "d"), []);
       assert.deepEqual(stringsAt(props, "missing"), []);
+    });
+    it("requireId and idPending: an unknown id, or none in a create's preview outputs, waits; a known id or a hand-made record does not", () => {
+      const created = unknownCheckingProxy({ id: "/subscriptions/s/x", etag: "e" });
+      const pendingId = unknownCheckingProxy({ id: UNKNOWN, name: "n" });
+      const previewed = unknownCheckingProxy({ name: "n", provisioningState: UNKNOWN });
+      const handMade = unknownCheckingProxy({ name: "n" });
+      assert.doesNotThrow(() => requireId(created));
+      assert.doesNotThrow(() => requireId(handMade));
+      assert.throws(() => requireId(pendingId), /can't be known during preview/);
+      assert.throws(() => requireId(previewed), /provisioningState can't be known during preview/);
+      assert.deepEqual([created, pendingId, previewed, handMade].map(idPending), [false, true, true, false]);
     });
     it("sameText and oneOf compare case-insensitively, and only strings", () => {
       assert.equal(sameText("DISABLED", "Disabled"), true);
@@ -257,6 +271,82 @@ describe("policies/lib", () => {
         enforcedAssignments(stack).map((a) => a.name),
         ["default", "absent", "lower"],
       );
+    });
+  });
+
+  describe("fixtures as the engine shows them to stack rules (resourceRecord, mutate)", () => {
+    const db = (inputs: Record<string, unknown> = {}) =>
+      resourceRecord("azure-native:sql:Database", "oltp-db", {
+        resourceGroupName: "rg-pay-dev-weu",
+        serverName: "sql-pay-dev-weu",
+        databaseName: "payments",
+        sku: { name: "GP_S_Gen5", tier: "GeneralPurpose", capacity: 2 },
+        ...inputs,
+      });
+    it("keeps a deployed resource's response properties and its ARM id, never its path inputs", () => {
+      const r = db();
+      assert.equal(r.inputs.serverName, "sql-pay-dev-weu");
+      for (const path of ["resourceGroupName", "serverName", "databaseName"])
+        assert.equal(path in r.outputs, false, path);
+      assert.match(
+        String(r.outputs.id),
+        /\/resourceGroups\/rg-pay-dev-weu\/providers\/Microsoft\.Sql\/servers\/sql-pay-dev-weu\/databases\/payments$/,
+      );
+      assert.equal(r.outputs.name, "payments");
+      assert.deepEqual(r.outputs.sku, { name: "GP_S_Gen5", tier: "GeneralPurpose", capacity: 2 });
+    });
+    it("gives a create in a first preview (an unknown input) no id, and its other response properties unknown", () => {
+      const r = db({ serverName: UNKNOWN });
+      assert.equal("id" in r.outputs, false);
+      assert.equal(r.outputs.status, UNKNOWN);
+      // Typed objects property by property: what the input leaves out is unknown too.
+      assert.deepEqual(r.outputs.sku, {
+        name: "GP_S_Gen5",
+        tier: "GeneralPurpose",
+        capacity: 2,
+        family: UNKNOWN,
+        size: UNKNOWN,
+      });
+    });
+    it("takes a test's id, deriving the mock's id-based outputs from it, and names a type the mocks do not know by its id", () => {
+      const vnetId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet";
+      const vnet = resourceRecord(
+        "azure-native:network:VirtualNetwork",
+        "platform-vnet",
+        {
+          resourceGroupName: "rg",
+          virtualNetworkName: "vnet",
+          subnets: [{ name: "snet-a", addressPrefix: "10.0.0.0/24" }],
+        },
+        { id: vnetId },
+      );
+      assert.equal(vnet.outputs.id, vnetId);
+      assert.equal((vnet.outputs.subnets as { id: string }[])[0].id, `${vnetId}/subnets/snet-a`);
+      const rule = (id?: string) =>
+        resourceRecord(
+          "azure-native:network:SecurityRule",
+          "rule",
+          { networkSecurityGroupName: "nsg", securityRuleName: "allow-x", priority: 100 },
+          id ? { id } : {},
+        );
+      assert.deepEqual(rule().outputs, { priority: 100 });
+      assert.deepEqual(rule(`${vnetId}/x/allow-x`).outputs, {
+        priority: 100,
+        id: `${vnetId}/x/allow-x`,
+        name: "allow-x",
+      });
+    });
+    it("echoes the inputs of other providers (azuread, random)", () => {
+      const g = resourceRecord("azuread:index/group:Group", "g", { displayName: "x", securityEnabled: true });
+      assert.deepEqual(g.outputs, g.inputs);
+    });
+    it("mutate derives the outputs from the new inputs and keeps what a test set in them by hand", () => {
+      const moved = mutate(db(), "serverName", "sql-pay-prod-weu");
+      assert.equal("serverName" in moved.outputs, false);
+      assert.match(String(moved.outputs.id), /servers\/sql-pay-prod-weu\/databases\/payments$/);
+      const byHand = { ...db(), outputs: { ...db().outputs, status: "Paused" } };
+      assert.equal(mutate(byHand, "sku.capacity", 4).outputs.status, "Paused");
+      assert.equal((mutate(byHand, "sku.capacity", 4).outputs.sku as { capacity: number }).capacity, 4);
     });
   });
 

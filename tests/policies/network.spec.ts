@@ -930,14 +930,22 @@ describe("policies/network", () => {
         addressPrefixes: ["0.0.0.0/0"],
       });
     const association = (accessMode?: string) =>
-      resourceRecord("azure-native:network:NetworkSecurityPerimeterAssociation", "nsp-sql", {
-        ...nsp,
-        ...(accessMode ? { accessMode } : {}),
-        privateLinkResource: { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-pay-dev" },
-        profile: {
-          id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/nsp/profiles/p",
+      resourceRecord(
+        "azure-native:network:NetworkSecurityPerimeterAssociation",
+        "nsp-sql",
+        {
+          ...nsp,
+          ...(accessMode ? { accessMode } : {}),
+          privateLinkResource: { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/sql-pay-dev" },
+          profile: {
+            id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/nsp/profiles/p",
+          },
         },
-      });
+        // Deployed: the perimeter's name is a path input, not an output; the association's id names it.
+        {
+          id: "/subscriptions/s/resourceGroups/rg-pay-dev-weu/providers/Microsoft.Network/networkSecurityPerimeters/nsp/resourceAssociations/nsp-sql",
+        },
+      );
     it("passes a perimeter nothing is associated with (it governs nothing)", () =>
       expectPass(perimeterAssociation, [perimeter(), internet()]));
     it("fails an association, in Enforced mode or in the default Learning mode, even to a private-only server", async () => {

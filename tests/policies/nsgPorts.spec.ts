@@ -254,10 +254,13 @@ describe("policies/nsgPorts", () => {
     });
 
     it("counts a standalone rule's NSG, any open source (AzureCloud), and a stack without a gateway", async () => {
-      const standalone = resourceRecord("azure-native:network:SecurityRule", "platform-pep-rule", {
-        networkSecurityGroupName: "nsg-pep",
-        ...inbound("x", "AzureCloud", "443"),
-      });
+      // Deployed: its NSG's name is a path parameter, not an output; its id places it.
+      const standalone = resourceRecord(
+        "azure-native:network:SecurityRule",
+        "platform-pep-rule",
+        { networkSecurityGroupName: "nsg-pep", ...inbound("x", "AzureCloud", "443") },
+        { id: `${NSG_ID("nsg-pep")}/securityRules/x` },
+      );
       await expectFail(
         openInboundPlacement,
         [deployedNsg("nsg-pep", internal), standalone, vnet({ "snet-private-endpoints": "nsg-pep" })],
@@ -349,11 +352,17 @@ describe("policies/nsgPorts", () => {
         mlNsg(out("allow-all-out", 150, "Allow", "0.0.0.0/0", "*")),
         /platform-nsg-mlCompute .* outbound rule 'allow-all-out' \(priority 150\) allows 0\.0\.0\.0\/0 on port\(s\) \* above its deny-to-internet rule 'deny-internet-outbound' \(priority 4096\)/,
       );
-      const standalone = resourceRecord("azure-native:network:SecurityRule", "platform-ml-out", {
-        networkSecurityGroupName: "nsg-pay-prod-weu-ml",
-        securityRuleName: "allow-https-out",
-        ...out("x", 300, "Allow", "Internet"),
-      });
+      // Deployed: the rule's id, under its NSG's, places it (its NSG's name is a path parameter, not an output).
+      const standalone = resourceRecord(
+        "azure-native:network:SecurityRule",
+        "platform-ml-out",
+        {
+          networkSecurityGroupName: "nsg-pay-prod-weu-ml",
+          securityRuleName: "allow-https-out",
+          ...out("allow-https-out", 300, "Allow", "Internet"),
+        },
+        { id: `${String(mlNsg().outputs.id)}/securityRules/allow-https-out` },
+      );
       await expectFail(
         shadowedOutboundDeny,
         [mlNsg(), standalone],

@@ -162,65 +162,52 @@ describe("policies/protection", () => {
       );
       await expectPass(requireManagementLock, [rg, sql, st, sqlLock, unknownScope]);
     });
-    it("matches a ManagementLockAtResourceLevel by its resource group, namespace, type and name (ids known)", () => {
-      const { rg, sql, storage, sqlLock } = protectionStack();
-      const st = {
-        ...storage,
-        outputs: { ...storage.outputs, id: armId("Microsoft.Storage", "storageAccounts/stpayprodweu") },
-      };
-      const lock = resourceRecord(
+    // A resource-level lock's group, namespace, parent path, type and name are path inputs, never outputs: once
+    // deployed its id names what it locks; in a first preview, the dependency the engine recorded for its name.
+    const resourceLock = (name: string, extra: Partial<ResourceRecord> = {}) =>
+      resourceRecord(
         "azure-native:authorization:ManagementLockAtResourceLevel",
-        "lock-stpayprodweu",
+        name,
         {
           level: "CanNotDelete",
           resourceGroupName: RG_NAME,
           resourceProviderNamespace: "Microsoft.Storage",
           parentResourcePath: "",
           resourceType: "storageAccounts",
-          resourceName: "STPAYPRODWEU",
+          resourceName: "stpayprodweu",
         },
-        { stack: "prod" },
+        { stack: "prod", ...extra },
       );
-      return expectPass(requireManagementLock, [rg, sql, st, sqlLock, lock]);
-    });
-    it("in a first preview, a ManagementLockAtResourceLevel matched by name counts only in the resource's group", async () => {
+    it("matches a deployed ManagementLockAtResourceLevel by its id (any case), not one on a same-named resource elsewhere", async () => {
       const { rg, sql, storage, sqlLock } = protectionStack();
-      // The account's id unknown (a first preview), its name and group known: the lock's literal name decides, and its
-      // resource group must be the account's.
-      const st = mutate(mutate(storage, "resourceGroupName", RG_NAME), "name", "stpayprodweu");
-      const lock = (group: string) =>
-        resourceRecord(
-          "azure-native:authorization:ManagementLockAtResourceLevel",
-          "lock-stpayprodweu",
-          {
-            level: "CanNotDelete",
-            resourceGroupName: group,
-            resourceProviderNamespace: "Microsoft.Storage",
-            parentResourcePath: "",
-            resourceType: "storageAccounts",
-            resourceName: "stpayprodweu",
-          },
-          { stack: "prod" },
-        );
-      await expectPass(requireManagementLock, [rg, sql, st, sqlLock, lock(RG_NAME)]);
+      const stId = armId("Microsoft.Storage", "storageAccounts/stpayprodweu");
+      const st = { ...storage, outputs: { ...storage.outputs, id: stId } };
+      const lockOn = (target: string) =>
+        resourceLock("lock-stpayprodweu", {
+          id: `${target}/providers/Microsoft.Authorization/locks/lock-stpayprodweu`,
+        });
+      await expectPass(requireManagementLock, [rg, sql, st, sqlLock, lockOn(stId.toUpperCase())]);
       await expectFail(
         requireManagementLock,
-        [rg, sql, st, sqlLock, lock("rg-pay-prod-neu-data")],
+        [rg, sql, st, sqlLock, lockOn(stId.replace(RG_NAME, "rg-pay-prod-neu-data"))],
         /stpayprodweu .*has no management lock/,
       );
-      // Nor a lock of another namespace, type or parent path of the same name (the review's nit 9).
-      for (const [key, value] of [
-        ["resourceProviderNamespace", "Microsoft.KeyVault"],
-        ["resourceType", "vaults"],
-        ["parentResourcePath", "servers/stpayprodweu"],
-      ])
-        await expectFail(
-          requireManagementLock,
-          [rg, sql, st, sqlLock, mutate(lock(RG_NAME), key, value)],
-          /stpayprodweu .*has no management lock/,
-        );
     });
-    it("in a first preview, a database's lock by name counts only under its own server", async () => {
+    it("in a first preview, counts a ManagementLockAtResourceLevel whose name the engine recorded from the resource", async () => {
+      const { rg, sql, storage, sqlLock } = protectionStack();
+      const built = resourceLock("lock-stpayprodweu", {
+        dependencies: [storage.urn],
+        propertyDependencies: { resourceName: [storage.urn] },
+      });
+      await expectPass(requireManagementLock, [rg, sql, storage, sqlLock, built]);
+      // A literal name with no dependency: nothing ties it to the account before the ids are known.
+      await expectFail(
+        requireManagementLock,
+        [rg, sql, storage, sqlLock, resourceLock("lock-stpayprodweu")],
+        /stpayprodweu .*has no management lock/,
+      );
+    });
+    it("counts a database's deployed lock only under its own server", async () => {
       const { rg, sql, storage, sqlLock, storageLock } = protectionStack();
       const db = resourceRecord(
         "azure-native:sql:Database",
@@ -240,7 +227,10 @@ describe("policies/protection", () => {
             resourceType: "databases",
             resourceName: "payments",
           },
-          { stack: "prod" },
+          {
+            stack: "prod",
+            id: `${armId("Microsoft.Sql", `servers/${server}/databases/payments`)}/providers/Microsoft.Authorization/locks/oltp-db-lock`,
+          },
         );
       const base = [rg, sql, storage, sqlLock, storageLock, db];
       await expectPass(requireManagementLock, [...base, lock("sql-pay-prod-weu")]);

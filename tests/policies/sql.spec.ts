@@ -639,11 +639,12 @@ describe("policies/sql", () => {
     const server = f.sqlServer("prod");
     it("passes a server with an enabled auditing policy (matched by serverName)", () =>
       expectPass(sqlServerAuditingPresent, [server, f.sqlAuditing("prod")]));
-    it("accepts the classic ServerBlobAuditingPolicy", () =>
-      expectPass(sqlServerAuditingPresent, [
-        server,
-        f.sqlAuditing("prod", "azure-native:sql:ServerBlobAuditingPolicy"),
-      ]));
+    it("accepts the classic ServerBlobAuditingPolicy", () => {
+      // The program declares none, so the mocks have no id for it: deployed, it is the server's auditingSettings.
+      const classic = f.sqlAuditing("prod", "azure-native:sql:ServerBlobAuditingPolicy");
+      const id = `${String(server.outputs.id)}/auditingSettings/default`;
+      return expectPass(sqlServerAuditingPresent, [server, { ...classic, outputs: { ...classic.outputs, id } }]);
+    });
     it("fails a server without auditing, reporting its URN", async () => {
       const v = await expectFail(
         sqlServerAuditingPresent,
@@ -823,7 +824,18 @@ describe("policies/sql", () => {
       const primaryPolicy = onServer(mutate(f.sqlLongTermRetention("prod"), "serverName", UNKNOWN), serverA);
       return Promise.all([
         expectFail(sqlDatabaseLtrPresent, [serverA, serverB, secondaryDb, primaryPolicy], /no long-term retention/),
-        expectPass(sqlDatabaseLtrPresent, [serverA, serverB, secondaryDb, onServer(primaryPolicy, serverB)]),
+        // On the right server, its database name built from the database's (path inputs are no outputs: the
+        // dependencies the engine records tie them in a first preview).
+        expectPass(sqlDatabaseLtrPresent, [
+          serverA,
+          serverB,
+          secondaryDb,
+          {
+            ...primaryPolicy,
+            propertyDependencies: { serverName: [serverB.urn], databaseName: [secondaryDb.urn] },
+            dependencies: [serverB.urn, secondaryDb.urn],
+          },
+        ]),
       ]);
     });
     it("matches through propertyDependencies when databaseName is unknown", () =>

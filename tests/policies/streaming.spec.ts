@@ -447,19 +447,23 @@ describe("policies/streaming", () => {
     });
 
     describe(`${webBasicAuthCoverage.name} (deployment slots)`, () => {
-      const slot = resourceRecord("azure-native:web:WebAppSlot", "func-pay-dev-weu-staging", {
-        resourceGroupName: "rg-pay-dev-weu",
-        name: "func-pay-dev-weu",
-        slot: "staging",
-        location: "westeurope",
-      });
+      // Deployed: the app's name and the slot's are path inputs, not outputs; the ids place the slot and its policies.
+      const SITE = `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu/providers/Microsoft.Web/sites/func-pay-dev-weu`;
+      const slot = resourceRecord(
+        "azure-native:web:WebAppSlot",
+        "func-pay-dev-weu-staging",
+        { resourceGroupName: "rg-pay-dev-weu", name: "func-pay-dev-weu", slot: "staging", location: "westeurope" },
+        { id: `${SITE}/slots/staging` },
+      );
       const slotPolicy = (type: string, slotName: string, allow = false) =>
-        resourceRecord(`azure-native:web:${type}`, `func-pay-dev-weu-${slotName}-${type}`, {
-          resourceGroupName: "rg-pay-dev-weu",
-          name: "func-pay-dev-weu",
-          slot: slotName,
-          allow,
-        });
+        resourceRecord(
+          `azure-native:web:${type}`,
+          `func-pay-dev-weu-${slotName}-${type}`,
+          { resourceGroupName: "rg-pay-dev-weu", name: "func-pay-dev-weu", slot: slotName, allow },
+          {
+            id: `${SITE}/slots/${slotName}/basicPublishingCredentialsPolicies/${type.startsWith("WebAppFtp") ? "ftp" : "scm"}`,
+          },
+        );
       it("fails a slot without its own FTP and SCM policies, naming both", async () => {
         const r = await evaluatePolicy(webBasicAuthCoverage, [slot]);
         assert.deepEqual(
@@ -494,11 +498,14 @@ describe("policies/streaming", () => {
       ];
       it("passes when both policies reference the app (by URN, name unknown)", () =>
         expectPass(webBasicAuthCoverage, complete()));
-      it("matches by name when known", () =>
+      const RG_ID = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-pay-dev-weu";
+      it("matches by id once deployed (the app's name is a path input of the policies, not an output)", () =>
         expectPass(
           webBasicAuthCoverage,
           complete().map((r, i) =>
-            i === 0 ? r : { ...mutate(r, "name", "func-pay-dev-weu"), propertyDependencies: {} },
+            i === 0
+              ? { ...r, outputs: { ...r.outputs, id: `${RG_ID}/providers/Microsoft.Web/sites/func-pay-dev-weu` } }
+              : { ...mutate(r, "name", String(app().outputs.name)), propertyDependencies: {} },
           ),
         ));
       it("fails a missing SCM policy, naming the app's URN", async () => {

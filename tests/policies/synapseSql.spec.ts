@@ -11,8 +11,10 @@ import {
   templateResources,
 } from "../../policies/rules/synapseSql";
 import { SYNAPSE_SQL_SECURITY_SETTINGS, SYNAPSE_SQL_SECURITY_TAG } from "../../policies/lib/templates";
+import { valueAt } from "../../policies/lib/values";
 import { evaluatePolicy, resourceRecord } from "../../tools/lib/policyRunner";
 import * as f from "./fixtures/synapse";
+import { rgName } from "./fixtures/sql";
 import {
   expectFail,
   expectNotApplicable,
@@ -30,6 +32,8 @@ const at = (n: number, path: string) => `properties.template.resources.${n}.prop
 describe("policies/synapseSql", () => {
   const ws = f.synapseWorkspace();
   const security = f.synapseSqlSecurity();
+  /** The same deployment with no claim in its tag. */
+  const unclaimed = mutate(security, `tags.${SYNAPSE_SQL_SECURITY_TAG}`, undefined);
 
   it("exports uniquely named policies", () => {
     const names = synapseSqlPolicies.map((p) => p.name);
@@ -38,17 +42,17 @@ describe("policies/synapseSql", () => {
 
   it("reads an inline template's resources, and nothing from an unknown or linked one", () => {
     assert.deepEqual(
-      templateResources({ props: security.outputs }).map((r) => r.type),
+      templateResources({ props: security.inputs }).map((r) => r.type),
       [
         "Microsoft.Synapse/workspaces/extendedAuditingSettings",
         "Microsoft.Synapse/workspaces/securityAlertPolicies",
         "Microsoft.Synapse/workspaces/vulnerabilityAssessments",
       ],
     );
-    assert.deepEqual(templateResources({ props: mutate(security, "properties.template", UNKNOWN).outputs }), []);
+    assert.deepEqual(templateResources({ props: mutate(security, "properties.template", UNKNOWN).inputs }), []);
     // An entry whose condition is false is not deployed.
     assert.deepEqual(
-      templateResources({ props: mutate(security, "properties.template.resources.0.condition", false).outputs }).map(
+      templateResources({ props: mutate(security, "properties.template.resources.0.condition", false).inputs }).map(
         (r) => r.type,
       ),
       ["Microsoft.Synapse/workspaces/securityAlertPolicies", "Microsoft.Synapse/workspaces/vulnerabilityAssessments"],
@@ -157,35 +161,43 @@ describe("policies/synapseSql", () => {
     });
   });
 
-  describe("settings declared under a template condition", () => {
+  describe("settings declared under a template condition (the deployment rule: stack rules see no template)", () => {
     const gated = (condition: string, on?: boolean) => {
       let d = mutate(security, "properties.template.resources.0.condition", condition);
       if (on !== undefined) d = mutate(d, "properties.parameters.audit", { value: on });
       return d;
     };
     it("passes auditing gated on a parameter the deployment sets to true", () =>
-      expectPass(synapseAuditing, [ws, gated("[parameters('audit')]", true)]));
+      expectPass(synapseSqlSecurityDeclared, gated("[parameters('audit')]", true)));
     it("fails auditing gated on a parameter the deployment sets to false: not deployed", () =>
-      expectFail(synapseAuditing, [ws, gated("[parameters('audit')]", false)], /has no SQL auditing/));
+      expectFail(
+        synapseSqlSecurityDeclared,
+        gated("[parameters('audit')]", false),
+        /claims SQL auditing \(synapse-sql-security\) but its template does not declare it/,
+      ));
     it("fails compliant auditing gated on a condition the pack cannot evaluate: no evidence", () =>
       expectFail(
-        synapseAuditing,
-        [ws, gated("[greater(length(parameters('groups')), 0)]")],
-        /declares SQL auditing only under a condition the pack cannot evaluate \(\[greater\(length\(parameters\('groups'\)\), 0\)\]\): make the template entry unconditional/,
+        synapseSqlSecurityDeclared,
+        gated("[greater(length(parameters('groups')), 0)]"),
+        /claims SQL auditing \(synapse-sql-security\) but declares it only under a condition the pack cannot evaluate \(\[greater\(length\(parameters\('groups'\)\), 0\)\]\): make the entry unconditional/,
       ));
     it("still fails a weak setting gated on a condition it cannot evaluate (it may be deployed)", () =>
       expectFail(
-        synapseAuditing,
-        [ws, mutate(gated("[greater(length(parameters('groups')), 0)]"), at(0, "state"), "Disabled")],
-        /SQL auditing "Disabled": set state to "Enabled"/,
+        synapseSqlSecurityDeclared,
+        mutate(
+          mutate(gated("[greater(length(parameters('groups')), 0)]"), at(0, "state"), "Disabled"),
+          `tags.${SYNAPSE_SQL_SECURITY_TAG}`,
+          undefined,
+        ),
+        /declares SQL auditing that has SQL auditing "Disabled": set state to "Enabled"/,
       ));
   });
 
   describe(synapseAuditing.name, () => {
     it("passes a workspace whose deployment audits to Azure Monitor", () =>
       expectPass(synapseAuditing, [ws, security]));
-    it("passes when the audit action groups are left to the service default", () =>
-      expectPass(synapseAuditing, [ws, mutate(security, at(0, "auditActionsAndGroups"), undefined)]));
+    it("passes when the audit action groups are left to the service default (the deployment rule checks the template)", () =>
+      expectPass(synapseSqlSecurityDeclared, [mutate(security, at(0, "auditActionsAndGroups"), undefined)]));
     it("fails a workspace without auditing, naming it", async () => {
       const v = await expectFail(
         synapseAuditing,
@@ -237,27 +249,26 @@ describe("policies/synapseSql", () => {
           propertyDependencies: { properties: [ws.urn] },
         },
       ]));
-    it("fails auditing switched off", () =>
+    it("fails auditing switched off (the deployment rule checks the template)", () =>
       expectFail(
-        synapseAuditing,
-        [ws, mutate(security, at(0, "state"), "Disabled")],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(0, "state"), "Disabled")],
         /SQL auditing "Disabled": set state to "Enabled"/,
       ));
-    it("fails auditing without the Azure Monitor target", () =>
+    it("fails auditing without the Azure Monitor target (the deployment rule checks the template)", () =>
       expectFail(
-        synapseAuditing,
-        [ws, mutate(security, at(0, "isAzureMonitorTargetEnabled"), false)],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(0, "isAzureMonitorTargetEnabled"), false)],
         /set isAzureMonitorTargetEnabled to true/,
       ));
-    it("fails when failed logins are not audited", () =>
+    it("fails when failed logins are not audited (the deployment rule checks the template)", () =>
       expectFail(
-        synapseAuditing,
-        [ws, mutate(security, at(0, "auditActionsAndGroups"), ["BATCH_COMPLETED_GROUP"])],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(0, "auditActionsAndGroups"), ["BATCH_COMPLETED_GROUP"])],
         /does not audit SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP, FAILED_DATABASE_AUTHENTICATION_GROUP/,
       ));
-    it("takes the audit groups in any case", () =>
-      expectPass(synapseAuditing, [
-        ws,
+    it("takes the audit groups in any case (the deployment rule checks the template)", () =>
+      expectPass(synapseSqlSecurityDeclared, [
         mutate(security, at(0, "auditActionsAndGroups"), [
           "successful_database_authentication_group",
           "Failed_Database_Authentication_Group",
@@ -272,24 +283,24 @@ describe("policies/synapseSql", () => {
     it("passes a workspace with every alert on", () => expectPass(synapseThreatDetection, [ws, security]));
     it("fails a workspace without threat detection", () =>
       expectFail(synapseThreatDetection, [ws], /synw-pay-dev-weu .*has no threat detection/));
-    it("fails threat detection switched off", () =>
+    it("fails threat detection switched off (the deployment rule checks the template)", () =>
       expectFail(
-        synapseThreatDetection,
-        [ws, mutate(security, at(1, "state"), "Disabled")],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(1, "state"), "Disabled")],
         /threat detection "Disabled"/,
       ));
-    it("passes alerts mailed to the account admins only", () =>
-      expectPass(synapseThreatDetection, [ws, mutate(security, at(1, "emailAddresses"), [])]));
-    it("fails alerts mailed to nobody (no address, admins off)", () =>
+    it("passes alerts mailed to the account admins only (the deployment rule checks the template)", () =>
+      expectPass(synapseSqlSecurityDeclared, [mutate(security, at(1, "emailAddresses"), [])]));
+    it("fails alerts mailed to nobody (no address, admins off) (the deployment rule checks the template)", () =>
       expectFail(
-        synapseThreatDetection,
-        [ws, mutate(mutate(security, at(1, "emailAddresses"), []), at(1, "emailAccountAdmins"), false)],
+        synapseSqlSecurityDeclared,
+        [mutate(mutate(security, at(1, "emailAddresses"), []), at(1, "emailAccountAdmins"), false)],
         /e-mails its threat alerts to nobody/,
       ));
-    it("fails disabled alert types", () =>
+    it("fails disabled alert types (the deployment rule checks the template)", () =>
       expectFail(
-        synapseThreatDetection,
-        [ws, mutate(security, at(1, "disabledAlerts"), ["Sql_Injection"])],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(1, "disabledAlerts"), ["Sql_Injection"])],
         /disables threat alerts Sql_Injection: set disabledAlerts to \[\]/,
       ));
     it("is not applicable to a stack without workspaces", () =>
@@ -297,17 +308,25 @@ describe("policies/synapseSql", () => {
   });
 
   describe(synapseVulnerabilityAssessment.name, () => {
+    /** The typed assessment's ARM id: the workspace's child `vulnerabilityAssessments/default`. */
+    const vaId = `${String(ws.outputs.id)}/vulnerabilityAssessments/default`;
     it("passes recurring scans declared in the deployment", () =>
       expectPass(synapseVulnerabilityAssessment, [ws, security]));
     it("passes the typed class matched by workspaceName", () =>
       expectPass(synapseVulnerabilityAssessment, [
         ws,
-        resourceRecord("azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment", "va", {
-          resourceGroupName: "rg",
-          workspaceName: f.workspaceName("dev"),
-          storageContainerPath: "https://st.blob.core.windows.net/va/",
-          recurringScans: { isEnabled: true },
-        }),
+        resourceRecord(
+          "azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment",
+          "va",
+          {
+            resourceGroupName: rgName("dev"),
+            workspaceName: f.workspaceName("dev"),
+            storageContainerPath: "https://st.blob.core.windows.net/va/",
+            recurringScans: { isEnabled: true },
+          },
+          // The program declares none: the offline mocks have no id for the class (its ARM path is the workspace's).
+          { id: vaId },
+        ),
       ]));
     it("fails a workspace without vulnerability assessment (the program's rule that was missing)", () =>
       expectFail(synapseVulnerabilityAssessment, [ws], /synw-pay-dev-weu .*has no vulnerability assessment/));
@@ -317,25 +336,30 @@ describe("policies/synapseSql", () => {
         [
           ws,
           security,
-          resourceRecord("azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment", "va-off", {
-            resourceGroupName: "rg",
-            workspaceName: f.workspaceName("dev"),
-            storageContainerPath: "https://st.blob.core.windows.net/va/",
-            recurringScans: { isEnabled: false },
-          }),
+          resourceRecord(
+            "azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment",
+            "va-off",
+            {
+              resourceGroupName: rgName("dev"),
+              workspaceName: f.workspaceName("dev"),
+              storageContainerPath: "https://st.blob.core.windows.net/va/",
+              recurringScans: { isEnabled: false },
+            },
+            { id: vaId },
+          ),
         ],
         /runs no recurring vulnerability scans/,
       ));
-    it("fails scans that are not recurring", () =>
+    it("fails scans that are not recurring (the deployment rule checks the template)", () =>
       expectFail(
-        synapseVulnerabilityAssessment,
-        [ws, mutate(security, at(2, "recurringScans.isEnabled"), false)],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(2, "recurringScans.isEnabled"), false)],
         /runs no recurring vulnerability scans/,
       ));
-    it("fails a storage key or SAS", () =>
+    it("fails a storage key or SAS (the deployment rule checks the template)", () =>
       expectFail(
-        synapseVulnerabilityAssessment,
-        [ws, mutate(security, at(2, "storageContainerSasKey"), UNKNOWN)],
+        synapseSqlSecurityDeclared,
+        [mutate(security, at(2, "storageContainerSasKey"), UNKNOWN)],
         /gives vulnerability assessment a storage key or SAS/,
       ));
     it("is not applicable to a stack without workspaces", () =>
@@ -365,12 +389,10 @@ describe("policies/synapseSql", () => {
   });
 
   describe("as the engine shows a deployment to stack policies (outputs: no template, tags kept)", () => {
-    /** The security deployment's outputs as azure-native gives them: `properties` without its template. */
-    const asDeployed = (claim?: string) => {
-      const { template: _template, ...properties } = security.outputs.properties as Record<string, unknown>;
-      const tags = claim === undefined ? {} : { [SYNAPSE_SQL_SECURITY_TAG]: claim };
-      return { ...security, outputs: { ...security.outputs, properties, tags } };
-    };
+    /** The security deployment claiming `claim` (its outputs, as every fixture's, carry no template). */
+    const asDeployed = (claim?: string) => mutate(security, `tags.${SYNAPSE_SQL_SECURITY_TAG}`, claim);
+    it("shows stack rules no template", () =>
+      assert.equal(valueAt(security.outputs, "properties", "template"), undefined));
     for (const policy of [synapseAuditing, synapseThreatDetection, synapseVulnerabilityAssessment]) {
       it(`${policy.name}: passes a targeting deployment whose tag claims the setting`, () =>
         expectPass(policy, [ws, asDeployed(SYNAPSE_SQL_SECURITY_SETTINGS.join(","))]));
@@ -391,10 +413,10 @@ describe("policies/synapseSql", () => {
     it("passes a deployment that declares, compliant and unconditionally, what its tag claims", () =>
       expectPass(synapseSqlSecurityDeclared, [claiming(all)]));
     it("passes compliant entries the tag does not claim (they just count for nothing)", () =>
-      expectPass(synapseSqlSecurityDeclared, [security]));
+      expectPass(synapseSqlSecurityDeclared, [unclaimed]));
     it("is not applicable to a deployment without Synapse SQL security and no claim", () =>
       expectNotApplicable(synapseSqlSecurityDeclared, [
-        mutate(security, "properties.template.resources", [{ type: "Microsoft.Storage/storageAccounts", name: "x" }]),
+        mutate(unclaimed, "properties.template.resources", [{ type: "Microsoft.Storage/storageAccounts", name: "x" }]),
       ]));
     it("fails a claim the template does not declare", () =>
       expectFail(

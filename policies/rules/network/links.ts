@@ -177,8 +177,13 @@ export const perimeterAssociation = stackPolicy(
     for (const a of ofType(args.resources, NSP_ASSOCIATION)) {
       const target = valueAt(a.props, "privateLinkResource", "id");
       const mode = valueAt(a.props, "accessMode");
+      // The perimeter's name is a path input, not an output: once created, the association's id names it.
+      const id = valueAt(a.props, "id");
+      const perimeter =
+        valueAt(a.props, "networkSecurityPerimeterName") ??
+        (typeof id === "string" ? /\/networkSecurityPerimeters\/([^/]+)\//i.exec(id)?.[1] : undefined);
       report(
-        `${who(a)} associates ${typeof target === "string" ? target : "a resource"} with network security perimeter ${show(valueAt(a.props, "networkSecurityPerimeterName"))} (accessMode ${mode === undefined ? 'unset, "Learning" by default' : show(mode)}): the perimeter's access rules, which the pack does not check, then admit public traffic whatever the resource's publicNetworkAccess says; remove the association and reach the resource through its private endpoint.`,
+        `${who(a)} associates ${typeof target === "string" ? target : "a resource"} with ${perimeter === undefined ? "a network security perimeter" : `network security perimeter ${show(perimeter)}`} (accessMode ${mode === undefined ? 'unset, "Learning" by default' : show(mode)}): the perimeter's access rules, which the pack does not check, then admit public traffic whatever the resource's publicNetworkAccess says; remove the association and reach the resource through its private endpoint.`,
         a.urn,
       );
     }

@@ -9,7 +9,7 @@ import { DIAGNOSED_SUB_RESOURCES } from "../monitor";
 import { inStacks, prodStacksKnob } from "../../lib/scope";
 import { typeIn } from "../../lib/typeToken";
 import { idAllowListKnob, listedId, normalId, type Exemption } from "../../lib/exemptions";
-import { isSet, presence, requireKnown, safeGet, valueAt, who } from "../../lib/values";
+import { idPending, isSet, presence, requireId, requireKnown, safeGet, valueAt, who } from "../../lib/values";
 import { ACTIVITY_LOG_ALERT, DIAGNOSTIC_SETTING, LOG_ALERT, METRIC_ALERT } from "./shared";
 
 /** Stateful data stores whose health must page someone. */
@@ -293,8 +293,8 @@ export const alertStackActionGroup = stackPolicy(
         if (typeof value !== "string") continue;
         if (ids.has(normalId(value)) || listedId(allowedActionGroups, value) !== undefined) continue;
         // A group of the stack whose id is not known yet may be it: undecided.
-        const pending = groups.find((g) => presence(g.props, "id") === "unknown");
-        if (pending !== undefined) requireKnown(pending.props, "id");
+        const pending = groups.find((g) => idPending(g.props));
+        if (pending !== undefined) requireId(pending.props);
         report(
           `${who(alert)} notifies ${JSON.stringify(value)} (${path}), which is not one of the stack's action groups: point it at the routing's group of its severity, or list it in allowedActionGroups with the reason.`,
           alert.urn,

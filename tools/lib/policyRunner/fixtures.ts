@@ -1,10 +1,60 @@
 /** For tests and fixtures: a resource record from its type and name, one policy evaluated alone. */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ExemptionRecord } from "../../../policies/lib/exemptions";
+import { ARM_TYPES, mockResource } from "../azureMocks";
+import { defaultTypeToken } from "../sdkType";
+import { UNKNOWN } from "../engine/values";
+import { deployedOutputs, previewOutputs } from "../outputShape";
 import { runPolicies } from "./evaluate";
 import type { PolicyConfigValue, ResourceRecord, Violation } from "./types";
 
-/** Builds a ResourceRecord for tests and fixtures: URN and defaults filled in from type and name. */
+/** Whether a value holds the engine's unknown sentinel anywhere (an Output of a resource not yet created). */
+const holdsUnknown = (value: unknown): boolean =>
+  value === UNKNOWN ||
+  (Array.isArray(value)
+    ? value.some(holdsUnknown)
+    : !!value && typeof value === "object" && Object.values(value).some(holdsUnknown));
+
+/**
+ * The outputs the engine gives a resource, as stack policies see them (tools/lib/outputShape.ts): an azure-native
+ * resource keeps its response properties only, never its path parameters (`resourceGroupName`, a parent's
+ * `serverName`, `scope`...) nor write-only inputs, and its `id` is its ARM id (the offline mocks' own, or `id`). One
+ * whose inputs hold an unknown is a create in a first preview: its outputs are the provider's preview outputs (every
+ * response property from the input of the same name, else unknown) and it has no id yet. Other providers (azuread,
+ * random) echo their inputs. A test sets the id it wants with `id` (or an `id` input); a type the offline mocks do not
+ * know (one the program does not deploy) has no id unless the test gives one.
+ */
+export function engineOutputs(type: string, name: string, urn: string, inputs: Record<string, unknown>, id?: string) {
+  if (!type.startsWith("azure-native:")) return { ...inputs };
+  if (holdsUnknown(inputs)) return previewOutputs<unknown>(type, inputs, UNKNOWN) ?? { ...inputs };
+  // A test names the id it wants in `extra.id`, or as an `id` input (a fixture's shorthand).
+  const own = id ?? (typeof inputs.id === "string" ? inputs.id : undefined);
+  // A type the program does not deploy has no mock entry, so no true ARM id nor Azure name: a test that needs one
+  // gives it (Azure's name for it is the id's last segment).
+  if (ARM_TYPES[defaultTypeToken(type)] === undefined)
+    return (
+      deployedOutputs<unknown>(type, {
+        ...inputs,
+        ...(own === undefined ? {} : { id: own, name: own.split("/").pop() }),
+      }) ?? { ...inputs }
+    );
+  const mocked = mockResource(type, name, urn, inputs);
+  // The mock derives some outputs from the id (a VNet's subnets' ids): from the test's id when it names one.
+  const state =
+    own === undefined || own === mocked.id
+      ? mocked.state
+      : (JSON.parse(
+          JSON.stringify(mocked.state)
+            .split(JSON.stringify(mocked.id).slice(1, -1))
+            .join(JSON.stringify(own).slice(1, -1)),
+        ) as Record<string, unknown>);
+  return deployedOutputs<unknown>(type, { ...state, id: own ?? mocked.id }) ?? { ...inputs };
+}
+
+/**
+ * Builds a ResourceRecord for tests and fixtures: URN and defaults filled in from type and name, outputs as the engine
+ * gives them (`engineOutputs`) unless `extra.outputs` says otherwise.
+ */
 export function resourceRecord(
   type: string,
   name: string,
@@ -12,15 +62,16 @@ export function resourceRecord(
   extra: Partial<Omit<ResourceRecord, "type" | "name" | "inputs">> & { stack?: string; project?: string } = {},
 ): ResourceRecord {
   const { stack = "dev", project = "payments-data-platform", ...rest } = extra;
+  const urn = `urn:pulumi:${stack}::${project}::${type}::${name}`;
   return {
-    urn: `urn:pulumi:${stack}::${project}::${type}::${name}`,
+    urn,
     type,
     name,
     custom: true,
     dependencies: [],
     propertyDependencies: {},
     inputs,
-    outputs: { ...inputs },
+    outputs: engineOutputs(type, name, urn, inputs, rest.id),
     protect: false,
     ...rest,
   };

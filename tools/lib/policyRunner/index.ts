@@ -27,4 +27,4 @@ export {
 export { options } from "./resources";
 export { describePolicies, runPolicies } from "./evaluate";
 export { isUndecided, mandatoryViolations, mergeVerdicts } from "./verdicts";
-export { evaluatePolicy, resourceRecord, type SingleResult } from "./fixtures";
+export { engineOutputs, evaluatePolicy, resourceRecord, type SingleResult } from "./fixtures";
