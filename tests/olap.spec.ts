@@ -15,12 +15,12 @@ import {
   type OlapArgs,
 } from "../components/olap";
 import { BuiltInRoles, stackContext } from "../components/shared";
-import { olapIssues, parseConfig, PROJECT, readRaw, type OlapConfig } from "../lib/config";
+import { olapIssues, parseConfig, PROJECT, readRaw, recoverableDatabaseId, type OlapConfig } from "../lib/config";
 import { TENANT_ID } from "../tools/lib/azureMocks";
 import type { ResourceRecord } from "../tools/lib/policyRunner";
 import { previewStack, type PreviewResult } from "../tools/lib/preview";
 import { loadStackConfig } from "../tools/lib/stackConfig";
-import { assertChainedPairwise, byName, configOf, input, ofType, previewOf } from "./helpers/stacks";
+import { assertChainedPairwise, byName, configOf, input, ofType, previewEdited, previewOf } from "./helpers/stacks";
 
 const T = {
   account: "azure-native:storage:StorageAccount",
@@ -147,6 +147,21 @@ describe("olap (config and pure helpers)", () => {
     assert.match(
       messages({ ...dev.olap, pauseSchedule: { ...dev.olap.pauseSchedule!, pauseAt: "06:00" } }).join("\n"),
       /pauseSchedule\.pauseAt: must be later in the day than resumeAt \(07:00\)/,
+    );
+  });
+
+  it("restores from a pool's id in the SQL database form Azure's restore takes (azurerm, Restore-AzSynapseSqlPool)", () => {
+    const sub = "/subscriptions/0000/resourceGroups/rg-pay-prod-weu-data/providers";
+    assert.equal(
+      recoverableDatabaseId(`${sub}/Microsoft.Synapse/workspaces/synw-pay-prod-weu/sqlPools/syndppayprodweu`),
+      `${sub}/Microsoft.Sql/servers/synw-pay-prod-weu/databases/syndppayprodweu`,
+    );
+    // Already in that form, or spelt in another case: taken as it is.
+    const sql = `${sub}/Microsoft.Sql/servers/synw-pay-prod-weu/databases/syndppayprodweu`;
+    assert.equal(recoverableDatabaseId(sql), sql);
+    assert.equal(
+      recoverableDatabaseId(`${sub}/microsoft.synapse/WORKSPACES/w/sqlpools/p`),
+      `${sub}/Microsoft.Sql/servers/w/databases/p`,
     );
   });
 
@@ -808,6 +823,43 @@ describe("olap (hooks the ETL tier calls)", () => {
     );
     assert.deepEqual(
       violations.filter((v) => v.enforcementLevel === "mandatory"),
+      [],
+    );
+  });
+});
+
+describe("olap: a pool created from a geo-backup (olap.pool.recoverFrom, the secondary region's stack)", function () {
+  this.timeout(120_000);
+  const SOURCE =
+    "/subscriptions/0000/resourceGroups/rg-pay-prod-weu-data/providers/Microsoft.Synapse/workspaces/synw-pay-prod-weu/sqlPools/syndppayprodweu";
+  let result: PreviewResult;
+  let pool: ResourceRecord;
+  before(async () => {
+    result = await previewEdited("dev", (config) => {
+      (config[`${PROJECT}:olap`] as { pool: Record<string, unknown> }).pool.recoverFrom = SOURCE;
+    });
+    pool = byName(result.run.resources, "olap-pool");
+  });
+  it("creates the pool in Recovery mode from the source's SQL database id, without an empty pool's collation", () => {
+    assert.equal(pool.inputs.createMode, "Recovery");
+    assert.equal(
+      pool.inputs.recoverableDatabaseId,
+      "/subscriptions/0000/resourceGroups/rg-pay-prod-weu-data/providers/Microsoft.Sql/servers/synw-pay-prod-weu/databases/syndppayprodweu",
+    );
+    // The SDK sends its schema default, "" (sqlPool.js), as for any pool created without one.
+    assert.equal(pool.inputs.collation, "");
+    assert.equal(pool.inputs.sqlPoolName, "syndppaydevweu");
+  });
+  it("never diffs the creation-only inputs afterwards, and keeps the pool's place in the workspace's order", async () => {
+    assert.deepEqual(pool.ignoreChanges, ["createMode", "recoverableDatabaseId", "collation"]);
+    const plain = byName((await previewOf("dev")).run.resources, "olap-pool");
+    assert.deepEqual(plain.ignoreChanges ?? [], []);
+    assert.deepEqual(pool.dependencies, plain.dependencies);
+  });
+  it("passes the ARM schema check and the policy pack", () => {
+    assert.deepEqual(result.schema?.errors ?? [], []);
+    assert.deepEqual(
+      result.verdict.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.message),
       [],
     );
   });

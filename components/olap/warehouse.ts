@@ -14,7 +14,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as synapse from "@pulumi/azure-native/synapse";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
-import type { OlapConfig } from "../../lib/config";
+import { recoverableDatabaseId, type OlapConfig } from "../../lib/config";
 import {
   BuiltInRoles,
   grantPropagation,
@@ -262,6 +262,7 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
     );
   }
 
+  const recoverFrom = olap.pool.recoverFrom;
   const pool = new synapse.SqlPool(
     `${name}-pool`,
     {
@@ -269,8 +270,13 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       sqlPoolName: context.name("synapseSqlPool"),
       location,
       sku: { name: olap.pool.sku },
-      createMode: synapse.CreateMode.Default,
-      collation: POOL_COLLATION,
+      // From the source pool's latest geo-backup (a regional disaster, docs/disaster-recovery.md): "Recovery: Creates
+      // a sql pool by a geo-replicated backup" (the REST spec's CreateMode), its id in the SQL database form the
+      // restore takes (recoverableDatabaseId). Its collation is the backup's: only an empty pool is given one, as
+      // azurerm's synapse_sql_pool does (the SDK then sends its schema default, "", as for any pool without one).
+      ...(recoverFrom === undefined
+        ? { createMode: synapse.CreateMode.Default, collation: POOL_COLLATION }
+        : { createMode: synapse.CreateMode.Recovery, recoverableDatabaseId: recoverableDatabaseId(recoverFrom) }),
       // GRS backup storage = geo-backups (a daily copy to the paired region, restorable there); LRS opts out.
       storageAccountType: olap.pool.geoBackup ? synapse.StorageAccountType.GRS : synapse.StorageAccountType.LRS,
       tags,
@@ -284,6 +290,10 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       // under the same name, the old one first: its data goes (dev: the ETL reloads it); prod's `protect` refuses.
       replaceOnChanges: ["storageAccountType", "collation"],
       deleteBeforeReplace: true,
+      // A restored pool keeps what it was created from: the creation-only inputs of a restore are never diffed, so
+      // later `up`s of that stack plan no replacement (and `recoverFrom` set on a stack whose pool exists does nothing).
+      // Removing `recoverFrom` there would send the default collation: keep it set (docs/configuration.md).
+      ...(recoverFrom === undefined ? {} : { ignoreChanges: ["createMode", "recoverableDatabaseId", "collation"] }),
     },
   );
   const poolScope = { ...ws, sqlPoolName: pool.name };

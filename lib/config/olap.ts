@@ -98,6 +98,25 @@ export const workloadGroupSchema = settings({
 });
 export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 07:00");
 
+/** A dedicated SQL pool's resource id: `.../providers/Microsoft.Synapse/workspaces/<workspace>/sqlPools/<pool>`. */
+export const SYNAPSE_POOL_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Synapse\/workspaces\/([^/]+)\/sqlPools\/([^/]+)$/i;
+/**
+ * The same pool in the Azure SQL database form its restores take (`.../Microsoft.Sql/servers/<workspace>/databases/
+ * <pool>`): a workspace's pool is served by a SQL database back end (azurerm's synapse_sql_pool,
+ * constructSourceDatabaseId; Restore-AzSynapseSqlPool's geo-backup example rewrites the id the same way).
+ */
+export const SQL_DATABASE_POOL_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+)$/i;
+
+/** The id a pool's `createMode: Recovery` takes as `recoverableDatabaseId`, from either form of the source pool's id. */
+export function recoverableDatabaseId(poolId: string): string {
+  const m = SYNAPSE_POOL_ID.exec(poolId);
+  if (!m) return poolId;
+  const [, subscription, group, workspace, pool] = m;
+  return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Sql/servers/${workspace}/databases/${pool}`;
+}
+
 export const olapSchema = settings({
   pool: settings({
     sku: z.enum(SYNAPSE_POOL_SKUS, {
@@ -105,6 +124,17 @@ export const olapSchema = settings({
     }),
     /** Geo-backups (a daily copy in the paired region): GRS backup storage instead of LRS. */
     geoBackup: z.boolean(),
+    /**
+     * Create the pool from the latest geo-backup of this pool (its resource id) instead of empty: the secondary
+     * region's stack in a regional disaster (docs/disaster-recovery.md). Read at creation only.
+     */
+    recoverFrom: z
+      .string()
+      .refine(
+        (v) => SYNAPSE_POOL_ID.test(v) || SQL_DATABASE_POOL_ID.test(v),
+        "must be the resource id of the dedicated SQL pool whose geo-backup to restore: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Synapse/workspaces/<workspace>/sqlPools/<pool>",
+      )
+      .optional(),
   }),
   lake: settings({
     sku: z.enum(LAKE_SKUS, { error: () => `must be one of ${list(LAKE_SKUS)}` }),
