@@ -56,6 +56,7 @@ interface RuleShape {
   readonly destinationPorts?: unknown;
   readonly targetFqdns?: unknown;
   readonly targetUrls?: unknown;
+  readonly fqdnTags?: unknown;
   readonly webCategories?: unknown;
   readonly translatedAddress?: unknown;
   readonly translatedFqdn?: unknown;
@@ -153,6 +154,11 @@ export function broadAllowReasons(rule: RuleShape, shared: SharedTargets): { any
     (n) => !anyFqdn(n) && hostOf(n).includes("*") && shared.sharedServiceDomains.some((p) => globMatch(p, hostOf(n))),
   );
   if (sharedNames.length > 0) sharedReasons.push(`every tenant's ${sharedNames.join(", ")}`);
+  // An application rule's FQDN tags (`WindowsUpdate`, `AzureBackup`...) are lists of names Microsoft keeps and changes,
+  // which the pack cannot read (fqdn-tags): like a shared service tag, only a reviewed collection keeps them.
+  const fqdnTags = known(rule, "fqdnTags");
+  if (fqdnTags.length > 0)
+    sharedReasons.push(`the FQDN tags ${fqdnTags.join(", ")} (names Microsoft lists and changes)`);
   const categories = known(rule, "webCategories");
   if (categories.length > 0) any.push(`whole web categories (${categories.join(", ")})`);
   const ports = known(rule, "destinationPorts");
@@ -215,7 +221,7 @@ export const firewallAllowList = resourcePolicy<Record<string, unknown>>(
   {
     name: "azure-native-network-firewallpolicyrulecollectiongroup-disallow-broad-allow-rule",
     description:
-      "Azure Firewall allow rules (in a firewall policy's rule collection groups, or a classic firewall's rule collections) name their sources, destinations and ports: no rule allows any source, any destination, any FQDN, a whole web category or every port, and none reaches every tenant's resources of a service (a shared service tag such as `Storage`, or a wildcard under its domain) unless the security team reviewed its collection.",
+      "Azure Firewall allow rules (in a firewall policy's rule collection groups, or a classic firewall's rule collections) name their sources, destinations and ports: no rule allows any source, any destination, any FQDN, a whole web category or every port, and none reaches every tenant's resources of a service (a shared service tag such as `Storage`, or a wildcard under its domain) or the names of an FQDN tag (lists Microsoft keeps) unless the security team reviewed its collection.",
     severity: "high",
     pci: ["1.2.1", "1.3.2", "1.4.2"],
     gdpr: ["32(1)(b)", "44"],

@@ -213,6 +213,21 @@ describe("policies/egress", () => {
         mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, ["stpayprodweulake.blob.core.windows.net"]),
       );
     });
+    it("fails an application rule's FQDN tags (lists Microsoft keeps) until the security team reviews its collection", async () => {
+      const tagged = mutate(mutate(ruleCollectionGroup(), `${APP_RULE}.targetFqdns`, []), `${APP_RULE}.fqdnTags`, [
+        "WindowsUpdate",
+        "AzureBackup",
+      ]);
+      await expectFail(
+        firewallAllowList,
+        tagged,
+        /allow rule '[^']+' allows the FQDN tags WindowsUpdate, AzureBackup \(names Microsoft lists and changes\): name the sources/,
+      );
+      const collection = (ruleCollectionGroup().inputs.ruleCollections as { name: string }[])[1].name;
+      await expectPass(firewallAllowList, tagged, {
+        reviewedCollections: [{ name: collection, reason: "the backup agent's endpoints, reviewed" }],
+      });
+    });
     it("fails the program's ML compute collection (ml.vnetComputeEgress) until the security team reviews it", async () => {
       // Microsoft's required list reaches every tenant's storage, vaults and monitoring (lib/mlEgress.ts).
       const withMl = mutate(ruleCollectionGroup(), "ruleCollections", [mlComputeRules("10.30.3.0/24", "westeurope")]);
