@@ -176,20 +176,22 @@ describe("config edges: environment rules", () => {
     );
     rejects("prod", (r) => (r.olap.pool.geoBackup = false), /olap \(pool.geoBackup\): got false; must be true in prod/);
   });
-  it("takes a pool to recover from by its resource id, in either form, and refuses anything else naming the key", () => {
+  it("takes the pool to recover from by its id or its geo-backup's, and refuses anything else naming the key", () => {
     const SOURCE =
       "/subscriptions/s/resourceGroups/rg-pay-prod-weu-data/providers/Microsoft.Synapse/workspaces/synw/sqlPools/dp";
-    for (const id of [SOURCE, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/synw/databases/dp"])
+    const BACKUP = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/synw/recoverabledatabases/dp";
+    for (const id of [SOURCE, SOURCE.replace("/sqlPools/", "/recoverableSqlPools/"), BACKUP])
       assert.equal(accepts("prod", (r) => (r.olap.pool.recoverFrom = id)).olap.pool.recoverFrom, id);
     for (const bad of [
       `${SOURCE}/extra`,
       "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Synapse/workspaces/synw",
+      BACKUP.replace("recoverabledatabases", "databases"),
       "dp",
     ])
       rejects(
         "prod",
         (r) => (r.olap.pool.recoverFrom = bad),
-        /olap \(pool.recoverFrom\): got .*; must be the resource id of the dedicated SQL pool whose geo-backup to restore: \/subscriptions\/<id>\/resourceGroups\/<group>\/providers\/Microsoft\.Synapse\/workspaces\/<workspace>\/sqlPools\/<pool>/,
+        /olap \(pool.recoverFrom\): got .*; must be the resource id of the dedicated SQL pool whose geo-backup to restore \(\/subscriptions\/<id>\/resourceGroups\/<group>\/providers\/Microsoft\.Synapse\/workspaces\/<workspace>\/sqlPools\/<pool>\), or of that geo-backup/,
       );
   });
 });

@@ -150,19 +150,24 @@ describe("olap (config and pure helpers)", () => {
     );
   });
 
-  it("restores from a pool's id in the SQL database form Azure's restore takes (azurerm, Restore-AzSynapseSqlPool)", () => {
+  it("restores the geo-backup of the pool an id names, in the SQL form Restore-AzSynapseSqlPool -FromBackup takes", () => {
     const sub = "/subscriptions/0000/resourceGroups/rg-pay-prod-weu-data/providers";
-    assert.equal(
-      recoverableDatabaseId(`${sub}/Microsoft.Synapse/workspaces/synw-pay-prod-weu/sqlPools/syndppayprodweu`),
+    const backup = `${sub}/Microsoft.Sql/servers/synw-pay-prod-weu/recoverabledatabases/syndppayprodweu`;
+    for (const id of [
+      `${sub}/Microsoft.Synapse/workspaces/synw-pay-prod-weu/sqlPools/syndppayprodweu`,
+      `${sub}/Microsoft.Synapse/workspaces/synw-pay-prod-weu/recoverableSqlPools/syndppayprodweu`,
+      `${sub}/microsoft.synapse/WORKSPACES/synw-pay-prod-weu/recoverablesqlpools/syndppayprodweu`,
+      backup,
+      `${sub}/Microsoft.Sql/servers/synw-pay-prod-weu/recoverableDatabases/syndppayprodweu`,
+    ])
+      assert.equal(recoverableDatabaseId(id), backup, id);
+    // A live database (a restore point's source) or the workspace alone names no geo-backup.
+    for (const id of [
       `${sub}/Microsoft.Sql/servers/synw-pay-prod-weu/databases/syndppayprodweu`,
-    );
-    // Already in that form, or spelt in another case: taken as it is.
-    const sql = `${sub}/Microsoft.Sql/servers/synw-pay-prod-weu/databases/syndppayprodweu`;
-    assert.equal(recoverableDatabaseId(sql), sql);
-    assert.equal(
-      recoverableDatabaseId(`${sub}/microsoft.synapse/WORKSPACES/w/sqlpools/p`),
-      `${sub}/Microsoft.Sql/servers/w/databases/p`,
-    );
+      `${sub}/Microsoft.Synapse/workspaces/synw-pay-prod-weu`,
+      `${sub}/Microsoft.Synapse/workspaces/synw-pay-prod-weu/sqlPools/syndppayprodweu/extra`,
+    ])
+      assert.equal(recoverableDatabaseId(id), undefined, id);
   });
 
   it("turns the config's ages into lifecycle rules on the raw and archive prefixes", () => {
@@ -840,11 +845,11 @@ describe("olap: a pool created from a geo-backup (olap.pool.recoverFrom, the sec
     });
     pool = byName(result.run.resources, "olap-pool");
   });
-  it("creates the pool in Recovery mode from the source's SQL database id, without an empty pool's collation", () => {
+  it("creates the pool in Recovery mode from the source's geo-backup, without an empty pool's collation", () => {
     assert.equal(pool.inputs.createMode, "Recovery");
     assert.equal(
       pool.inputs.recoverableDatabaseId,
-      "/subscriptions/0000/resourceGroups/rg-pay-prod-weu-data/providers/Microsoft.Sql/servers/synw-pay-prod-weu/databases/syndppayprodweu",
+      "/subscriptions/0000/resourceGroups/rg-pay-prod-weu-data/providers/Microsoft.Sql/servers/synw-pay-prod-weu/recoverabledatabases/syndppayprodweu",
     );
     // The SDK sends its schema default, "" (sqlPool.js), as for any pool created without one.
     assert.equal(pool.inputs.collation, "");

@@ -271,9 +271,10 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       location,
       sku: { name: olap.pool.sku },
       // From the source pool's latest geo-backup (a regional disaster, docs/disaster-recovery.md): "Recovery: Creates
-      // a sql pool by a geo-replicated backup" (the REST spec's CreateMode), its id in the SQL database form the
-      // restore takes (recoverableDatabaseId). Its collation is the backup's: only an empty pool is given one, as
-      // azurerm's synapse_sql_pool does (the SDK then sends its schema default, "", as for any pool without one).
+      // a sql pool by a geo-replicated backup" (the REST spec's CreateMode), named by recoverableDatabaseId as
+      // Restore-AzSynapseSqlPool -FromBackup and azurerm send it, in the SQL form (lib/config/olap.ts). Its collation
+      // is the backup's: only an empty pool is given one, as azurerm and PowerShell do (the SDK then sends its schema
+      // default, "", as for any pool without one; Azure SQL ignores a collation outside Default mode).
       ...(recoverFrom === undefined
         ? { createMode: synapse.CreateMode.Default, collation: POOL_COLLATION }
         : { createMode: synapse.CreateMode.Recovery, recoverableDatabaseId: recoverableDatabaseId(recoverFrom) }),
@@ -290,9 +291,12 @@ export function warehouse(name: string, args: WarehouseArgs, parent: pulumi.Reso
       // under the same name, the old one first: its data goes (dev: the ETL reloads it); prod's `protect` refuses.
       replaceOnChanges: ["storageAccountType", "collation"],
       deleteBeforeReplace: true,
-      // A restored pool keeps what it was created from: the creation-only inputs of a restore are never diffed, so
-      // later `up`s of that stack plan no replacement (and `recoverFrom` set on a stack whose pool exists does nothing).
-      // Removing `recoverFrom` there would send the default collation: keep it set (docs/configuration.md).
+      // A restored pool's creation inputs are never diffed afterwards: a refresh records the backup's collation,
+      // which would otherwise differ from the "" sent and replace the pool (replaceOnChanges above), and createMode
+      // Recovery would be resent in a pointless update (azure-native updates createMode in place: x-ms-mutability
+      // create and update). So `recoverFrom` set on a stack whose pool exists does nothing; removing it where it made
+      // the pool would send the empty pool's collation (keep it set: docs/configuration.md); and a replacement forced
+      // by another input (geoBackup) reuses the ignored values: a second geo-restore, not an empty pool.
       ...(recoverFrom === undefined ? {} : { ignoreChanges: ["createMode", "recoverableDatabaseId", "collation"] }),
     },
   );

@@ -98,23 +98,28 @@ export const workloadGroupSchema = settings({
 });
 export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 07:00");
 
-/** A dedicated SQL pool's resource id: `.../providers/Microsoft.Synapse/workspaces/<workspace>/sqlPools/<pool>`. */
-export const SYNAPSE_POOL_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Synapse\/workspaces\/([^/]+)\/sqlPools\/([^/]+)$/i;
 /**
- * The same pool in the Azure SQL database form its restores take (`.../Microsoft.Sql/servers/<workspace>/databases/
- * <pool>`): a workspace's pool is served by a SQL database back end (azurerm's synapse_sql_pool,
- * constructSourceDatabaseId; Restore-AzSynapseSqlPool's geo-backup example rewrites the id the same way).
+ * The ids `olap.pool.recoverFrom` takes, each naming the pool whose latest geo-backup to restore: the pool itself
+ * (`.../Microsoft.Synapse/workspaces/<ws>/sqlPools/<pool>`, the primary stack's `synapseSqlPoolId` output), its
+ * geo-backup (`.../Microsoft.Synapse/workspaces/<ws>/recoverableSqlPools/<pool>`, what Get-AzSynapseSqlPoolGeoBackup
+ * answers), or the geo-backup's Azure SQL form (`.../Microsoft.Sql/servers/<ws>/recoverabledatabases/<pool>`).
  */
-export const SQL_DATABASE_POOL_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Sql\/servers\/([^/]+)\/databases\/([^/]+)$/i;
+const RECOVER_FROM =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/(?:Microsoft\.Synapse\/workspaces\/([^/]+)\/(?:sqlPools|recoverableSqlPools)|Microsoft\.Sql\/servers\/([^/]+)\/recoverableDatabases)\/([^/]+)$/i;
 
-/** The id a pool's `createMode: Recovery` takes as `recoverableDatabaseId`, from either form of the source pool's id. */
-export function recoverableDatabaseId(poolId: string): string {
-  const m = SYNAPSE_POOL_ID.exec(poolId);
-  if (!m) return poolId;
-  const [, subscription, group, workspace, pool] = m;
-  return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Sql/servers/${workspace}/databases/${pool}`;
+/**
+ * The id a pool's `createMode: Recovery` takes as `recoverableDatabaseId`: the geo-backup in the Azure SQL form,
+ * `.../Microsoft.Sql/servers/<workspace>/recoverabledatabases/<pool>`. A workspace's pool is served by a SQL database
+ * back end whose restores take only SQL database ids (azurerm's synapse_sql_pool, constructSourceDatabaseId), and
+ * Restore-AzSynapseSqlPool's help rewrites the geo-backup's id to this form for `-FromBackup` ("currently the command
+ * only accepts the SQL databse ID", an earlier version of its Example 2; azurerm accepts it for Recovery since its fix
+ * of #16791). Undefined for an id of no form above.
+ */
+export function recoverableDatabaseId(id: string): string | undefined {
+  const m = RECOVER_FROM.exec(id);
+  if (!m) return undefined;
+  const [, subscription, group, workspace, server, pool] = m;
+  return `/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.Sql/servers/${workspace ?? server}/recoverabledatabases/${pool}`;
 }
 
 export const olapSchema = settings({
@@ -131,8 +136,8 @@ export const olapSchema = settings({
     recoverFrom: z
       .string()
       .refine(
-        (v) => SYNAPSE_POOL_ID.test(v) || SQL_DATABASE_POOL_ID.test(v),
-        "must be the resource id of the dedicated SQL pool whose geo-backup to restore: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Synapse/workspaces/<workspace>/sqlPools/<pool>",
+        (v) => recoverableDatabaseId(v) !== undefined,
+        "must be the resource id of the dedicated SQL pool whose geo-backup to restore (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Synapse/workspaces/<workspace>/sqlPools/<pool>), or of that geo-backup (…/workspaces/<workspace>/recoverableSqlPools/<pool>, or …/Microsoft.Sql/servers/<workspace>/recoverabledatabases/<pool>)",
       )
       .optional(),
   }),
