@@ -130,8 +130,9 @@ export const olapSchema = settings({
     /** Geo-backups (a daily copy in the paired region): GRS backup storage instead of LRS. */
     geoBackup: z.boolean(),
     /**
-     * Create the pool from the latest geo-backup of this pool (its resource id) instead of empty: the secondary
-     * region's stack in a regional disaster (docs/disaster-recovery.md). Read at creation only.
+     * Create the pool from the latest geo-backup of this pool (its resource id, or the geo-backup's: RECOVER_FROM)
+     * instead of empty: the secondary region's stack in a regional disaster (docs/disaster-recovery.md). Read at
+     * creation only.
      */
     recoverFrom: z
       .string()

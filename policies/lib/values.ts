@@ -69,7 +69,9 @@ export function requireId(props: Record<string, unknown>): void {
   const state = presence(props, "id");
   if (state === "unknown") return requireKnown(props, "id");
   if (state === "set") return;
-  const pending = Object.keys(props).find((k) => presence(props, k) === "unknown");
+  // The engine names the value read in its message: one that says the resource is not created yet, when it has one.
+  const keys = ["provisioningState", "etag", "name", ...Object.keys(props)];
+  const pending = keys.find((k) => presence(props, k) === "unknown");
   if (pending !== undefined) requireKnown(props, pending);
 }
 

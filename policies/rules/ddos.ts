@@ -9,7 +9,7 @@ import type { Policies, PolicyResource } from "@pulumi/policy";
 import { ofType, stackPolicy } from "../lib/policy";
 import { inStacks, prodStacksKnob } from "../lib/scope";
 import { normalId } from "../lib/exemptions";
-import { presence, requireId, requireKnown, sameText, valueAt, who } from "../lib/values";
+import { idPending, presence, requireId, requireKnown, sameText, valueAt, who } from "../lib/values";
 
 const PUBLIC_IP = "azure-native:network:PublicIPAddress";
 const VNET = "azure-native:network:VirtualNetwork";
@@ -23,14 +23,19 @@ function planProtected(vnet: PolicyResource): boolean {
 }
 
 /**
- * Whether the network a subnet id names (`networkId`, the id up to `/subnets/`) is `vnet`, by its id. A network's
- * group and name are path inputs, never outputs: a network created in a first preview has no id yet, which leaves the
- * rule undecided (`requireId`) rather than matching a same-named network elsewhere.
+ * Whether the network a subnet id names (`networkId`, the id up to `/subnets/`) has a DDoS Network Protection plan:
+ * by the ids of the stack's networks. A network's group and name are path inputs, never outputs: while a network
+ * created in this preview has no id, one with a plan may be it, and the rule is undecided (`requireId`) unless a known
+ * network already settles it.
  */
-function isNetwork(vnet: PolicyResource, networkId: string): boolean {
-  const id = valueAt(vnet.props, "id");
-  if (typeof id === "string") return normalId(id) === normalId(networkId);
-  requireId(vnet.props);
+function networkProtected(networkId: string, vnets: readonly PolicyResource[]): boolean {
+  const known = vnets.find((v) => {
+    const id = valueAt(v.props, "id");
+    return typeof id === "string" && normalId(id) === normalId(networkId);
+  });
+  if (known) return planProtected(known);
+  const pending = vnets.find((v) => planProtected(v) && idPending(v.props));
+  if (pending) requireId(pending.props);
   return false;
 }
 
@@ -84,7 +89,6 @@ export const publicIpDdos = stackPolicy(
     if (!inStacks(ips[0].urn, args.getConfig<{ prodStacks: string[] }>().prodStacks))
       args.notApplicable("not a production stack");
     const vnets = ofType(args.resources, VNET);
-    const withPlan = vnets.filter(planProtected);
     for (const ip of ips) {
       requireKnown(ip.props, "ddosSettings", "protectionMode");
       const mode = valueAt(ip.props, "ddosSettings", "protectionMode");
@@ -101,7 +105,7 @@ export const publicIpDdos = stackPolicy(
       const named = [...new Set(users.flatMap(subnetNetworks))];
       if (
         named.length > 0
-          ? named.every((n) => withPlan.some((v) => isNetwork(v, n)))
+          ? named.every((n) => networkProtected(n, vnets))
           : vnets.length > 0 && vnets.every(planProtected)
       )
         continue;
@@ -117,7 +121,7 @@ export const publicIpDdos = stackPolicy(
         );
         continue;
       }
-      const unprotected = named.filter((n) => !withPlan.some((v) => isNetwork(v, n))).map((n) => n.split("/").pop());
+      const unprotected = named.filter((n) => !networkProtected(n, vnets)).map((n) => n.split("/").pop());
       report(
         `${who(ip)} inherits DDoS protection from its virtual network${unprotected.length > 0 ? ` (${unprotected.join(", ")})` : ""}, which has no DDoS Network Protection plan: set ddosSettings.protectionMode to "Enabled" (DDoS IP Protection), or give the network enableDdosProtection and a ddosProtectionPlan.`,
         ip.urn,

@@ -213,7 +213,7 @@ const sharedTargetsKnobs = {
     },
     default: [],
     description:
-      "Rule collections (exact names, case-insensitive) the security team reviewed, each with its reason: their rules may reach shared service tags and domains (e.g. Microsoft's required list for Azure ML compute); wildcards still fail.",
+      "Rule collections (exact names, case-insensitive) the security team reviewed, each with its reason: their rules may reach shared service tags and domains and FQDN tags (e.g. Microsoft's required list for Azure ML compute); wildcards still fail.",
   },
 } satisfies PolicyConfigSchema["properties"];
 

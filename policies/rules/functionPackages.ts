@@ -16,7 +16,7 @@
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { blobWritesOf, conditionAllows, type BlobWrites, type RolePermissions } from "../lib/abac";
 import { extensionScopeOf, ofType, pointsAt, recordedDependency, references, stackPolicy } from "../lib/policy";
-import { presence, requireId, requireKnown, stringsAt, valueAt, who } from "../lib/values";
+import { presence, requireId, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
 
 const APP = "azure-native:web:WebApp";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
@@ -54,10 +54,15 @@ function attachedIds(app: PolicyResource): string[] {
 /** The identities the app's code can use: its user-assigned identities and, when it has one, its system-assigned one. */
 function principalsOf(app: PolicyResource, identities: readonly PolicyResource[]): Principal[] {
   const ids = attachedIds(app).map((id) => id.toLowerCase());
+  // An app created in a first preview has its identity list unknown (the response's map, not the ids it was given):
+  // the dependency the engine recorded decides then, even for an identity that exists already.
+  const listKnown = presence(app.props, "identity", "userAssignedIdentities") !== "unknown";
   const principals: Principal[] = identities
     .filter((u) => {
       const id = valueAt(u.props, "id");
-      return typeof id === "string" ? ids.includes(id.toLowerCase()) : recordedDependency(app, u, "identity");
+      return typeof id === "string" && listKnown
+        ? ids.includes(id.toLowerCase())
+        : recordedDependency(app, u, "identity");
     })
     .map((u) => ({ resource: u, principalId: valueAt(u.props, "principalId"), label: u.name }));
   if (/SystemAssigned/i.test(String(valueAt(app.props, "identity", "type") ?? "")))
@@ -90,19 +95,29 @@ function groupsOf(p: Principal, members: readonly PolicyResource[], resources: r
   return groups;
 }
 
+/** Whether a blob container is the account's: below its id once both are known, else built from its name. */
+function underAccount(c: PolicyResource, account: PolicyResource): boolean {
+  const [id, accountId] = [valueAt(c.props, "id"), valueAt(account.props, "id")];
+  if (typeof id === "string" && typeof accountId === "string")
+    return id.toLowerCase().startsWith(`${accountId.toLowerCase().replace(/\/+$/, "")}/`);
+  return recordedDependency(c, account, "accountName");
+}
+
 /**
  * Whether `ra`'s scope covers the account: the account, its package container, or an ancestor (its resource group,
- * the subscription, the root), by id once known; in a first preview, by the resource or resource group the scope
- * was built from (anything else unknown waits for the value).
+ * the subscription, the root), by id once known; in a first preview, by the account, container or resource group the
+ * scope was built from (a scope built from nothing recorded waits for the value; one built from another resource does
+ * not cover the account).
  */
 function scopeCovers(
   ra: PolicyResource,
   account: PolicyResource,
   container: string,
+  containerRecords: readonly PolicyResource[],
   groups: readonly PolicyResource[],
 ): boolean {
   if (pointsAt(ra, account, "scope", [`/blobServices/default/containers/${container}`])) return true;
-  // `scope` is a path input, not an output: once the assignment exists, its id names it.
+  // A role assignment answers its scope (an output); other extension resources' ids name theirs.
   const scope = valueAt(ra.props, "scope") ?? extensionScopeOf(ra);
   const accountId = valueAt(account.props, "id");
   if (typeof scope === "string") {
@@ -114,7 +129,10 @@ function scopeCovers(
     requireId(account.props);
     return false;
   }
-  // In a first preview: the dependencies the engine recorded for the scope (built from the account's group).
+  // In a first preview: the dependencies the engine recorded for the scope (built from the package container's id,
+  // or the account's group).
+  if (presence(ra.props, "scope") === "unknown" && containerRecords.some((c) => recordedDependency(ra, c, "scope")))
+    return true;
   if (groups.some((g) => recordedDependency(ra, g, "scope") && recordedDependency(account, g, "resourceGroupName")))
     return true;
   if ((ra.propertyDependencies.scope ?? []).length === 0) {
@@ -191,6 +209,14 @@ export const packageWritesByApp = stackPolicy(
         continue;
       }
       judged++;
+      // The package container's own records: the URL built from them, or of its name under the account (by ids, or
+      // the account name it was built from).
+      const packageContainers = containers.filter(
+        (c) =>
+          recordedDependency(app, c, "functionAppConfig") ||
+          (sameText(valueAt(c.props, "containerName") ?? valueAt(c.props, "name"), container) &&
+            underAccount(c, account)),
+      );
       if (auth === "StorageAccountConnectionString") {
         report(
           `${who(app)} reads and writes its deployment package with a storage connection string (an account key): anything holding the app's settings can replace what its next start boots. Use its user-assigned identity, without a standing write grant.`,
@@ -203,7 +229,7 @@ export const packageWritesByApp = stackPolicy(
       const accountName = valueAt(account.props, "accountName") ?? valueAt(account.props, "name");
       for (const ra of grants) {
         const principal = principals.find((p) => grantsTo(ra, p));
-        if (!principal || !scopeCovers(ra, account, container, groups)) continue;
+        if (!principal || !scopeCovers(ra, account, container, packageContainers, groups)) continue;
         const base = `${who(ra)} lets ${app.name}'s code (as ${principal.label}) write its deployment package in container '${container}'`;
         const fix =
           "code running in the app could replace what its next start boots. Add a condition refusing blob writes in that container (packageWritesRefusedCondition) and grant the write for a ship only (npm run functions:ops -- ship).";

@@ -11,6 +11,7 @@ import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
 import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
 import {
   globMatch,
+  idPending,
   oneOf,
   presence,
   requireId,
@@ -177,14 +178,34 @@ const APP_GATEWAY = "azure-native:network:ApplicationGateway";
 
 /**
  * Whether a standalone security rule belongs to `nsg`: its `networkSecurityGroupName` is a path parameter, not an
- * output, so once deployed its id (`<nsg id>/securityRules/<name>`) places it; in a first preview, the name when
- * known, else the dependency the engine recorded.
+ * output, so once deployed its id (`<nsg id>/securityRules/<name>`) places it, and before, the dependency the engine
+ * recorded when the name came from the NSG.
  */
 const ruleOf = (rule: PolicyResource, nsg: PolicyResource): boolean =>
   refersTo(rule, nsg, {
     properties: ["networkSecurityGroupName"],
     byName: { nameKeys: ["networkSecurityGroupName"] },
   });
+
+/**
+ * The stack's standalone security rules placed on their NSG. One that `matters` to the rule, created in a first
+ * preview with its NSG's name written out (no id yet, no dependency recorded), belongs to no NSG the rule can name:
+ * the rule is undecided then (`requireId`), never passing an NSG whose rules it did not all read.
+ */
+function placedRules(
+  resources: readonly PolicyResource[],
+  nsgs: readonly PolicyResource[],
+  matters: (rule: PolicyResource) => boolean,
+) {
+  const placed = new Map<PolicyResource, PolicyResource[]>(nsgs.map((n) => [n, []]));
+  for (const rule of ofType(resources, SECURITY_RULE)) {
+    const owners = nsgs.filter((n) => ruleOf(rule, n));
+    if (owners.length === 0 && matters(rule) && idPending(rule.props as Record<string, unknown>))
+      requireId(rule.props as Record<string, unknown>);
+    for (const n of owners) placed.get(n)?.push(rule);
+  }
+  return placed;
+}
 
 /**
  * The NSG rule's exception for the gateway's listener (`allowedPublicInbound`'s default) is bound to an NSG by its
@@ -222,17 +243,14 @@ export const openInboundPlacement = stackPolicy(
       ),
     );
     // A standalone rule's NSG counts as open too.
-    for (const rule of ofType(args.resources, SECURITY_RULE)) {
+    const admitsOpen = (rule: PolicyResource) => {
       const [r] = securityRulesOf(rule.props, SECURITY_RULE);
-      if (
-        !sameText(r.direction, "Inbound") ||
-        !sameText(r.access, "Allow") ||
-        openSourcesOf(r, OPEN_SOURCES).length === 0
-      )
-        continue;
-      for (const nsg of ofType(args.resources, NSG).filter((n) => ruleOf(rule, n)))
-        if (!open.includes(nsg)) open.push(nsg);
-    }
+      return (
+        sameText(r.direction, "Inbound") && sameText(r.access, "Allow") && openSourcesOf(r, OPEN_SOURCES).length > 0
+      );
+    };
+    for (const [nsg, standalone] of placedRules(args.resources, ofType(args.resources, NSG), admitsOpen))
+      if (standalone.some(admitsOpen) && !open.includes(nsg)) open.push(nsg);
     if (open.length === 0) args.notApplicable("no network security group of the stack admits an open source");
     const gatewaySubnets = new Set(
       ofType(args.resources, APP_GATEWAY).flatMap((g) => {
@@ -325,15 +343,15 @@ export const shadowedOutboundDeny = stackPolicy(
   },
   (args, report) => {
     const nsgs = ofType(args.resources, NSG);
-    const standalone = ofType(args.resources, SECURITY_RULE);
+    const standalone = placedRules(args.resources, nsgs, (r) => sameText(valueAt(r.props, "direction"), "Outbound"));
     let checked = 0;
     for (const nsg of nsgs) {
       const inline = valueAt(nsg.props, "securityRules");
       const rules: { props: unknown; name: string }[] = [];
       for (let i = 0; i < (Array.isArray(inline) ? inline.length : 0); i++)
         rules.push({ props: valueAt(inline, String(i)), name: String(valueAt(inline, String(i), "name") ?? i) });
-      for (const r of standalone)
-        if (ruleOf(r, nsg)) rules.push({ props: r.props, name: String(valueAt(r.props, "name") ?? r.name) });
+      for (const r of standalone.get(nsg) ?? [])
+        rules.push({ props: r.props, name: String(valueAt(r.props, "name") ?? r.name) });
       const outbound = rules.filter((r) => sameText(valueAt(r.props, "direction"), "Outbound"));
       const denies = outbound.filter(
         (r) => sameText(valueAt(r.props, "access"), "Deny") && openDestinations(r.props).open.length > 0,

@@ -199,6 +199,17 @@ describe("policies/ddos", () => {
       );
       assert.doesNotMatch(r.message, /vnet-pay-prod-weu/);
     });
+    it("fails on a deployed network without a plan even while another network, with a plan, has no id yet", () =>
+      expectFail(
+        publicIpDdos,
+        [
+          pip(undefined),
+          vnet("vnet-pay-prod-weu", false),
+          mutate(vnet("vnet-pay-prod-edge", true), "ddosProtectionPlan.id", UNKNOWN),
+          gateway("vnet-pay-prod-weu"),
+        ],
+        /inherits DDoS protection from its virtual network \(vnet-pay-prod-weu\), which has no DDoS Network Protection plan/,
+      ));
     it("cannot decide while a network the gateway's subnet may be in has no id yet (created in this preview)", () =>
       expectUndecided(publicIpDdos, [
         pip(undefined),

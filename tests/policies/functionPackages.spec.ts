@@ -332,6 +332,19 @@ describe("policies/functionPackages", () => {
       ]);
     });
 
+    it("in a first preview, takes a grant whose scope was built from the package container as over the package", async () => {
+      const onContainer = (deps: string[]) => ({
+        ...mutate(grant("on-container", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), "scope", UNKNOWN),
+        propertyDependencies: { scope: deps },
+      });
+      await expectFail(
+        packageWritesByApp,
+        [...stack(), onContainer([container().urn])],
+        /on-container .*\(Owner: it can turn the account's shared keys back on/,
+      );
+      // Built from another resource of the stack: not over the package.
+      await expectPass(packageWritesByApp, [...stack(), onContainer([identity().urn])]);
+    });
     it("fails a role that can turn shared keys back on or grant roles (Owner, Contributor, Storage Account Contributor...), even with a condition", async () => {
       for (const [guid, name] of [
         ["17d1049b-9a84-46fb-8f53-869881c3d3ab", "Storage Account Contributor"],

@@ -47,8 +47,10 @@ export function mutate(record: ResourceRecord, path: string, value: unknown): Re
   const derive = (from: Record<string, unknown>) =>
     engineOutputs(record.type, record.name, record.urn, from, record.id);
   const before = derive(record.inputs);
+  // What a test set by hand, but never the output the mutated path lies under: that one follows the new inputs.
+  const top = path.split(".")[0];
   const byHand = Object.keys({ ...before, ...record.outputs }).filter(
-    (k) => !isDeepStrictEqual(before[k], record.outputs[k]),
+    (k) => k !== top && !isDeepStrictEqual(before[k], record.outputs[k]),
   );
   const outputs = derive(inputs);
   for (const k of byHand) {
@@ -121,15 +123,20 @@ export async function expectFail(
 
 /**
  * Asserts the policy applies but cannot decide during a first preview: one advisory "can't run policy … during preview",
- * as the engine reports for a rule that reads a value not known yet (never a pass on a value it never saw).
+ * as the engine reports for a rule that reads a value not known yet (never a pass on a value it never saw). `at`, when
+ * given, must match the message's "value at .<path>" part: the test names which unknown value left the rule undecided,
+ * not one it happened to read.
  */
-export async function expectUndecided(policy: AnyPolicy, resources: Records, config: Config = {}): Promise<FailResult> {
-  const r = await expectFail(
-    policy,
-    resources,
-    new RegExp(`can't run policy '${policy.name}' .*during preview`),
-    config,
-  );
+export async function expectUndecided(
+  policy: AnyPolicy,
+  resources: Records,
+  at?: RegExp | Config,
+  config: Config = {},
+): Promise<FailResult> {
+  const pattern = at instanceof RegExp ? at : undefined;
+  const cfg = at instanceof RegExp || at === undefined ? config : at;
+  const r = await expectFail(policy, resources, new RegExp(`can't run policy '${policy.name}' .*during preview`), cfg);
+  if (pattern) assert.match(r.message, pattern);
   assert.equal(r.enforcementLevel, "advisory");
   assert.equal(r.applicable, true);
   return r;

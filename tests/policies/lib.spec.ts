@@ -336,6 +336,27 @@ describe("policies/lib", () => {
         name: "allow-x",
       });
     });
+    it("rewrites the mock's id only where it is a whole id or a child's start, and names the resource by the test's id", () => {
+      const mock = resourceRecord("azure-native:network:VirtualNetwork", "v", {
+        resourceGroupName: "rg",
+        virtualNetworkName: "vnet",
+      }).outputs.id as string;
+      const peered = resourceRecord(
+        "azure-native:network:VirtualNetwork",
+        "v",
+        {
+          resourceGroupName: "rg",
+          virtualNetworkName: "vnet",
+          subnets: [{ name: "a", addressPrefix: "10.0.0.0/24" }],
+          virtualNetworkPeerings: [{ name: "to-hub", remoteVirtualNetwork: { id: `${mock}-hub` } }],
+        },
+        { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/spoke" },
+      );
+      assert.equal(peered.outputs.name, "spoke");
+      assert.match(String((peered.outputs.subnets as { id: string }[])[0].id), /virtualNetworks\/spoke\/subnets\/a$/);
+      const peering = (peered.outputs.virtualNetworkPeerings as { remoteVirtualNetwork: { id: string } }[])[0];
+      assert.equal(peering.remoteVirtualNetwork.id, `${mock}-hub`);
+    });
     it("echoes the inputs of other providers (azuread, random)", () => {
       const g = resourceRecord("azuread:index/group:Group", "g", { displayName: "x", securityEnabled: true });
       assert.deepEqual(g.outputs, g.inputs);
@@ -347,6 +368,9 @@ describe("policies/lib", () => {
       const byHand = { ...db(), outputs: { ...db().outputs, status: "Paused" } };
       assert.equal(mutate(byHand, "sku.capacity", 4).outputs.status, "Paused");
       assert.equal((mutate(byHand, "sku.capacity", 4).outputs.sku as { capacity: number }).capacity, 4);
+      // An output set by hand follows the inputs once the test mutates a path under it.
+      const skuByHand = { ...db(), outputs: { ...db().outputs, sku: { name: "GP_S_Gen5" } } };
+      assert.equal((mutate(skuByHand, "sku.capacity", 8).outputs.sku as { capacity: number }).capacity, 8);
     });
   });
 

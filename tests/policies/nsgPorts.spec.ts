@@ -369,6 +369,31 @@ describe("policies/nsgPorts", () => {
         /outbound rule 'allow-https-out' \(priority 300\) allows Internet on port\(s\) 443/,
       );
     });
+    it("cannot decide an NSG while a standalone rule created with its NSG's name written out has no id yet", async () => {
+      // A first preview: the NSG's name is a path input (no output), the rule has no id and no dependency recorded.
+      const literal = (access: string) =>
+        resourceRecord(
+          "azure-native:network:SecurityRule",
+          "platform-ml-out",
+          { networkSecurityGroupName: "nsg-pay-prod-weu-ml", ...out("allow-https-out", 150, access, "Internet") },
+          { preview: true },
+        );
+      await expectUndecided(shadowedOutboundDeny, [mlNsg(), literal("Allow")], /\.provisioningState /);
+      // Placed by the dependency the engine records when the name comes from the NSG: decided.
+      await expectFail(
+        shadowedOutboundDeny,
+        [mlNsg(), { ...literal("Allow"), propertyDependencies: { networkSecurityGroupName: [mlNsg().urn] } }],
+        /outbound rule 'allow-https-out' \(priority 150\) allows Internet/,
+      );
+      // A rule that cannot matter (an inbound one) leaves the NSG decided.
+      const inboundRule = resourceRecord(
+        "azure-native:network:SecurityRule",
+        "platform-ml-in",
+        { networkSecurityGroupName: "nsg-pay-prod-weu-ml", ...inbound("allow-vnet", "VirtualNetwork", "443") },
+        { preview: true },
+      );
+      await expectPass(shadowedOutboundDeny, [mlNsg(), inboundRule]);
+    });
     it("cannot decide an allow above the deny whose destination is not known yet", () =>
       expectUndecided(shadowedOutboundDeny, mlNsg(out("allow-pending", 150, "Allow", UNKNOWN))));
     it("is not applicable to NSGs that deny nothing to the internet outbound", () =>

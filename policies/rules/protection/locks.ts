@@ -5,7 +5,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { extensionScopeOf, pointsAt, refersTo, stackPolicy } from "../../lib/policy";
 import { inStacks } from "../../lib/scope";
 import { typeIn } from "../../lib/typeToken";
-import { oneOf, presence, safeGet, sameText, valueAt } from "../../lib/values";
+import { idPending, oneOf, presence, requireId, safeGet, sameText, valueAt } from "../../lib/values";
 import { LOCKED_TYPES, IDENTITY_TYPES, stackKnob, type StackConfig } from "./shared";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -231,6 +231,15 @@ export const requireManagementLock = stackPolicy(
     const locks = locksOf(args.resources, allowedLevels);
     for (const target of targets) {
       if (!isLocked(target, locks, acceptResourceGroupLocks)) {
+        // A lock created in a first preview with its target's names written out (path inputs, no id yet, no
+        // dependency recorded) may be this one: undecided until its id says (never a failure it may not be).
+        const pending = locks.find(
+          (l) =>
+            l.type === "azure-native:authorization:ManagementLockAtResourceLevel" &&
+            idPending(l.props) &&
+            (l.propertyDependencies["resourceName"] ?? []).length === 0,
+        );
+        if (pending) requireId(pending.props);
         report(
           `${target.name} (${target.urn}) has no management lock: add an authorization.ManagementLockAtResourceLevel with level "CanNotDelete" that references it.`,
           target.urn,

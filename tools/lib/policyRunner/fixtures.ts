@@ -24,11 +24,22 @@ const holdsUnknown = (value: unknown): boolean =>
  * random) echo their inputs. A test sets the id it wants with `id` (or an `id` input); a type the offline mocks do not
  * know (one the program does not deploy) has no id unless the test gives one.
  */
-export function engineOutputs(type: string, name: string, urn: string, inputs: Record<string, unknown>, id?: string) {
+export function engineOutputs(
+  type: string,
+  name: string,
+  urn: string,
+  inputs: Record<string, unknown>,
+  id?: string,
+  preview = false,
+) {
   if (!type.startsWith("azure-native:")) return { ...inputs };
-  if (holdsUnknown(inputs)) return previewOutputs<unknown>(type, inputs, UNKNOWN) ?? { ...inputs };
   // A test names the id it wants in `extra.id`, or as an `id` input (a fixture's shorthand).
   const own = id ?? (typeof inputs.id === "string" ? inputs.id : undefined);
+  if (preview || holdsUnknown(inputs)) {
+    const outputs = previewOutputs<unknown>(type, inputs, UNKNOWN) ?? { ...inputs };
+    // A create has no id yet; a test that gives one previews an update of a resource that exists.
+    return own === undefined ? outputs : { ...outputs, id: own };
+  }
   // A type the program does not deploy has no mock entry, so no true ARM id nor Azure name: a test that needs one
   // gives it (Azure's name for it is the id's last segment).
   if (ARM_TYPES[defaultTypeToken(type)] === undefined)
@@ -39,15 +50,25 @@ export function engineOutputs(type: string, name: string, urn: string, inputs: R
       }) ?? { ...inputs }
     );
   const mocked = mockResource(type, name, urn, inputs);
-  // The mock derives some outputs from the id (a VNet's subnets' ids): from the test's id when it names one.
+  // The mock derives some outputs from the id (a VNet's subnets' ids): from the test's id when it names one, where the
+  // mock's id is a whole id or the start of a child's (`…/vnet-hub`, another resource, keeps its name).
   const state =
     own === undefined || own === mocked.id
       ? mocked.state
-      : (JSON.parse(
-          JSON.stringify(mocked.state)
-            .split(JSON.stringify(mocked.id).slice(1, -1))
-            .join(JSON.stringify(own).slice(1, -1)),
-        ) as Record<string, unknown>);
+      : {
+          ...(JSON.parse(
+            JSON.stringify(mocked.state).replace(
+              new RegExp(
+                `${JSON.stringify(mocked.id)
+                  .slice(1, -1)
+                  .replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=["/])`,
+                "g",
+              ),
+              JSON.stringify(own).slice(1, -1),
+            ),
+          ) as Record<string, unknown>),
+          name: own.split("/").pop(),
+        };
   return deployedOutputs<unknown>(type, { ...state, id: own ?? mocked.id }) ?? { ...inputs };
 }
 
@@ -59,9 +80,14 @@ export function resourceRecord(
   type: string,
   name: string,
   inputs: Record<string, unknown>,
-  extra: Partial<Omit<ResourceRecord, "type" | "name" | "inputs">> & { stack?: string; project?: string } = {},
+  extra: Partial<Omit<ResourceRecord, "type" | "name" | "inputs">> & {
+    stack?: string;
+    project?: string;
+    /** A create in a first preview even though every input is known (literal names): preview outputs, no id. */
+    preview?: boolean;
+  } = {},
 ): ResourceRecord {
-  const { stack = "dev", project = "payments-data-platform", ...rest } = extra;
+  const { stack = "dev", project = "payments-data-platform", preview = false, ...rest } = extra;
   const urn = `urn:pulumi:${stack}::${project}::${type}::${name}`;
   return {
     urn,
@@ -71,7 +97,7 @@ export function resourceRecord(
     dependencies: [],
     propertyDependencies: {},
     inputs,
-    outputs: engineOutputs(type, name, urn, inputs, rest.id),
+    outputs: engineOutputs(type, name, urn, inputs, rest.id, preview),
     protect: false,
     ...rest,
   };
