@@ -18,7 +18,7 @@ import type {
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { Unwrap } from "@pulumi/pulumi";
 import { checkExemption, recordExemption, ruleExemptionSchema, type Exemption } from "./exemptions";
-import { presence, safeGet, sameText, stringsAt, valueAt } from "./values";
+import { idPending, presence, requireId, safeGet, sameText, stringsAt, valueAt } from "./values";
 import { defaultTypeToken, withDefaultTypes } from "./typeToken";
 
 /** The compliance framework every rule maps to. */
@@ -288,6 +288,24 @@ function namesId(value: string, id: string, suffixes: readonly string[], self = 
 /** Whether the engine recorded a dependency of `a`'s `property` on `b`. */
 export function recordedDependency(a: PolicyResource, b: PolicyResource, property: string): boolean {
   return (a.propertyDependencies[property] ?? []).some((d) => d.urn === b.urn);
+}
+
+/**
+ * For a stack rule that must read every child of its parents: a child created in a first preview with its parent's
+ * name written out (`property`, a path input: no output, no id yet, no dependency recorded) belongs to no parent the
+ * rule can name. The rule is undecided on the first child `placed` finds no parent for (`requireId`), never passing a
+ * parent whose children it did not all read; a child placed, deployed or built from its parent's outputs reads nothing.
+ */
+export function requirePlaced(
+  children: readonly PolicyResource[],
+  placed: (child: PolicyResource) => boolean,
+  property: string,
+): void {
+  for (const child of children) {
+    if (placed(child) || (child.propertyDependencies[property] ?? []).length > 0) continue;
+    const props = child.props as Record<string, unknown>;
+    if (idPending(props)) requireId(props);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { exemptionItemSchema, exemptionSchema, listedName, type Exemption } from "../lib/exemptions";
 import { ipv4, ipv4Range, type StackSubnet } from "../lib/network";
-import { ofType, refersTo, stackPolicy } from "../lib/policy";
+import { ofType, refersTo, requirePlaced, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, requireKnownElements, sameText, show, stringsAt, valueAt, who } from "../lib/values";
 import { EXEMPT_SUBNETS } from "./network";
 
@@ -106,6 +106,12 @@ interface NetworkSubnet extends StackSubnet {
 /** The subnets (inline and standalone) of each virtual network holding an `AzureFirewallSubnet`. */
 function firewallNetworks(resources: readonly PolicyResource[]): NetworkSubnet[][] {
   const standalone = ofType(resources, SUBNET);
+  // A standalone subnet this rule cannot tie to a network yet may be one of the firewall's, without a route.
+  requirePlaced(
+    standalone,
+    (subnet) => ofType(resources, VNET).some((vnet) => childOf(subnet, vnet, "virtualNetworkName")),
+    "virtualNetworkName",
+  );
   const out: NetworkSubnet[][] = [];
   for (const vnet of ofType(resources, VNET)) {
     const subnets: NetworkSubnet[] = [];

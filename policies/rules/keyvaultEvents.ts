@@ -7,7 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { exemptionSchema, listedName, normalId, type Exemption } from "../lib/exemptions";
-import { ofType, pointsAt, recordedDependency, refersTo, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, recordedDependency, refersTo, requirePlaced, stackPolicy } from "../lib/policy";
 import { presence, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
 
 const VAULT = "azure-native:keyvault:Vault";
@@ -128,6 +128,10 @@ export const vaultExpiryAlerts = stackPolicy(
       sameText(valueAt(t.props, "topicType"), "Microsoft.KeyVault.vaults"),
     );
     const subscriptions = ofType(args.resources, TOPIC_SUBSCRIPTION);
+    const onTopicOf = (sub: PolicyResource, topic: PolicyResource) =>
+      refersTo(sub, topic, { properties: ["systemTopicName"], byName: { nameKeys: ["systemTopicName"] } });
+    // A subscription this rule cannot tie to a topic yet may be one leaking a vault's expiry events.
+    requirePlaced(subscriptions, (sub) => topics.some((t) => onTopicOf(sub, t)), "systemTopicName");
     for (const vault of vaults) {
       // The vault itself: not another vault whose name starts with this one's (an id prefix).
       const topic = topics.find((t) => pointsAt(t, vault, "source"));
@@ -138,9 +142,7 @@ export const vaultExpiryAlerts = stackPolicy(
         );
         continue;
       }
-      const onTopic = subscriptions.filter((sub) =>
-        refersTo(sub, topic, { properties: ["systemTopicName"], byName: { nameKeys: ["systemTopicName"] } }),
-      );
+      const onTopic = subscriptions.filter((sub) => onTopicOf(sub, topic));
       const delivering = new Set(onTopic.filter((sub) => deliversToStack(sub, args.resources, allowedWebhookHosts)));
       // A subscription taking expiry events (every event when it lists none) to a destination outside the stack.
       for (const sub of onTopic) {

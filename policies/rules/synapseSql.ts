@@ -12,7 +12,7 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import type * as synapse from "@pulumi/azure-native/synapse";
-import { ofType, refersTo, resourcePolicy, stackPolicy, type RuleMetadata } from "../lib/policy";
+import { ofType, refersTo, requirePlaced, resourcePolicy, stackPolicy, type RuleMetadata } from "../lib/policy";
 import { isProdStack, prodStacksKnob } from "../lib/scope";
 import {
   claimedSettings,
@@ -80,6 +80,15 @@ function workspaceSettingPolicy(
     const workspaces = ofType(args.resources, WORKSPACE);
     if (workspaces.length === 0) args.notApplicable("the stack has no Synapse workspaces");
     const deployments = ofType(args.resources, DEPLOYMENT);
+    const typedOn = (r: PolicyResource, ws: PolicyResource) =>
+      refersTo(r, ws, { properties: ["workspaceName"], byName: { nameKeys: ["workspaceName"] } });
+    // A typed declaration this rule cannot tie to a workspace yet may be a weaker one overwriting a good setting.
+    if (typed)
+      requirePlaced(
+        ofType(args.resources, typed.type),
+        (r) => workspaces.some((ws) => typedOn(r, ws)),
+        "workspaceName",
+      );
     for (const ws of workspaces) {
       // The claim is checked against the template by synapseSqlSecurityDeclared, which sees the deployment's inputs
       // (the outputs a stack rule sees carry no template).
@@ -88,7 +97,7 @@ function workspaceSettingPolicy(
       // deployment would overwrite the good one.
       const typedProblems = typed
         ? ofType(args.resources, typed.type)
-            .filter((r) => refersTo(r, ws, { properties: ["workspaceName"], byName: { nameKeys: ["workspaceName"] } }))
+            .filter((r) => typedOn(r, ws))
             .map((r) => typed.problem(r.props as Record<string, unknown>))
         : [];
       const problems = typedProblems.filter((p): p is string => p !== undefined);

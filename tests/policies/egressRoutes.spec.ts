@@ -239,6 +239,20 @@ describe("policies/egressRoutes", () => {
       );
     });
 
+    it("cannot decide while a standalone subnet created with its network's name written out has no id yet", async () => {
+      const literal = resourceRecord(
+        "azure-native:network:Subnet",
+        "platform-snet-batch",
+        {
+          resourceGroupName: RG_NAME,
+          virtualNetworkName: "vnet-pay-prod-weu",
+          subnetName: "snet-batch",
+          addressPrefix: "10.30.7.0/24",
+        },
+        { stack: "prod", preview: true },
+      );
+      await expectUndecided(subnetEgressRoute, [...stack(), literal], /value at \.provisioningState /, EXEMPT);
+    });
     it("checks a standalone subnet of the firewall's network, and skips Azure's own subnets", async () => {
       const bastion = { name: "AzureBastionSubnet", addressPrefix: "10.30.6.0/26" };
       await expectPass(subnetEgressRoute, [...stack([...PLATFORM_SUBNETS(), bastion]), batchSubnet(TABLE_ID)], EXEMPT);

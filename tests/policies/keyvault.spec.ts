@@ -399,6 +399,29 @@ describe("policies/keyvault", () => {
     const near = sub("near-expiry", ["Microsoft.KeyVault.KeyNearExpiry", "Microsoft.KeyVault.SecretNearExpiry"]);
     const expired = sub("expired", ["Microsoft.KeyVault.KeyExpired"]);
 
+    it("cannot decide while a subscription created with its topic's name written out has no id yet (it may leak)", async () => {
+      const literal = resourceRecord(
+        "azure-native:eventgrid:SystemTopicEventSubscription",
+        "platform-kv-events-leak",
+        {
+          systemTopicName: "egst-pay-dev-weu-kv",
+          filter: { includedEventTypes: ["Microsoft.KeyVault.KeyExpired"] },
+          destination: { endpointType: "WebHook", endpointUrl: "https://example.invalid/hook" },
+        },
+        { preview: true },
+      );
+      await expectUndecided(
+        vaultExpiryAlerts,
+        [v, group, topic(), near, expired, literal],
+        /value at \.provisioningState /,
+      );
+      // Built from the topic's name (the dependency the engine records): read, and its leak reported.
+      await expectFail(
+        vaultExpiryAlerts,
+        [v, group, topic(), near, expired, { ...literal, propertyDependencies: { systemTopicName: [topic().urn] } }],
+        /platform-kv-events-leak .* sends kv-pay-dev-weu .*'s key expiry events to a destination outside the stack/,
+      );
+    });
     it("passes a vault whose near-expiry and expiry events reach one of the stack's action groups", () =>
       expectPass(vaultExpiryAlerts, [v, group, topic(), near, expired]));
     /** The expiry subscription leaks (reported on it) and, with no other route, the vault routes nothing (on it). */

@@ -19,6 +19,7 @@ import {
   expectFail,
   expectNotApplicable,
   expectPass,
+  expectUndecided,
   failCases,
   inStack,
   mutate,
@@ -330,6 +331,26 @@ describe("policies/synapseSql", () => {
       ]));
     it("fails a workspace without vulnerability assessment (the program's rule that was missing)", () =>
       expectFail(synapseVulnerabilityAssessment, [ws], /synw-pay-dev-weu .*has no vulnerability assessment/));
+    it("cannot decide while a typed assessment created with its workspace's name written out has no id yet", () =>
+      expectUndecided(
+        synapseVulnerabilityAssessment,
+        [
+          ws,
+          security,
+          resourceRecord(
+            "azure-native:synapse:WorkspaceManagedSqlServerVulnerabilityAssessment",
+            "va-new",
+            {
+              resourceGroupName: rgName("dev"),
+              workspaceName: f.workspaceName("dev"),
+              storageContainerPath: "https://st.blob.core.windows.net/va/",
+              recurringScans: { isEnabled: false },
+            },
+            { preview: true },
+          ),
+        ],
+        /can't be known during preview/,
+      ));
     it("fails a second, weaker declaration next to the compliant one (both write the same singleton)", () =>
       expectFail(
         synapseVulnerabilityAssessment,
