@@ -8,10 +8,9 @@
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { checkExemption, exemptionSchema } from "../lib/exemptions";
 import { anyAddress, ipv4Range, subnetsById } from "../lib/network";
-import { ofType, refersTo, resourcePolicy, stackPolicy } from "../lib/policy";
+import { ofType, refersTo, requirePlaced, resourcePolicy, stackPolicy } from "../lib/policy";
 import {
   globMatch,
-  idPending,
   oneOf,
   presence,
   requireId,
@@ -189,22 +188,16 @@ const ruleOf = (rule: PolicyResource, nsg: PolicyResource): boolean =>
 
 /**
  * The stack's standalone security rules placed on their NSG. One that `matters` to the rule, created in a first
- * preview with its NSG's name written out (no id yet, no dependency recorded), belongs to no NSG the rule can name:
- * the rule is undecided then (`requireId`), never passing an NSG whose rules it did not all read.
+ * preview with its NSG's name written out, belongs to no NSG the rule can name: undecided then (`requirePlaced`).
  */
 function placedRules(
   resources: readonly PolicyResource[],
   nsgs: readonly PolicyResource[],
   matters: (rule: PolicyResource) => boolean,
 ) {
-  const placed = new Map<PolicyResource, PolicyResource[]>(nsgs.map((n) => [n, []]));
-  for (const rule of ofType(resources, SECURITY_RULE)) {
-    const owners = nsgs.filter((n) => ruleOf(rule, n));
-    if (owners.length === 0 && matters(rule) && idPending(rule.props as Record<string, unknown>))
-      requireId(rule.props as Record<string, unknown>);
-    for (const n of owners) placed.get(n)?.push(rule);
-  }
-  return placed;
+  const rules = ofType(resources, SECURITY_RULE);
+  requirePlaced(rules.filter(matters), (rule) => nsgs.some((n) => ruleOf(rule, n)), "networkSecurityGroupName");
+  return new Map(nsgs.map((n) => [n, rules.filter((rule) => ruleOf(rule, n))]));
 }
 
 /**
