@@ -15,8 +15,9 @@
  */
 import type { Policies, PolicyResource } from "@pulumi/policy";
 import { blobWritesOf, conditionAllows, type BlobWrites, type RolePermissions } from "../lib/abac";
-import { extensionScopeOf, ofType, pointsAt, recordedDependency, references, stackPolicy } from "../lib/policy";
+import { ofType, pointsAt, recordedDependency, references, stackPolicy } from "../lib/policy";
 import { presence, requireId, requireKnown, sameText, stringsAt, valueAt, who } from "../lib/values";
+import { underAccount } from "./sqlAuditArchive";
 
 const APP = "azure-native:web:WebApp";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
@@ -95,14 +96,6 @@ function groupsOf(p: Principal, members: readonly PolicyResource[], resources: r
   return groups;
 }
 
-/** Whether a blob container is the account's: below its id once both are known, else built from its name. */
-function underAccount(c: PolicyResource, account: PolicyResource): boolean {
-  const [id, accountId] = [valueAt(c.props, "id"), valueAt(account.props, "id")];
-  if (typeof id === "string" && typeof accountId === "string")
-    return id.toLowerCase().startsWith(`${accountId.toLowerCase().replace(/\/+$/, "")}/`);
-  return recordedDependency(c, account, "accountName");
-}
-
 /**
  * Whether `ra`'s scope covers the account: the account, its package container, or an ancestor (its resource group,
  * the subscription, the root), by id once known; in a first preview, by the account, container or resource group the
@@ -117,8 +110,8 @@ function scopeCovers(
   groups: readonly PolicyResource[],
 ): boolean {
   if (pointsAt(ra, account, "scope", [`/blobServices/default/containers/${container}`])) return true;
-  // A role assignment answers its scope (an output); other extension resources' ids name theirs.
-  const scope = valueAt(ra.props, "scope") ?? extensionScopeOf(ra);
+  // A role assignment answers its scope (an output), unknown while built from an output in a first preview.
+  const scope = valueAt(ra.props, "scope");
   const accountId = valueAt(account.props, "id");
   if (typeof scope === "string") {
     if (typeof accountId === "string") {
@@ -135,10 +128,7 @@ function scopeCovers(
     return true;
   if (groups.some((g) => recordedDependency(ra, g, "scope") && recordedDependency(account, g, "resourceGroupName")))
     return true;
-  if ((ra.propertyDependencies.scope ?? []).length === 0) {
-    requireKnown(ra.props, "scope");
-    requireId(ra.props);
-  }
+  if ((ra.propertyDependencies.scope ?? []).length === 0) requireKnown(ra.props, "scope");
   return false;
 }
 
@@ -192,12 +182,17 @@ export const packageWritesByApp = stackPolicy(
       const where = typeof url === "string" ? /^https:\/\/([a-z0-9]+)\.blob\.[^/]+\/([a-z0-9-]+)\/?$/.exec(url) : null;
       // The package's account and container: by name in the URL once known, else by the dependencies the URL was
       // built from.
-      const account = accounts.find((a) =>
-        where
-          ? valueAt(a.props, "accountName") === where[1] || valueAt(a.props, "name") === where[1]
-          : recordedDependency(app, a, "functionAppConfig"),
+      const account = accounts.find(
+        (a) =>
+          recordedDependency(app, a, "functionAppConfig") ||
+          (where !== null && [valueAt(a.props, "accountName"), valueAt(a.props, "name")].includes(where[1])),
       );
-      if (!account) continue;
+      if (!account) {
+        // The URL names an account whose name a first preview does not know yet (created now): it may be this one.
+        const pending = where ? accounts.find((a) => presence(a.props, "name") === "unknown") : undefined;
+        if (pending) requireKnown(pending.props, "name");
+        continue;
+      }
       const container =
         where?.[2] ??
         containers
@@ -209,8 +204,7 @@ export const packageWritesByApp = stackPolicy(
         continue;
       }
       judged++;
-      // The package container's own records: the URL built from them, or of its name under the account (by ids, or
-      // the account name it was built from).
+      // The package container's own records: the URL built from them, or of its name under the account.
       const packageContainers = containers.filter(
         (c) =>
           recordedDependency(app, c, "functionAppConfig") ||

@@ -65,8 +65,11 @@ const EXEMPT = {
     { pattern: "snet-app-gateway", reason: "App Gateway v2 does not support a default route to an appliance" },
   ],
 };
-/** A standalone subnet of the firewall's network (`network.Subnet`), with the given route table or none. */
-const batchSubnet = (routeTableId?: string): ResourceRecord =>
+/**
+ * A standalone subnet of the firewall's network (`network.Subnet`), with the given route table or none: deployed (its
+ * id known), or `created` in a first preview.
+ */
+const batchSubnet = (routeTableId?: string, created = false): ResourceRecord =>
   resourceRecord(
     "azure-native:network:Subnet",
     "platform-snet-batch",
@@ -79,7 +82,7 @@ const batchSubnet = (routeTableId?: string): ResourceRecord =>
       ...(routeTableId ? { routeTable: { id: routeTableId } } : {}),
     },
     // Deployed: its id, under the VNet's, places it (the VNet's name is a path input, not an output).
-    { stack: "prod", id: `${VNET_ID}/subnets/snet-batch` },
+    created ? { stack: "prod", preview: true } : { stack: "prod", id: `${VNET_ID}/subnets/snet-batch` },
   );
 const stack = (subnets: unknown[] = PLATFORM_SUBNETS(), routes: unknown[] = [TO_FIREWALL]) => [
   vnet(subnets),
@@ -240,17 +243,7 @@ describe("policies/egressRoutes", () => {
     });
 
     it("cannot decide while a standalone subnet created with its network's name written out has no id yet", async () => {
-      const literal = resourceRecord(
-        "azure-native:network:Subnet",
-        "platform-snet-batch",
-        {
-          resourceGroupName: RG_NAME,
-          virtualNetworkName: "vnet-pay-prod-weu",
-          subnetName: "snet-batch",
-          addressPrefix: "10.30.7.0/24",
-        },
-        { stack: "prod", preview: true },
-      );
+      const literal = batchSubnet(undefined, true);
       await expectUndecided(subnetEgressRoute, [...stack(), literal], /value at \.provisioningState /, EXEMPT);
     });
     it("checks a standalone subnet of the firewall's network, and skips Azure's own subnets", async () => {

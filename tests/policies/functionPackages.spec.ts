@@ -332,6 +332,22 @@ describe("policies/functionPackages", () => {
       ]);
     });
 
+    it("cannot decide an app whose package URL names an account created in this preview (its name not known yet)", () =>
+      expectUndecided(
+        packageWritesByApp,
+        [
+          app(),
+          identity(),
+          resourceRecord(
+            "azure-native:storage:StorageAccount",
+            "ingestion-payapi-st",
+            { accountName: "stpaydevweupayapi1234", allowSharedKeyAccess: false },
+            { preview: true },
+          ),
+          ownerGrant(null),
+        ],
+        /value at \.name /,
+      ));
     it("in a first preview, takes a grant whose scope was built from the package container as over the package", async () => {
       const onContainer = (deps: string[]) => ({
         ...mutate(grant("on-container", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"), "scope", UNKNOWN),
