@@ -344,9 +344,13 @@ function cacheCompiledCode(dir) {
       return;
     return emitWarning.call(this, warning, ...rest);
   };
-  const pending = [];
+  // By cache file, the latest compile of each: the offline tools run the program again in one process (cost docs,
+  // several previews), re-requiring the project's modules (tools/lib/engine/run.ts forgetProjectModules); keeping
+  // every compile's script would keep each run's sources and code alive (about 10 MB a prod run).
+  /** Modules compiled without usable cached code, to write at exit. */
+  const pending = new Map();
   /** Modules compiled from a file, with the CPU time of the run that wrote it (a heavier run may refresh it). */
-  const fromCache = [];
+  const fromCache = new Map();
   const fileOf = (filename, content) => {
     const own = ownKeys.get(filename);
     if (own !== undefined) return process.sourceMapsEnabled ? undefined : path.join(dir, `${own}.bin`);
@@ -383,19 +387,21 @@ function cacheCompiledCode(dir) {
     // CALLBACK_MISSING at `import()`, e.g. prettier's plugins under `npm run cost:docs`): such a module's code is
     // never cached (its compile keeps the callback). Looked for only when writing, so a run from the cache reads no
     // module twice; a mention in a string or comment (two modules a preview loads) only costs their cache.
-    if ((!cachedData || script.cachedDataRejected) && !content.includes("import(")) pending.push({ script, file });
-    else if (cached) fromCache.push({ script, file, writtenByMs: cached.writtenByMs });
+    if ((!cachedData || script.cachedDataRejected) && !content.includes("import(")) pending.set(file, { script, file });
+    else if (cached) fromCache.set(file, { script, file, writtenByMs: cached.writtenByMs });
     const fn = script.runInThisContext({ displayErrors: true });
     return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
   };
   process.once("exit", () => {
     const runMs = cpuMs();
     // Written by a lighter run (and this one heavy enough to matter): its code may lack what this run compiled.
-    const stale = runMs >= REFRESH_MIN_MS ? fromCache.filter(({ writtenByMs }) => writtenByMs < runMs * 0.9) : [];
-    if (pending.length === 0 && stale.length === 0) return;
+    const stale =
+      runMs >= REFRESH_MIN_MS ? [...fromCache.values()].filter(({ writtenByMs }) => writtenByMs < runMs * 0.9) : [];
+    if (pending.size === 0 && stale.length === 0) return;
     try {
       fs.mkdirSync(dir, { recursive: true });
-      for (const { script, file } of [...pending, ...stale]) writeCodeCache(file, script.createCachedData(), runMs);
+      for (const { script, file } of [...pending.values(), ...stale])
+        writeCodeCache(file, script.createCachedData(), runMs);
     } catch {
       // A read-only node_modules only costs speed.
     }

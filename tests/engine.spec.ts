@@ -425,6 +425,17 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
       });
     }
 
+    it("lets an earlier run's program go: no cached module keeps one of its modules as a child (the heap stays flat run after run)", async () => {
+      await runProgram(program);
+      await runProgram(program);
+      // Node appends a module to its requirer's `children`; a run forgets the last run's modules from require.cache,
+      // and a `children` entry left behind would keep that whole run alive.
+      const listed = Object.values(require.cache).flatMap((m) => m?.children ?? []);
+      const stale = listed.filter((c) => c.filename === program.program && require.cache[c.filename] !== c);
+      assert.equal(stale.length, 0, `${stale.length} earlier run(s) of the program still referenced`);
+      assert.equal(listed.filter((c) => c.filename === program.program).length, 1);
+    });
+
     it("fails the run on a duplicate URN with the engine's error, as the CLI's deployment fails", async () => {
       process.env.NESTED_DUPLICATE = "1";
       for (const firstPreview of [true, false]) {
