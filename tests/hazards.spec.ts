@@ -4,8 +4,10 @@ import {
   firstDeployHazards,
   formatHazards,
   hazardsMarkdown,
+  endpointAddresses,
   isoMinutes,
   RULES,
+  usableAddresses,
 } from "../tools/lib/hazards";
 import { resourceRecord, type ResourceRecord } from "../tools/lib/policyRunner";
 import { CENTRAL_DNS, previewCentralDevOf, previewOf } from "./helpers/stacks";
@@ -846,6 +848,170 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
     it("does not flag Azure DNS, servers inside the VNet, no servers, or servers unknown until deployed", () => {
       for (const servers of [undefined, [], ["168.63.129.16"], ["10.20.0.10"], UNKNOWN, [UNKNOWN]])
         assert.deepEqual(rulesOf([vnet(servers)]), [], JSON.stringify(servers));
+    });
+  });
+
+  describe("private-endpoint-subnet-full", () => {
+    const RG = "/subscriptions/s/resourceGroups/rg/providers";
+    const VNET = `${RG}/Microsoft.Network/virtualNetworks/vnet`;
+    const vnetWith = (prefix: string) =>
+      record(
+        "azure-native:network:VirtualNetwork",
+        {
+          subnets: [
+            { name: "snet-pe", addressPrefix: prefix },
+            { name: "snet-other", addressPrefix: "10.0.9.0/24" },
+          ],
+        },
+        VNET,
+      );
+    const endpoint = (target: string, group: string, subnet = `${VNET}/subnets/snet-pe`) =>
+      record("azure-native:network:PrivateEndpoint", {
+        subnet: { id: subnet },
+        privateLinkServiceConnections: [{ privateLinkServiceId: target, groupIds: [group] }],
+      });
+    const subnetFull = (records: ResourceRecord[]) =>
+      ofRule("private-endpoint-subnet-full", records).map((h) => h.rule);
+    const vaults = (count: number) =>
+      Array.from({ length: count }, (_, i) => endpoint(`${RG}/Microsoft.KeyVault/vaults/kv${i}`, "vault"));
+
+    it("counts each target's addresses as Microsoft documents them (one, or one per name it serves)", () => {
+      const ampls = record(
+        "azure-native:monitor:PrivateLinkScope",
+        { scopeName: "ampls" },
+        `${RG}/microsoft.insights/privateLinkScopes/ampls`,
+      );
+      const workspace = (name: string, location: string) =>
+        record(
+          "azure-native:operationalinsights:Workspace",
+          { location },
+          `${RG}/Microsoft.OperationalInsights/workspaces/${name}`,
+        );
+      const scoped = (linked: string) =>
+        record("azure-native:monitor:PrivateLinkScopedResource", { scopeName: "ampls", linkedResourceId: linked });
+      const [weu, weu2, neu] = [
+        workspace("a", "westeurope"),
+        workspace("b", "westeurope"),
+        workspace("c", "northeurope"),
+      ];
+      const dce = `${RG}/Microsoft.Insights/dataCollectionEndpoints/dce`;
+      const appInsights = `${RG}/Microsoft.Insights/components/appi`;
+      const amplsEndpoint = endpoint(ampls.id as string, "azuremonitor");
+      const scope = (...linked: string[]) => [ampls, weu, weu2, neu, ...linked.map(scoped)];
+      // 11 for the first workspace region; workspaces of one region and Application Insights share its endpoints.
+      assert.equal(
+        endpointAddresses(amplsEndpoint, scope(weu.id as string, weu2.id as string, appInsights)).addresses,
+        11,
+      );
+      // 3 more per other region and per data collection endpoint.
+      assert.equal(endpointAddresses(amplsEndpoint, scope(weu.id as string, neu.id as string, dce)).addresses, 17);
+
+      const cosmos = (regions: string[]) =>
+        record(
+          "azure-native:cosmosdb:DatabaseAccount",
+          { locations: regions.map((locationName) => ({ locationName })) },
+          `${RG}/Microsoft.DocumentDB/databaseAccounts/cosmos`,
+        );
+      const cosmosEndpoint = endpoint(`${RG}/Microsoft.DocumentDB/databaseAccounts/cosmos`, "Sql");
+      assert.equal(endpointAddresses(cosmosEndpoint, [cosmos(["westeurope"])]).addresses, 2);
+      // Microsoft's example: three regions, four addresses.
+      assert.equal(
+        endpointAddresses(cosmosEndpoint, [cosmos(["westeurope", "northeurope", "francecentral"])]).addresses,
+        4,
+      );
+
+      const REGISTRY = `${RG}/Microsoft.ContainerRegistry/registries/cr`;
+      const registry = (regionalEndpoints?: string) =>
+        record(
+          "azure-native:containerregistry:Registry",
+          { registryName: "cr", ...(regionalEndpoints ? { regionalEndpoints } : {}) },
+          REGISTRY,
+        );
+      const replication = (location: string) =>
+        record("azure-native:containerregistry:Replication", { registryName: "cr", location });
+      const registryEndpoint = endpoint(REGISTRY, "registry");
+      assert.equal(endpointAddresses(registryEndpoint, [registry()]).addresses, 2);
+      const replicas = ["northeurope", "francecentral", "germanywestcentral"].map(replication);
+      assert.equal(endpointAddresses(registryEndpoint, [registry(), ...replicas]).addresses, 5);
+      // Microsoft's example: three geo-replicas with regional endpoints, eight addresses.
+      assert.equal(endpointAddresses(registryEndpoint, [registry("Enabled"), ...replicas]).addresses, 8);
+
+      assert.equal(
+        endpointAddresses(endpoint(`${RG}/Microsoft.MachineLearningServices/workspaces/ml`, "amlworkspace"), [])
+          .addresses,
+        3,
+      );
+      for (const [target, group] of [
+        ["Microsoft.KeyVault/vaults/kv", "vault"],
+        ["Microsoft.Storage/storageAccounts/st", "dfs"],
+        ["Microsoft.Web/sites/app", "sites"],
+        ["Microsoft.Synapse/workspaces/syn", "SqlOnDemand"],
+      ])
+        assert.equal(endpointAddresses(endpoint(`${RG}/${target}`, group), []).addresses, 1, group);
+      assert.deepEqual(["10.0.0.0/24", "10.0.0.0/26", "10.0.0.0/28", "nonsense"].map(usableAddresses), [
+        251,
+        59,
+        11,
+        undefined,
+      ]);
+    });
+
+    it("flags a subnet whose endpoints take more addresses than Azure leaves free, and only that subnet", () => {
+      // A /28 leaves 11 of its 16 addresses.
+      assert.deepEqual(subnetFull([vnetWith("10.0.0.0/28"), ...vaults(11)]), []);
+      const hazards = ofRule("private-endpoint-subnet-full", [vnetWith("10.0.0.0/28"), ...vaults(12)]);
+      assert.equal(hazards.length, 1);
+      assert.match(
+        hazards[0].message,
+        /^subnet snet-pe \(10\.0\.0\.0\/28\) has 11 addresses for endpoints \(Azure keeps 5\) and the stack's 12 private endpoints there take 12: Azure refuses the endpoints past the last free address \(SubnetIsFull\)/,
+      );
+      // Endpoints of another subnet do not count; nor does one of the stack's standalone subnets that holds none.
+      const elsewhere = vaults(12).map((v) => ({
+        ...v,
+        inputs: { ...v.inputs, subnet: { id: `${VNET}/subnets/snet-other` } },
+      }));
+      assert.deepEqual(subnetFull([vnetWith("10.0.0.0/28"), ...elsewhere]), []);
+      // A standalone subnet is counted the same way (its own id).
+      const subnet = record(
+        "azure-native:network:Subnet",
+        { addressPrefix: "10.0.1.0/28" },
+        `${VNET}/subnets/snet-solo`,
+      );
+      const inSolo = vaults(12).map((v) => ({
+        ...v,
+        inputs: { ...v.inputs, subnet: { id: `${VNET}/subnets/SNET-SOLO` } },
+      }));
+      assert.deepEqual(subnetFull([subnet, ...inSolo]), ["private-endpoint-subnet-full"]);
+      // Names the endpoints that take several addresses, with what the count rests on.
+      const ampls = endpoint(`${RG}/microsoft.insights/privateLinkScopes/ampls`, "azuremonitor");
+      assert.match(
+        ofRule("private-endpoint-subnet-full", [vnetWith("10.0.0.0/28"), ampls, ...vaults(1)])[0].message,
+        /take 12, some several: r\d+ 11 \(Azure Monitor: 11 for its first workspace region \(Microsoft's minimum\)/,
+      );
+    });
+
+    it("both stacks' endpoints fit a /26, the smallest privateEndpoints subnet the config takes, and not a /27", async () => {
+      for (const stack of ["dev", "prod"] as const) {
+        const { run } = await previewOf(stack);
+        const vnet = run.resources.find((r) => r.type === "azure-native:network:VirtualNetwork") as ResourceRecord;
+        const sized = (prefix: string) => {
+          const subnets = [vnet.inputs.subnets]
+            .flat()
+            .map((s) =>
+              (s as { name: string }).name === "snet-private-endpoints"
+                ? { ...(s as object), addressPrefix: prefix }
+                : s,
+            );
+          return run.resources.map((r) => (r === vnet ? { ...r, inputs: { ...r.inputs, subnets } } : r));
+        };
+        assert.deepEqual(ofRule("private-endpoint-subnet-full", sized("10.20.0.0/26")), [], stack);
+        const [full] = ofRule("private-endpoint-subnet-full", sized("10.20.0.0/27"));
+        assert.match(
+          full?.message ?? "",
+          /has 27 addresses for endpoints \(Azure keeps 5\) and the stack's 32 private endpoints there take 46, /,
+          stack,
+        );
+      }
     });
   });
 

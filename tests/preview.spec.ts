@@ -13,6 +13,7 @@ import {
   startDeployedView,
 } from "../tools/lib/deployedView";
 import { costOfStack } from "../tools/lib/cost/stack";
+import { endpointAddresses } from "../tools/lib/hazards";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { checkSchemas } from "../tools/lib/armSchema/check";
 import { runProgram } from "../tools/lib/engine";
@@ -235,13 +236,26 @@ describe("offline preview", function () {
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
   });
 
-  it("tells the private endpoint subnet's size error and docs prod's real count of private endpoints", async () => {
+  it("tells the private endpoint subnet's size error and docs the stacks' real count of private endpoints and their addresses", async () => {
     const { PROD_PRIVATE_ENDPOINTS } = require("../lib/config") as typeof import("../lib/config");
-    const { run } = await previewOf("prod");
-    const endpoints = run.resources.filter((r) => r.type === "azure-native:network:PrivateEndpoint").length;
+    const counts = await Promise.all(
+      (["prod", "dev"] as const).map(async (stack) => {
+        const { run } = await previewOf(stack);
+        const endpoints = run.resources.filter((r) => r.type === "azure-native:network:PrivateEndpoint");
+        const addresses = endpoints.reduce((n, e) => n + endpointAddresses(e, run.resources).addresses, 0);
+        return { endpoints: endpoints.length, addresses };
+      }),
+    );
+    const [{ endpoints, addresses }] = counts;
     assert.equal(PROD_PRIVATE_ENDPOINTS, endpoints, "lib/config PROD_PRIVATE_ENDPOINTS");
+    assert.deepEqual(counts[1], counts[0], "dev's endpoints take what prod's take (the docs say 'in either stack')");
     const docs = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
-    assert.match(docs, new RegExp(`every private endpoint takes an address, ${endpoints} in prod, some several`));
+    assert.match(docs, new RegExp(`the stack's ${endpoints} private endpoints take ${addresses}\\s+in either stack`));
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    assert.match(
+      readme,
+      new RegExp(`The stacks' ${endpoints} endpoints take ${addresses} addresses, which a /26 \\(59\\) holds`),
+    );
   });
 
   it("links every child to its parent on a deployed stack even without dependencies (literal parent names)", async () => {

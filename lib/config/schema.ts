@@ -442,12 +442,13 @@ const schema = settings({
       parsed[role] = sub;
       // "AzureFirewallSubnet … must be at least /26" (Azure Firewall FAQ): a smaller one fails the firewall's create.
       // The stack puts every private endpoint in it (PROD_PRIVATE_ENDPOINTS) and Azure reserves five addresses of each
-      // subnet (virtual-networks-faq): a /26 holds 59, with room for the endpoints a new tier adds.
+      // subnet (virtual-networks-faq): a /26 holds 59, with room for the endpoints a new tier adds (the stacks' take 46;
+      // the preview's private-endpoint-subnet-full hazard counts them, tools/lib/hazards/subnetAddresses.ts).
       if (role === "privateEndpoints" && sub.prefix > 26) {
         ctx.addIssue({
           code: "custom",
           path: ["subnets", role],
-          message: `must be a /26 or larger (the stack's private endpoints, ${PROD_PRIVATE_ENDPOINTS} in prod, need an address each and some several, and Azure reserves five per subnet)`,
+          message: `must be a /26 or larger (the stack's private endpoints, ${PROD_PRIVATE_ENDPOINTS} in prod, need an address each and some several, and Azure reserves five per subnet; the offline preview counts them)`,
         });
       }
       if (role === "firewall" && sub.prefix > 26) {

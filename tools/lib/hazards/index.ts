@@ -27,6 +27,9 @@
  *   subnet of a VNet, a workspace, a key vault) must wait for it, or Azure may meet a reference to nothing
  *   (LinkedResourceNotFound and the like). Storage resource instance rules name a resource that may come later
  *   (docs/operations.md, first-deploy checks): not asked.
+ * - A subnet holds fewer free addresses than the private endpoints placed in it take (Azure keeps five of each subnet,
+ *   and an Azure Monitor scope's, a Cosmos DB account's, a registry's or an ML workspace's endpoint takes several):
+ *   Azure refuses the endpoints past the last one (subnetAddresses.ts has the counts and their sources).
  * - Two resources of the program are one Azure resource (the same ARM id, which Azure compares without case): the
  *   second create is refused as existing (above), or, where azure-native creates without that read, each `up`
  *   overwrites the other's body.
@@ -40,6 +43,7 @@ import { parentsNotAwaited, referencesNotAwaited, sharedAzureIds } from "./await
 export { at, type Hazard } from "./common";
 export { FLEX_REJECTED_SITE_CONFIG, RULES, remoteDnsServers, MUTE_MINUTES, isoMinutes } from "./rules";
 export { SERIALISED_CHILDREN } from "./serialised";
+export { endpointAddresses, usableAddresses, RESERVED_PER_SUBNET } from "./subnetAddresses";
 export { parentsNotAwaited, referencesNotAwaited, sharedAzureIds } from "./awaited";
 
 /**

@@ -7,6 +7,7 @@ import { UNKNOWN } from "../engine";
 import type { ResourceRecord } from "../policyRunner";
 import { isAzureNative, sdkTypeOf } from "../sdkType";
 import { at, EXISTS, VIA_DEPLOYMENT, type Rule } from "./common";
+import { SUBNET_ADDRESS_RULES } from "./subnetAddresses";
 
 /** Site config properties Flex Consumption apps reject with ARM 51021 (verbatim rejection lists, see each source). */
 export const FLEX_REJECTED_SITE_CONFIG = [
@@ -245,6 +246,7 @@ export const RULES: readonly Rule[] = [
         : undefined;
     },
   },
+  ...SUBNET_ADDRESS_RULES,
 ];
 
 /** The Key Vault private DNS zone (lib/privateLink.ts PRIVATE_LINK.keyVault). */
