@@ -523,6 +523,45 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
       "10.20.0.0/26",
     );
   });
+  it("the gateway's subnet holds its autoscale maximum, one address an instance besides Azure's five", () => {
+    const plan = (appGateway: string) => ({ ...CARVED_DEV_SUBNETS, appGateway });
+    // prod's plan carved like dev's (its own address space is 10.30.0.0/16).
+    const inProd = (appGateway: string) => (raw: RawConfig) => {
+      raw.vnetAddressSpace = "10.20.0.0/16";
+      raw.subnets = plan(appGateway);
+    };
+    // prod scales to 125 instances: a /25 has 123 addresses for them, a /24 251.
+    rejects(
+      "prod",
+      inProd("10.20.2.0/25"),
+      /subnets \(appGateway\): got "10\.20\.2\.0\/25"; must hold ingestion\.gateway\.maxInstances \(125\) addresses, one per gateway instance, besides the five Azure reserves: a \/25 has 123 \(Azure refuses the gateway\); Microsoft recommends a \/24/,
+    );
+    assert.equal(accepts("prod", inProd("10.20.2.0/24")).subnets.appGateway, "10.20.2.0/24");
+    // dev's maximum is 2: a /29 (3 addresses) holds it, and a maximum of 3 exactly; a lower maximum in prod would too.
+    assert.equal(accepts("dev", (raw) => (raw.subnets = plan("10.20.2.0/29"))).subnets.appGateway, "10.20.2.0/29");
+    const atThree = accepts("dev", (raw) => {
+      raw.subnets = plan("10.20.2.0/29");
+      ((raw.ingestion as Loose).gateway as Loose).maxInstances = 3;
+    });
+    assert.equal(atThree.ingestion.gateway.maxInstances, 3);
+    rejects(
+      "dev",
+      (raw) => {
+        raw.subnets = plan("10.20.2.0/29");
+        ((raw.ingestion as Loose).gateway as Loose).maxInstances = 4;
+      },
+      /subnets \(appGateway\): .*must hold ingestion\.gateway\.maxInstances \(4\) addresses.*a \/29 has 3/,
+    );
+  });
+  it("the Flex apps' integration subnet is a /27 or larger (Flex Consumption's minimum)", () => {
+    const plan = (flexFunctions: string) => ({ ...CARVED_DEV_SUBNETS, flexFunctions });
+    rejects(
+      "dev",
+      (raw) => (raw.subnets = plan("10.20.5.0/28")),
+      /subnets \(flexFunctions\): got "10\.20\.5\.0\/28"; must be a \/27 or larger \(Flex Consumption's minimum: its apps' outbound traffic uses up to 27 shared gateways, one address each\); Microsoft recommends a \/26 for several apps/,
+    );
+    assert.equal(accepts("dev", (raw) => (raw.subnets = plan("10.20.5.0/27"))).subnets.flexFunctions, "10.20.5.0/27");
+  });
   it("a malformed resumeAt gets its own message, not a second one comparing it with pauseAt", () => {
     let message = "";
     try {

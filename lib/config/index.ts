@@ -31,6 +31,7 @@ export { ConfigError } from "./errors";
 export * from "./schema";
 export * from "./offHoursWindow";
 export * from "./placeholders";
+export * from "./subnetSizes";
 
 export type RawConfig = z.input<typeof schema>;
 type Parsed = z.output<typeof schema>;

@@ -34,6 +34,7 @@ import { operationsSchema } from "./operations";
 import { offHoursWindowIssues } from "./offHoursWindow";
 import { logLongTermRetentionIssues, logLongTermRetentionSchema } from "./logRetention";
 import { privateDnsIssues, privateDnsSchema } from "./network";
+import { subnetSizeIssues } from "./subnetSizes";
 import { extraTagProblems, MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES } from "../tags";
 
 /**
@@ -42,12 +43,6 @@ import { extraTagProblems, MAX_EXTRA_TAGS, REQUIRED_TAG_NAMES } from "../tags";
  * version is always rotated before its notice: a notice means rotation did not run.
  */
 export const KEY_EXPIRY_NOTICE_DAYS = 30;
-
-/**
- * How many private endpoints the prod stack puts in the private endpoint subnet, as config errors tell it (a test
- * compares it with the prod preview, so a tier that adds one updates it).
- */
-export const PROD_PRIVATE_ENDPOINTS = 32;
 
 /**
  * The Log Analytics commitment tiers `logAnalyticsCommitmentGbPerDay` takes, GB a day: a workspace's, up to the 5,000
@@ -434,30 +429,15 @@ const schema = settings({
       message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
     });
   }
+  for (const issue of subnetSizeIssues({ subnets: c.subnets, gatewayMaxInstances: c.ingestion.gateway.maxInstances })) {
+    ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+  }
   if (c.subnets) {
     const parsed: Record<string, Cidr> = {};
     for (const [role, text] of Object.entries(c.subnets)) {
       const sub = text ? parseCidr(text) : undefined;
       if (!sub) continue;
       parsed[role] = sub;
-      // "AzureFirewallSubnet … must be at least /26" (Azure Firewall FAQ): a smaller one fails the firewall's create.
-      // The stack puts every private endpoint in it (PROD_PRIVATE_ENDPOINTS) and Azure reserves five addresses of each
-      // subnet (virtual-networks-faq): a /26 holds 59, with room for the endpoints a new tier adds (the stacks' take 46;
-      // the preview's private-endpoint-subnet-full hazard counts them, tools/lib/hazards/subnetAddresses.ts).
-      if (role === "privateEndpoints" && sub.prefix > 26) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["subnets", role],
-          message: `must be a /26 or larger (the stack's private endpoints, ${PROD_PRIVATE_ENDPOINTS} in prod, need an address each and some several, and Azure reserves five per subnet; the offline preview counts them)`,
-        });
-      }
-      if (role === "firewall" && sub.prefix > 26) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["subnets", role],
-          message: "must be a /26 or larger (Azure Firewall needs AzureFirewallSubnet of at least /26)",
-        });
-      }
       if (!contains(space, sub)) {
         ctx.addIssue({
           code: "custom",
