@@ -513,11 +513,12 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
   it("the private endpoints' subnet holds them all: a /26 or larger", () => {
     // The carved plan (tests/config.spec.ts), with the endpoints' subnet narrowed.
     const plan = (privateEndpoints: string) => ({ ...CARVED_DEV_SUBNETS, privateEndpoints });
-    rejects(
-      "dev",
-      (raw) => (raw.subnets = plan("10.20.0.0/28")),
-      /subnets \(privateEndpoints\): got "10\.20\.0\.0\/28"; must be a \/26 or larger/,
-    );
+    for (const small of ["10.20.0.0/28", "10.20.0.0/27"])
+      rejects(
+        "dev",
+        (raw) => (raw.subnets = plan(small)),
+        new RegExp(`subnets \\(privateEndpoints\\): got "${small.replace(/[./]/g, "\\$&")}"; must be a /26 or larger`),
+      );
     assert.equal(
       accepts("dev", (raw) => (raw.subnets = plan("10.20.0.0/26"))).subnets.privateEndpoints,
       "10.20.0.0/26",
@@ -534,7 +535,7 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
     rejects(
       "prod",
       inProd("10.20.2.0/25"),
-      /subnets \(appGateway\): got "10\.20\.2\.0\/25"; must hold ingestion\.gateway\.maxInstances \(125\) addresses, one per gateway instance, besides the five Azure reserves: a \/25 has 123 \(Azure refuses the gateway\); Microsoft recommends a \/24/,
+      /subnets \(appGateway\): got "10\.20\.2\.0\/25"; must be a \/24 or larger with ingestion\.gateway\.maxInstances 125: the gateway takes an address per instance up to its maximum, besides the five Azure reserves, and a \/25 has 123 \(Azure refuses the gateway\); Microsoft recommends a \/24/,
     );
     assert.equal(accepts("prod", inProd("10.20.2.0/24")).subnets.appGateway, "10.20.2.0/24");
     // dev's maximum is 2: a /29 (3 addresses) holds it, and a maximum of 3 exactly; a lower maximum in prod would too.
@@ -544,13 +545,22 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
       ((raw.ingestion as Loose).gateway as Loose).maxInstances = 3;
     });
     assert.equal(atThree.ingestion.gateway.maxInstances, 3);
+    // A maximum of 60 needs 65 addresses: a /25, not the /24 Microsoft recommends.
+    rejects(
+      "dev",
+      (raw) => {
+        raw.subnets = plan("10.20.2.0/26");
+        ((raw.ingestion as Loose).gateway as Loose).maxInstances = 60;
+      },
+      /subnets \(appGateway\): .*must be a \/25 or larger with ingestion\.gateway\.maxInstances 60: .*a \/26 has 59/,
+    );
     rejects(
       "dev",
       (raw) => {
         raw.subnets = plan("10.20.2.0/29");
         ((raw.ingestion as Loose).gateway as Loose).maxInstances = 4;
       },
-      /subnets \(appGateway\): .*must hold ingestion\.gateway\.maxInstances \(4\) addresses.*a \/29 has 3/,
+      /subnets \(appGateway\): .*must be a \/28 or larger with ingestion\.gateway\.maxInstances 4: .*a \/29 has 3/,
     );
   });
   it("the Flex apps' integration subnet is a /27 or larger (Flex Consumption's minimum)", () => {

@@ -434,6 +434,18 @@ describe("offline engine: URNs as the engine forms them (deployment.go generateU
       const stale = listed.filter((c) => c.filename === program.program && require.cache[c.filename] !== c);
       assert.equal(stale.length, 0, `${stale.length} earlier run(s) of the program still referenced`);
       assert.equal(listed.filter((c) => c.filename === program.program).length, 1);
+      // Nor as a parent (the first requirer of a module the program loaded first).
+      const ROOT = path.resolve(__dirname, "..");
+      const projectModule = (f: string) =>
+        f === program.program ||
+        ["components", "lib", "pipelines"].some((d) => f.startsWith(path.join(ROOT, d) + path.sep));
+      const staleParents = Object.values(require.cache).filter(
+        (m) => m?.parent && projectModule(m.parent.filename) && require.cache[m.parent.filename] !== m.parent,
+      );
+      assert.deepEqual(
+        staleParents.map((m) => m?.filename),
+        [],
+      );
     });
 
     it("fails the run on a duplicate URN with the engine's error, as the CLI's deployment fails", async () => {

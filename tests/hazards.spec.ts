@@ -905,6 +905,45 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
       );
       // 3 more per other region and per data collection endpoint.
       assert.equal(endpointAddresses(amplsEndpoint, scope(weu.id as string, neu.id as string, dce)).addresses, 17);
+      // A region written as the portal shows it is the same region; a workspace without a location is in its
+      // resource group's.
+      const shown = { ...workspace("d", "West Europe"), urn: "urn:d" };
+      const rg = record("azure-native:resources:ResourceGroup", {
+        resourceGroupName: "rg-logs",
+        location: "westeurope",
+      });
+      const unplaced = record(
+        "azure-native:operationalinsights:Workspace",
+        { resourceGroupName: "rg-logs" },
+        `${RG}/Microsoft.OperationalInsights/workspaces/e`,
+      );
+      assert.equal(
+        endpointAddresses(amplsEndpoint, [
+          ...scope(weu.id as string, shown.id as string, unplaced.id as string),
+          shown,
+          rg,
+          unplaced,
+        ]).addresses,
+        11,
+      );
+      // Another scope's links (the same scope name in another resource group) are not this one's; a link whose
+      // scopeName was wired from this scope is, whatever its name.
+      const grouped = (inputs: Record<string, unknown>) =>
+        record("azure-native:monitor:PrivateLinkScopedResource", { linkedResourceId: neu.id, ...inputs });
+      const own = { ...ampls, inputs: { ...ampls.inputs, resourceGroupName: "rg-a" } };
+      const elsewhere = grouped({ scopeName: "ampls", resourceGroupName: "rg-b" });
+      const wired = { ...grouped({ scopeName: "generated-name" }), propertyDependencies: { scopeName: [own.urn] } };
+      const links = [
+        own,
+        weu,
+        neu,
+        {
+          ...scoped(weu.id as string),
+          inputs: { scopeName: "ampls", resourceGroupName: "rg-a", linkedResourceId: weu.id },
+        },
+      ];
+      assert.equal(endpointAddresses(amplsEndpoint, [...links, elsewhere]).addresses, 11);
+      assert.equal(endpointAddresses(amplsEndpoint, [...links, wired]).addresses, 14);
 
       const cosmos = (regions: string[]) =>
         record(
@@ -914,6 +953,17 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
         );
       const cosmosEndpoint = endpoint(`${RG}/Microsoft.DocumentDB/databaseAccounts/cosmos`, "Sql");
       assert.equal(endpointAddresses(cosmosEndpoint, [cosmos(["westeurope"])]).addresses, 2);
+      // Every API's endpoint serves the account's regions.
+      const mongo = endpoint(`${RG}/Microsoft.DocumentDB/databaseAccounts/cosmos`, "MongoDB");
+      assert.equal(endpointAddresses(mongo, [cosmos(["westeurope", "northeurope"])]).addresses, 3);
+      // A manual connection (approved by the target's owner) counts as an automatic one.
+      const manual = record("azure-native:network:PrivateEndpoint", {
+        subnet: { id: `${VNET}/subnets/snet-pe` },
+        manualPrivateLinkServiceConnections: [
+          { privateLinkServiceId: `${RG}/Microsoft.DocumentDB/databaseAccounts/cosmos`, groupIds: ["Sql"] },
+        ],
+      });
+      assert.equal(endpointAddresses(manual, [cosmos(["westeurope"])]).addresses, 2);
       // Microsoft's example: three regions, four addresses.
       assert.equal(
         endpointAddresses(cosmosEndpoint, [cosmos(["westeurope", "northeurope", "francecentral"])]).addresses,
@@ -921,20 +971,14 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
       );
 
       const REGISTRY = `${RG}/Microsoft.ContainerRegistry/registries/cr`;
-      const registry = (regionalEndpoints?: string) =>
-        record(
-          "azure-native:containerregistry:Registry",
-          { registryName: "cr", ...(regionalEndpoints ? { regionalEndpoints } : {}) },
-          REGISTRY,
-        );
+      const registry = () => record("azure-native:containerregistry:Registry", { registryName: "cr" }, REGISTRY);
       const replication = (location: string) =>
         record("azure-native:containerregistry:Replication", { registryName: "cr", location });
       const registryEndpoint = endpoint(REGISTRY, "registry");
       assert.equal(endpointAddresses(registryEndpoint, [registry()]).addresses, 2);
       const replicas = ["northeurope", "francecentral", "germanywestcentral"].map(replication);
+      // Microsoft's table: 2, and one per geo-replication.
       assert.equal(endpointAddresses(registryEndpoint, [registry(), ...replicas]).addresses, 5);
-      // Microsoft's example: three geo-replicas with regional endpoints, eight addresses.
-      assert.equal(endpointAddresses(registryEndpoint, [registry("Enabled"), ...replicas]).addresses, 8);
 
       assert.equal(
         endpointAddresses(endpoint(`${RG}/Microsoft.MachineLearningServices/workspaces/ml`, "amlworkspace"), [])
@@ -971,17 +1015,25 @@ describe("first-deploy hazards (tools/lib/hazards/)", () => {
         inputs: { ...v.inputs, subnet: { id: `${VNET}/subnets/snet-other` } },
       }));
       assert.deepEqual(subnetFull([vnetWith("10.0.0.0/28"), ...elsewhere]), []);
-      // A standalone subnet is counted the same way (its own id).
-      const subnet = record(
-        "azure-native:network:Subnet",
-        { addressPrefix: "10.0.1.0/28" },
-        `${VNET}/subnets/snet-solo`,
-      );
+      // A standalone subnet is counted the same way (its own id, compared without case), named by its subnetName,
+      // its range from addressPrefix or the first of addressPrefixes.
       const inSolo = vaults(12).map((v) => ({
         ...v,
         inputs: { ...v.inputs, subnet: { id: `${VNET}/subnets/SNET-SOLO` } },
       }));
-      assert.deepEqual(subnetFull([subnet, ...inSolo]), ["private-endpoint-subnet-full"]);
+      for (const range of [{ addressPrefix: "10.0.1.0/28" }, { addressPrefixes: ["10.0.1.0/28"] }]) {
+        const subnet = record(
+          "azure-native:network:Subnet",
+          { subnetName: "snet-solo", ...range },
+          `${VNET}/subnets/snet-solo`,
+        );
+        const [hazard] = ofRule("private-endpoint-subnet-full", [subnet, ...inSolo]);
+        assert.match(
+          hazard?.message ?? "",
+          /^subnet snet-solo \(10\.0\.1\.0\/28\) has 11 addresses/,
+          JSON.stringify(range),
+        );
+      }
       // Names the endpoints that take several addresses, with what the count rests on.
       const ampls = endpoint(`${RG}/microsoft.insights/privateLinkScopes/ampls`, "azuremonitor");
       assert.match(

@@ -236,7 +236,7 @@ describe("offline preview", function () {
     assert.deepEqual(evaluatedExcept(again.verdict.evaluated), evaluatedExcept(verdict.evaluated));
   });
 
-  it("tells the private endpoint subnet's size error and docs the stacks' real count of private endpoints and their addresses", async () => {
+  it("the private endpoint subnet's size error (PROD_PRIVATE_ENDPOINTS) and the docs name the stacks' real count of private endpoints and their addresses", async () => {
     const { PROD_PRIVATE_ENDPOINTS } = require("../lib/config") as typeof import("../lib/config");
     const counts = await Promise.all(
       (["prod", "dev"] as const).map(async (stack) => {

@@ -66,6 +66,9 @@ export const SUBNETS: Readonly<Record<SubnetRole, SubnetSpec>> = {
       },
     ],
   },
+  // Reserved for an Elastic Premium or Dedicated plan's VNet integration (delegated to Microsoft.Web/serverFarms);
+  // every app runs on Flex Consumption in flexFunctions, so nothing is in it. It keeps its place in SUBNET_ROLES:
+  // removing a role would move every subnet carved after it.
   functions: {
     name: "snet-functions",
     nsgQualifier: "func",

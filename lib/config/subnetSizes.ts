@@ -55,11 +55,14 @@ export function subnetSizeIssues(c: SubnetSizeContext): SubnetSizeIssue[] {
   const gateway = at("appGateway");
   if (gateway) {
     const free = size(gateway) - SUBNET_RESERVED_ADDRESSES;
-    if (free < c.gatewayMaxInstances)
+    if (free < c.gatewayMaxInstances) {
+      // The smallest range that holds them (Azure's smallest subnet is a /29).
+      const smallest = Math.min(29, 32 - Math.ceil(Math.log2(c.gatewayMaxInstances + SUBNET_RESERVED_ADDRESSES)));
       issue(
         "appGateway",
-        `must hold ingestion.gateway.maxInstances (${c.gatewayMaxInstances}) addresses, one per gateway instance, besides the five Azure reserves: a /${gateway.prefix} has ${free} (Azure refuses the gateway); Microsoft recommends a /24 for Application Gateway v2 (room for its 125 instances and upgrades)`,
+        `must be a /${smallest} or larger with ingestion.gateway.maxInstances ${c.gatewayMaxInstances}: the gateway takes an address per instance up to its maximum, besides the five Azure reserves, and a /${gateway.prefix} has ${free} (Azure refuses the gateway); Microsoft recommends a /24 for Application Gateway v2 (room for its 125 instances and upgrades)`,
       );
+    }
   }
 
   // Flex Consumption: "Minimum subnet size /27", "/27 (single app), /26 (multiple apps)" recommended; its apps'

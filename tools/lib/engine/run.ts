@@ -139,8 +139,9 @@ interface MockMonitorLike {
  * Forgets the program's own modules (the entry, index.ts, components/, lib/, pipelines/ and the test fixtures, which
  * wrap index.ts) so it runs again from scratch: a fixture that requires index.ts must not get the cached module of
  * an earlier run, which would register nothing. Forgotten modules are taken out of every cached module's `children`
- * too: Node appends each new module to its requirer's list (this module's, for the entry), which would keep every
- * earlier run's modules, and with their exports the whole run, alive (about 25 MB a prod run under the tests' loader;
+ * and `parent` too: Node appends each new module to its requirer's list (this module's, for the entry) and records
+ * the first requirer of a module as its parent, which would keep earlier runs' modules, and with their exports the
+ * whole run, alive (about 25 MB a prod run under the tests' loader;
  * the heap, and the collector's time, grew with every run of a test worker).
  */
 function forgetProjectModules(root: string, program: string): void {
@@ -158,6 +159,8 @@ function forgetProjectModules(root: string, program: string): void {
   }
   for (const m of Object.values(require.cache)) {
     if (m?.children?.some((c) => forgotten.has(c))) m.children = m.children.filter((c) => !forgotten.has(c));
+    // A module first required by one of them (an SDK module a component loaded first) names it as its parent.
+    if (m?.parent && forgotten.has(m.parent)) m.parent = null;
   }
 }
 /** Runs the program once under mocks and returns what it registered. */

@@ -43,7 +43,7 @@ import { parentsNotAwaited, referencesNotAwaited, sharedAzureIds } from "./await
 export { at, type Hazard } from "./common";
 export { FLEX_REJECTED_SITE_CONFIG, RULES, remoteDnsServers, MUTE_MINUTES, isoMinutes } from "./rules";
 export { SERIALISED_CHILDREN } from "./serialised";
-export { endpointAddresses, usableAddresses, RESERVED_PER_SUBNET } from "./subnetAddresses";
+export { endpointAddresses, usableAddresses } from "./subnetAddresses";
 export { parentsNotAwaited, referencesNotAwaited, sharedAzureIds } from "./awaited";
 
 /**

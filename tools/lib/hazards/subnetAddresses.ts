@@ -9,13 +9,11 @@
  * their subnet); addresses taken outside the program (an endpoint made by hand) are not known here.
  */
 import { parseCidr, size } from "../../../lib/cidr";
+import { SUBNET_RESERVED_ADDRESSES } from "../../../lib/config/subnetSizes";
 import { UNKNOWN } from "../engine";
 import type { ResourceRecord } from "../policyRunner";
 import { sdkTypeOf } from "../sdkType";
 import { at, type Rule } from "./common";
-
-/** Addresses Azure keeps in every subnet (virtual-networks-faq). */
-export const RESERVED_PER_SUBNET = 5;
 
 /** The addresses a private endpoint takes and why. */
 export interface EndpointAddresses {
@@ -39,29 +37,30 @@ const byId = (all: readonly ResourceRecord[], id: string | undefined) =>
  *   azure-monitor/logs/private-link-security), 3 per data collection endpoint (not stated by Microsoft: a support
  *   table in MicrosoftDocs/azure-docs#121651 gives "up to 3" for each additional one); Application Insights
  *   components share the scope's global endpoints;
- * - Cosmos DB (`Sql`): one for the account's global endpoint and one per region ("Multiple IP addresses are created
- *   per private endpoint", cosmos-db/how-to-configure-private-endpoints);
- * - Container Registry (`registry`): 2 (the registry and its home region's data endpoint), one more per
- *   geo-replication, and one more per replication again with regional endpoints on (container-registry-private-link,
- *   "Plan subnet IP capacity for private endpoints");
- * - Azure Machine Learning (`amlworkspace`): 3, the API (its `cert` name shares it), notebooks and inference names
- *   (the example of machine-learning/how-to-custom-dns; no page states the number);
+ * - Cosmos DB (any API's group): one for the account's global endpoint and one per region ("Multiple IP addresses
+ *   are created per private endpoint", cosmos-db/how-to-configure-private-endpoints);
+ * - Container Registry (`registry`): 2 (the registry and its home region's data endpoint) and one more per
+ *   geo-replication (container-registry-private-link, "Plan subnet IP capacity for private endpoints"; regional
+ *   endpoints would add one more per replica, a registry property azure-native 3.28's Registry does not take);
+ * - Azure Machine Learning (`amlworkspace`): 3, the API (its `cert` name shares it), notebooks and inference names,
+ *   inferred from the example of machine-learning/how-to-custom-dns (no page states the number);
  * - every other target here (Key Vault, Storage per service, SQL, Event Hubs, Synapse, Data Factory, App Service,
  *   whose app and SCM names share one): 1.
  */
 export function endpointAddresses(endpoint: ResourceRecord, all: readonly ResourceRecord[]): EndpointAddresses {
-  const connection = [at(endpoint.inputs, "privateLinkServiceConnections")].flat()[0];
+  // An endpoint has one connection, automatic or manual (approved by the target's owner).
+  const connection = [
+    at(endpoint.inputs, "privateLinkServiceConnections"),
+    at(endpoint.inputs, "manualPrivateLinkServiceConnections"),
+  ].flatMap((list) => (Array.isArray(list) ? list : []))[0];
   const targetId = lower(at(connection, "privateLinkServiceId"));
   const groups = [at(connection, "groupIds")].flat().map(lower);
   const type = targetId?.split("/providers/")[1]?.split("/").slice(0, 2).join("/");
   const target = byId(all, targetId);
   if (type === "microsoft.insights/privatelinkscopes" && groups.includes("azuremonitor")) {
-    const scoped = ofType(all, "azure-native:monitor:PrivateLinkScopedResource").filter(
-      (s) => lower(at(s.inputs, "scopeName")) === lower(at(target?.inputs, "scopeName")) || s.parent === target?.urn,
-    );
-    const linked = scoped.map((s) => lower(at(s.inputs, "linkedResourceId")) ?? "");
+    const linked = scopeLinks(target, all).map((s) => lower(at(s.inputs, "linkedResourceId")) ?? "");
     const workspaces = linked.filter((id) => id.includes("/microsoft.operationalinsights/workspaces/"));
-    const regions = new Set(workspaces.map((id) => lower(at(byId(all, id)?.inputs, "location")) ?? id));
+    const regions = new Set(workspaces.map((id) => regionOf(byId(all, id), all) ?? id));
     const collectionEndpoints = linked.filter((id) => id.includes("/microsoft.insights/datacollectionendpoints/"));
     return {
       addresses: 11 + 3 * Math.max(0, regions.size - 1) + 3 * collectionEndpoints.length,
@@ -70,7 +69,7 @@ export function endpointAddresses(endpoint: ResourceRecord, all: readonly Resour
         `(${Math.max(0, regions.size - 1)}) and per data collection endpoint (${collectionEndpoints.length}), inferred`,
     };
   }
-  if (type === "microsoft.documentdb/databaseaccounts" && groups.includes("sql")) {
+  if (type === "microsoft.documentdb/databaseaccounts" && groups.some((g) => g && COSMOS_GROUPS.includes(g))) {
     const locations = at(target?.inputs, "locations");
     const regions = Array.isArray(locations) ? locations.length : 1;
     return { addresses: 1 + regions, basis: `Cosmos DB: one global and one per region (${regions})` };
@@ -82,21 +81,57 @@ export function endpointAddresses(endpoint: ResourceRecord, all: readonly Resour
         (registryName !== undefined && lower(at(r.inputs, "registryName")) === registryName) ||
         (target !== undefined && (r.propertyDependencies["registryName"] ?? []).includes(target.urn)),
     ).length;
-    const regional = lower(at(target?.inputs, "regionalEndpoints")) === "enabled" ? replications : 0;
     return {
-      addresses: 2 + replications + regional,
-      basis: `Container Registry: 2, one per geo-replication (${replications}) and per regional endpoint (${regional})`,
+      addresses: 2 + replications,
+      basis: `Container Registry: 2 and one per geo-replication (${replications})`,
     };
   }
   if (type === "microsoft.machinelearningservices/workspaces" && groups.includes("amlworkspace"))
-    return { addresses: 3, basis: "Azure Machine Learning: API, notebooks and inference names" };
+    return { addresses: 3, basis: "Azure Machine Learning: API, notebooks and inference names, inferred" };
   return { addresses: 1, basis: "one" };
+}
+
+/** The private endpoint groups of a Cosmos DB account's APIs (each endpoint serves the account's regions). */
+const COSMOS_GROUPS = ["sql", "mongodb", "cassandra", "gremlin", "table"];
+
+/**
+ * The links of a monitor private link scope in the run: by id once deployed (`<scope>/scopedResources/<name>`), by
+ * the recorded dependency of their `scopeName` on it, or by its name in its resource group; none for a scope outside
+ * the program (its first region is counted only).
+ */
+function scopeLinks(scope: ResourceRecord | undefined, all: readonly ResourceRecord[]): ResourceRecord[] {
+  if (!scope) return [];
+  const scopeId = lower(scope.id);
+  const [name, group] = [lower(at(scope.inputs, "scopeName")), lower(at(scope.inputs, "resourceGroupName"))];
+  return ofType(all, "azure-native:monitor:PrivateLinkScopedResource").filter(
+    (s) =>
+      (scopeId !== undefined && lower(s.id)?.startsWith(`${scopeId}/scopedresources/`)) ||
+      (s.propertyDependencies["scopeName"] ?? []).includes(scope.urn) ||
+      (name !== undefined &&
+        lower(at(s.inputs, "scopeName")) === name &&
+        lower(at(s.inputs, "resourceGroupName")) === group),
+  );
+}
+
+/**
+ * A resource's region as Azure names it (`West Europe` and `westeurope` alike), from its `location` or, without one
+ * (azure-native takes the resource group's), its resource group's in the run.
+ */
+function regionOf(r: ResourceRecord | undefined, all: readonly ResourceRecord[]): string | undefined {
+  const region = (v: unknown) => lower(v)?.replace(/\s+/g, "");
+  const own = region(at(r?.inputs, "location"));
+  if (own !== undefined || r === undefined) return own;
+  const group = lower(at(r.inputs, "resourceGroupName"));
+  const rg = ofType(all, "azure-native:resources:ResourceGroup").find(
+    (g) => group !== undefined && (lower(at(g.inputs, "resourceGroupName")) ?? lower(at(g.outputs, "name"))) === group,
+  );
+  return region(at(rg?.inputs, "location"));
 }
 
 /** The addresses a subnet of this prefix has for endpoints, or undefined when the prefix is not a CIDR. */
 export function usableAddresses(prefix: string): number | undefined {
   const cidr = parseCidr(prefix);
-  return cidr ? size(cidr) - RESERVED_PER_SUBNET : undefined;
+  return cidr ? size(cidr) - SUBNET_RESERVED_ADDRESSES : undefined;
 }
 
 /** A VNet's inline subnets and standalone subnets, each with its ARM id (lower case) and address prefix. */
@@ -105,12 +140,16 @@ function subnetsOf(r: ResourceRecord): { name: string; id: string; prefix: strin
   const id = lower(r.id);
   if (id === undefined) return [];
   if (type === "azure-native:network:Subnet") {
-    const prefix = at(r.inputs, "addressPrefix");
-    return typeof prefix === "string" ? [{ name: r.name, id, prefix }] : [];
+    const prefix = [at(r.inputs, "addressPrefix"), at(r.inputs, "addressPrefixes")]
+      .flat()
+      .find((p) => typeof p === "string");
+    const name = at(r.inputs, "subnetName");
+    return typeof prefix === "string" ? [{ name: typeof name === "string" ? name : r.name, id, prefix }] : [];
   }
   if (type !== "azure-native:network:VirtualNetwork") return [];
   return [at(r.inputs, "subnets")].flat().flatMap((s) => {
-    const [name, prefix] = [at(s, "name"), at(s, "addressPrefix")];
+    const name = at(s, "name");
+    const prefix = [at(s, "addressPrefix"), at(s, "addressPrefixes")].flat().find((p) => typeof p === "string");
     return typeof name === "string" && typeof prefix === "string"
       ? [{ name, id: `${id}/subnets/${name.toLowerCase()}`, prefix }]
       : [];
@@ -137,7 +176,7 @@ export const SUBNET_ADDRESS_RULES: readonly Rule[] = [
           .map((c) => `${c.e.name} ${c.addresses} (${c.basis})`)
           .join("; ");
         full.push(
-          `subnet ${subnet.name} (${subnet.prefix}) has ${usable} addresses for endpoints (Azure keeps ${RESERVED_PER_SUBNET}) ` +
+          `subnet ${subnet.name} (${subnet.prefix}) has ${usable} addresses for endpoints (Azure keeps ${SUBNET_RESERVED_ADDRESSES}) ` +
             `and the stack's ${inIt.length} private endpoints there take ${needed}` +
             (several ? `, some several: ${several}` : "") +
             `: Azure refuses the endpoints past the last free address (SubnetIsFull) and the up stops there; ` +
