@@ -539,28 +539,23 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
     );
     assert.equal(accepts("prod", inProd("10.20.2.0/24")).subnets.appGateway, "10.20.2.0/24");
     // dev's maximum is 2: a /29 (3 addresses) holds it, and a maximum of 3 exactly; a lower maximum in prod would too.
-    assert.equal(accepts("dev", (raw) => (raw.subnets = plan("10.20.2.0/29"))).subnets.appGateway, "10.20.2.0/29");
-    const atThree = accepts("dev", (raw) => {
-      raw.subnets = plan("10.20.2.0/29");
-      ((raw.ingestion as Loose).gateway as Loose).maxInstances = 3;
-    });
-    assert.equal(atThree.ingestion.gateway.maxInstances, 3);
-    // A maximum of 60 needs 65 addresses: a /25, not the /24 Microsoft recommends.
+    const sized = (appGateway: string, maxInstances?: number) => (raw: RawConfig) => {
+      raw.subnets = plan(appGateway);
+      if (maxInstances !== undefined) ((raw.ingestion as Loose).gateway as Loose).maxInstances = maxInstances;
+    };
+    assert.equal(accepts("dev", sized("10.20.2.0/29")).subnets.appGateway, "10.20.2.0/29");
+    assert.equal(accepts("dev", sized("10.20.2.0/29", 3)).ingestion.gateway.maxInstances, 3);
+    // The error names the smallest range that holds the maximum: a /28 for 4, a /25 for 60 (65 addresses), not the
+    // /24 Microsoft recommends.
     rejects(
       "dev",
-      (raw) => {
-        raw.subnets = plan("10.20.2.0/26");
-        ((raw.ingestion as Loose).gateway as Loose).maxInstances = 60;
-      },
-      /subnets \(appGateway\): .*must be a \/25 or larger with ingestion\.gateway\.maxInstances 60: .*a \/26 has 59/,
+      sized("10.20.2.0/29", 4),
+      /subnets \(appGateway\): .*must be a \/28 or larger with ingestion\.gateway\.maxInstances 4: .*a \/29 has 3/,
     );
     rejects(
       "dev",
-      (raw) => {
-        raw.subnets = plan("10.20.2.0/29");
-        ((raw.ingestion as Loose).gateway as Loose).maxInstances = 4;
-      },
-      /subnets \(appGateway\): .*must be a \/28 or larger with ingestion\.gateway\.maxInstances 4: .*a \/29 has 3/,
+      sized("10.20.2.0/26", 60),
+      /subnets \(appGateway\): .*must be a \/25 or larger with ingestion\.gateway\.maxInstances 60: .*a \/26 has 59/,
     );
   });
   it("the Flex apps' integration subnet is a /27 or larger (Flex Consumption's minimum)", () => {
