@@ -558,7 +558,7 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
       /subnets \(appGateway\): .*must be a \/25 or larger with ingestion\.gateway\.maxInstances 60: .*a \/26 has 59/,
     );
   });
-  it("the Flex apps' integration subnet is a /27 or larger (Flex Consumption's minimum)", () => {
+  it("the Flex apps' integration subnet is a /27 or larger (Flex Consumption's minimum), a /26 in prod (several apps)", () => {
     const plan = (flexFunctions: string) => ({ ...CARVED_DEV_SUBNETS, flexFunctions });
     rejects(
       "dev",
@@ -566,6 +566,17 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
       /subnets \(flexFunctions\): got "10\.20\.5\.0\/28"; must be a \/27 or larger \(Flex Consumption's minimum: its apps' outbound traffic uses up to 27 shared gateways, one address each\); Microsoft recommends a \/26 for several apps/,
     );
     assert.equal(accepts("dev", (raw) => (raw.subnets = plan("10.20.5.0/27"))).subnets.flexFunctions, "10.20.5.0/27");
+    // prod, held to the target load, takes the /26 Microsoft recommends for several apps.
+    const inProd = (flexFunctions: string) => (raw: RawConfig) => {
+      raw.vnetAddressSpace = "10.20.0.0/16";
+      raw.subnets = plan(flexFunctions);
+    };
+    rejects(
+      "prod",
+      inProd("10.20.5.0/27"),
+      /subnets \(flexFunctions\): got "10\.20\.5\.0\/27"; must be a \/26 or larger in prod: the payment API, the fraud scorer and the relay share it/,
+    );
+    assert.equal(accepts("prod", inProd("10.20.5.0/26")).subnets.flexFunctions, "10.20.5.0/26");
   });
   it("a malformed resumeAt gets its own message, not a second one comparing it with pauseAt", () => {
     let message = "";

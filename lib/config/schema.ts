@@ -429,7 +429,11 @@ const schema = settings({
       message: "must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
     });
   }
-  for (const issue of subnetSizeIssues({ subnets: c.subnets, gatewayMaxInstances: c.ingestion.gateway.maxInstances })) {
+  for (const issue of subnetSizeIssues({
+    subnets: c.subnets,
+    gatewayMaxInstances: c.ingestion.gateway.maxInstances,
+    environment: c.environment,
+  })) {
     ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
   }
   if (c.subnets) {

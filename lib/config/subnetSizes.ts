@@ -22,6 +22,8 @@ export interface SubnetSizeContext {
   readonly subnets?: Partial<Readonly<Record<SubnetRole, string>>>;
   /** The Application Gateway's autoscale maximum (`ingestion.gateway.maxInstances`). */
   readonly gatewayMaxInstances: number;
+  /** The stack's environment (`environment`): prod is held to Microsoft's recommended sizes where they differ. */
+  readonly environment: string;
 }
 
 /** The rules, one per role the stack places something in. */
@@ -66,13 +68,18 @@ export function subnetSizeIssues(c: SubnetSizeContext): SubnetSizeIssue[] {
   }
 
   // Flex Consumption: "Minimum subnet size /27", "/27 (single app), /26 (multiple apps)" recommended; its apps'
-  // outbound traffic goes through at most 27 shared gateways per subnet, and a smaller subnet "reduces the available
-  // outbound network capacity" (azure-functions/functions-networking-options, "Subnets").
+  // outbound traffic goes through at most 27 shared gateways per subnet, and "integrating multiple apps with a /27 size
+  // subnet reduces the available outbound network capacity for them" (azure-functions/functions-networking-options,
+  // "Subnets"). Three apps share it here (the payment API, the fraud scorer and the relay): prod, held to the target
+  // load, takes Microsoft's /26; dev may use the minimum.
   const flex = at("flexFunctions");
-  if (flex && flex.prefix > 27)
+  const flexMinimum = c.environment === "prod" ? 26 : 27;
+  if (flex && flex.prefix > flexMinimum)
     issue(
       "flexFunctions",
-      `must be a /27 or larger (Flex Consumption's minimum: its apps' outbound traffic uses up to 27 shared gateways, one address each); Microsoft recommends a /26 for several apps, as here (the payment API, the fraud scorer and the relay)`,
+      flexMinimum === 26
+        ? `must be a /26 or larger in prod: the payment API, the fraud scorer and the relay share it, and Microsoft recommends a /26 for several Flex Consumption apps (a /27 reduces their outbound capacity)`
+        : `must be a /27 or larger (Flex Consumption's minimum: its apps' outbound traffic uses up to 27 shared gateways, one address each); Microsoft recommends a /26 for several apps, as here (the payment API, the fraud scorer and the relay)`,
     );
   return issues;
 }
