@@ -524,13 +524,14 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
       "10.20.0.0/26",
     );
   });
+  /** prod with dev's carved plan (prod's own address space is 10.30.0.0/16), some roles given other ranges. */
+  const carvedInProd = (ranges: Partial<Record<keyof typeof CARVED_DEV_SUBNETS, string>>) => (raw: RawConfig) => {
+    raw.vnetAddressSpace = "10.20.0.0/16";
+    raw.subnets = { ...CARVED_DEV_SUBNETS, ...ranges };
+  };
   it("the gateway's subnet holds its autoscale maximum, one address an instance besides Azure's five", () => {
     const plan = (appGateway: string) => ({ ...CARVED_DEV_SUBNETS, appGateway });
-    // prod's plan carved like dev's (its own address space is 10.30.0.0/16).
-    const inProd = (appGateway: string) => (raw: RawConfig) => {
-      raw.vnetAddressSpace = "10.20.0.0/16";
-      raw.subnets = plan(appGateway);
-    };
+    const inProd = (appGateway: string) => carvedInProd({ appGateway });
     // prod scales to 125 instances: a /25 has 123 addresses for them, a /24 251.
     rejects(
       "prod",
@@ -567,10 +568,7 @@ describe("config rules: limits Azure sets, refused with the key named (a fuzz of
     );
     assert.equal(accepts("dev", (raw) => (raw.subnets = plan("10.20.5.0/27"))).subnets.flexFunctions, "10.20.5.0/27");
     // prod, held to the target load, takes the /26 Microsoft recommends for several apps.
-    const inProd = (flexFunctions: string) => (raw: RawConfig) => {
-      raw.vnetAddressSpace = "10.20.0.0/16";
-      raw.subnets = plan(flexFunctions);
-    };
+    const inProd = (flexFunctions: string) => carvedInProd({ flexFunctions });
     rejects(
       "prod",
       inProd("10.20.5.0/27"),
