@@ -308,18 +308,17 @@ describe("policies/lib", () => {
         size: UNKNOWN,
       });
     });
+    /** A VNet `vnet` in group `rg` with more inputs, under the test's id if given. */
+    const vnetRecord = (name: string, inputs: Record<string, unknown>, id?: string) =>
+      resourceRecord(
+        "azure-native:network:VirtualNetwork",
+        name,
+        { resourceGroupName: "rg", virtualNetworkName: "vnet", ...inputs },
+        id ? { id } : {},
+      );
     it("takes a test's id, deriving the mock's id-based outputs from it, and names a type the mocks do not know by its id", () => {
       const vnetId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet";
-      const vnet = resourceRecord(
-        "azure-native:network:VirtualNetwork",
-        "platform-vnet",
-        {
-          resourceGroupName: "rg",
-          virtualNetworkName: "vnet",
-          subnets: [{ name: "snet-a", addressPrefix: "10.0.0.0/24" }],
-        },
-        { id: vnetId },
-      );
+      const vnet = vnetRecord("platform-vnet", { subnets: [{ name: "snet-a", addressPrefix: "10.0.0.0/24" }] }, vnetId);
       assert.equal(vnet.outputs.id, vnetId);
       assert.equal((vnet.outputs.subnets as { id: string }[])[0].id, `${vnetId}/subnets/snet-a`);
       const rule = (id?: string) =>
@@ -337,20 +336,14 @@ describe("policies/lib", () => {
       });
     });
     it("rewrites the mock's id only where it is a whole id or a child's start, and names the resource by the test's id", () => {
-      const mock = resourceRecord("azure-native:network:VirtualNetwork", "v", {
-        resourceGroupName: "rg",
-        virtualNetworkName: "vnet",
-      }).outputs.id as string;
-      const peered = resourceRecord(
-        "azure-native:network:VirtualNetwork",
+      const mock = vnetRecord("v", {}).outputs.id as string;
+      const peered = vnetRecord(
         "v",
         {
-          resourceGroupName: "rg",
-          virtualNetworkName: "vnet",
           subnets: [{ name: "a", addressPrefix: "10.0.0.0/24" }],
           virtualNetworkPeerings: [{ name: "to-hub", remoteVirtualNetwork: { id: `${mock}-hub` } }],
         },
-        { id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/spoke" },
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/spoke",
       );
       assert.equal(peered.outputs.name, "spoke");
       assert.match(String((peered.outputs.subnets as { id: string }[])[0].id), /virtualNetworks\/spoke\/subnets\/a$/);

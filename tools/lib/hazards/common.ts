@@ -1,4 +1,5 @@
 /** What the hazard rules share: the hazard, the per-resource rule's shape, the nested reader, what each resource waits for. */
+import { UNKNOWN } from "../engine";
 import type { ResourceRecord } from "../policyRunner";
 
 export interface Hazard {
@@ -7,6 +8,10 @@ export interface Hazard {
   readonly name: string;
   readonly message: string;
 }
+
+/** A known string in lower case (names and ids compare as Azure compares them); undefined otherwise. */
+export const lower = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== UNKNOWN ? v.toLowerCase() : undefined;
 
 /** A nested value by its keys (undefined where a level is missing). */
 export const at = (o: unknown, ...keys: string[]): unknown =>

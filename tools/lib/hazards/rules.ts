@@ -6,7 +6,7 @@ import { PRIVATE_LINK } from "../../../lib/privateLink";
 import { UNKNOWN } from "../engine";
 import type { ResourceRecord } from "../policyRunner";
 import { isAzureNative, sdkTypeOf } from "../sdkType";
-import { at, EXISTS, VIA_DEPLOYMENT, type Rule } from "./common";
+import { at, EXISTS, lower, VIA_DEPLOYMENT, type Rule } from "./common";
 import { SUBNET_ADDRESS_RULES } from "./subnetAddresses";
 
 /** Site config properties Flex Consumption apps reject with ARM 51021 (verbatim rejection lists, see each source). */
@@ -280,7 +280,6 @@ export function remoteDnsServers(vnet: ResourceRecord): string[] {
  */
 function peersFrom(peering: ResourceRecord, vnet: ResourceRecord): boolean {
   if ((peering.propertyDependencies["virtualNetworkName"] ?? []).includes(vnet.urn)) return true;
-  const lower = (v: unknown) => (typeof v === "string" && v !== UNKNOWN ? v.toLowerCase() : undefined);
   const name = lower(at(peering.inputs, "virtualNetworkName"));
   const names = [at(vnet.inputs, "virtualNetworkName"), at(vnet.outputs, "name"), vnet.name].map(lower);
   const [group, vnetGroup] = [peering, vnet].map((x) => lower(at(x.inputs, "resourceGroupName")));

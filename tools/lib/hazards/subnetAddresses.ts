@@ -10,10 +10,9 @@
  */
 import { parseCidr, size } from "../../../lib/cidr";
 import { SUBNET_RESERVED_ADDRESSES } from "../../../lib/config/subnetSizes";
-import { UNKNOWN } from "../engine";
 import type { ResourceRecord } from "../policyRunner";
 import { sdkTypeOf } from "../sdkType";
-import { at, type Rule } from "./common";
+import { at, lower, type Rule } from "./common";
 
 /** The addresses a private endpoint takes and why. */
 export interface EndpointAddresses {
@@ -22,7 +21,6 @@ export interface EndpointAddresses {
   readonly basis: string;
 }
 
-const lower = (v: unknown) => (typeof v === "string" && v !== UNKNOWN ? v.toLowerCase() : undefined);
 const ofType = (all: readonly ResourceRecord[], type: string) => all.filter((r) => sdkTypeOf(r) === type);
 const byId = (all: readonly ResourceRecord[], id: string | undefined) =>
   id === undefined ? undefined : all.find((r) => lower(r.id) === id);
